@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace KeypointML.Models;
+
+/// <summary>What a model produces: normalized (x, y) pairs, or one heatmap per keypoint.</summary>
+public enum KeypointOutputKind
+{
+    /// <summary>Output [N, 2K]: x0, y0, x1, y1, ... in normalized crop coordinates (0..1).</summary>
+    Coordinates,
+    /// <summary>Output [N, K, h, w]: one heatmap per keypoint; cell (j, i) covers normalized ((i+0.5)/w, (j+0.5)/h).</summary>
+    Heatmaps,
+}
+
+/// <summary>
+/// How an exported KeypointML ONNX model describes itself, stored as ONNX <c>metadata_props</c> so that a user
+/// passes only the model file. Written by the training tool's exporter; read by the Score component.
+/// </summary>
+public sealed record KeypointModelMetadata
+{
+    /// <summary>Name of the ONNX graph input: float [N, 1, InputHeight, InputWidth].</summary>
+    public const string InputName = "input";
+    /// <summary>Name of the ONNX graph output.</summary>
+    public const string OutputName = "output";
+
+    /// <summary>Prefix of every metadata key KeypointML writes.</summary>
+    public const string KeyPrefix = "keypointml.";
+
+    public required int InputHeight { get; init; }
+    public required int InputWidth { get; init; }
+    public required int KeypointCount { get; init; }
+    public required KeypointOutputKind OutputKind { get; init; }
+    /// <summary>Heatmap height and width (0 for coordinate models).</summary>
+    public int HeatmapHeight { get; init; }
+    public int HeatmapWidth { get; init; }
+    /// <summary>The pixel normalization the model was trained with; only <see cref="GrayscaleNormalization.Name"/> exists.</summary>
+    public string Normalization { get; init; } = Preprocessing.GrayscaleNormalization.Name;
+    /// <summary>How far the face box is scaled around its centre before cropping (1 = the box itself). Ignored without a box.</summary>
+    public float CropScale { get; init; } = 1f;
+    /// <summary>Whether the crop is widened to a square.</summary>
+    public bool CropSquare { get; init; } = true;
+    /// <summary>Free text: the data the model was trained on.</summary>
+    public string TrainingData { get; init; } = "";
+    /// <summary>Short model name, e.g. imm-nose.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The metadata as ONNX metadata_props key/value pairs.</summary>
+    public IReadOnlyDictionary<string, string> ToProperties()
+    {
+        var ic = CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>
+        {
+            [KeyPrefix + "name"] = Name,
+            [KeyPrefix + "input_height"] = InputHeight.ToString(ic),
+            [KeyPrefix + "input_width"] = InputWidth.ToString(ic),
+            [KeyPrefix + "keypoint_count"] = KeypointCount.ToString(ic),
+            [KeyPrefix + "output_kind"] = OutputKind == KeypointOutputKind.Heatmaps ? "heatmaps" : "coordinates",
+            [KeyPrefix + "heatmap_height"] = HeatmapHeight.ToString(ic),
+            [KeyPrefix + "heatmap_width"] = HeatmapWidth.ToString(ic),
+            [KeyPrefix + "normalization"] = Normalization,
+            [KeyPrefix + "crop_scale"] = CropScale.ToString("R", ic),
+            [KeyPrefix + "crop_square"] = CropSquare ? "true" : "false",
+            [KeyPrefix + "training_data"] = TrainingData,
+        };
+    }
+
+    /// <summary>Reads the metadata back; <paramref name="source"/> names the model file in error messages.</summary>
+    public static KeypointModelMetadata FromProperties(IReadOnlyDictionary<string, string> props, string source)
+    {
+        string Get(string key) => props.TryGetValue(KeyPrefix + key, out var v)
+            ? v
+            : throw new InvalidDataException($"{source}: not a KeypointML model: ONNX metadata '{KeyPrefix}{key}' is missing.");
+        int GetInt(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0
+            ? v
+            : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}{key}' = '{Get(key)}' is not a non-negative integer.");
+        string kind = Get("output_kind");
+        var outputKind = kind switch
+        {
+            "coordinates" => KeypointOutputKind.Coordinates,
+            "heatmaps" => KeypointOutputKind.Heatmaps,
+            _ => throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}output_kind' = '{kind}'; expected 'coordinates' or 'heatmaps'."),
+        };
+        float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
+        return new KeypointModelMetadata
+        {
+            Name = props.GetValueOrDefault(KeyPrefix + "name", ""),
+            InputHeight = GetInt("input_height"),
+            InputWidth = GetInt("input_width"),
+            KeypointCount = GetInt("keypoint_count"),
+            OutputKind = outputKind,
+            HeatmapHeight = props.ContainsKey(KeyPrefix + "heatmap_height") ? GetInt("heatmap_height") : 0,
+            HeatmapWidth = props.ContainsKey(KeyPrefix + "heatmap_width") ? GetInt("heatmap_width") : 0,
+            Normalization = props.GetValueOrDefault(KeyPrefix + "normalization", Preprocessing.GrayscaleNormalization.Name),
+            CropScale = cropScale,
+            CropSquare = props.GetValueOrDefault(KeyPrefix + "crop_square", "true") == "true",
+            TrainingData = props.GetValueOrDefault(KeyPrefix + "training_data", ""),
+        };
+    }
+}
