@@ -1,0 +1,36 @@
+namespace KeypointML.Data;
+
+/// <summary>
+/// Reads a folder of images without labels as rows whose box is the whole image and whose keypoints are empty:
+/// the input for running a whole-image model (as the IMM models are) on new pictures.
+/// </summary>
+/// <remarks>Only the folder itself is listed (not sub-folders), in file-name order.</remarks>
+public static class ImageFolderReader
+{
+    /// <summary>The file extensions taken as images (case-insensitive).</summary>
+    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
+
+    /// <summary>The image files of the folder, in ordinal file-name order.</summary>
+    public static string[] FindImages(string folder)
+    {
+        DataFiles.RequireFolder(folder);
+        var files = Directory.GetFiles(Path.GetFullPath(folder))
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .ToArray();
+        Array.Sort(files, StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>The rows; the folder is listed now, each image header is read when the enumeration reaches it.</summary>
+    public static IEnumerable<KeypointSample> Read(string folder)
+    {
+        var files = FindImages(folder);
+        if (files.Length == 0)
+            throw KeypointDataException.InFile(folder, $"the folder holds no images ({string.Join(", ", ImageExtensions)}).");
+        return files.Select(file =>
+        {
+            var (width, height) = ImageHeader.ReadSize(file, file);
+            return new KeypointSample(file, width, height, FaceBoxes.WholeImage(width, height), []);
+        });
+    }
+}

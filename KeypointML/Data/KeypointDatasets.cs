@@ -1,0 +1,79 @@
+using Microsoft.ML;
+
+namespace KeypointML.Data;
+
+/// <summary>
+/// The one place that turns a dataset spec (what a user types on the command line) into a <see cref="KeypointDataset"/>.
+/// </summary>
+/// <remarks>
+/// A spec is one of:
+/// <list type="bullet">
+/// <item><c>imm-train</c>, <c>imm-val</c>, <c>imm-all</c>: the IMM Face Database under the data root (<see cref="KeypointDataPaths"/>), split by person.</item>
+/// <item><c>ibug-train</c>, <c>ibug-test</c>: iBUG 300-W's <c>labels_ibug_300W_train.xml</c> / <c>_test.xml</c> under the data root.</item>
+/// <item>a <c>.xml</c> file: dlib imglab XML with 68-point faces.</item>
+/// <item>a <c>.csv</c> file: <c>image,left,top,width,height</c> face boxes without labels.</item>
+/// <item>a folder with <c>.asf</c> files: an IMM-style database (all of it).</item>
+/// <item>any other folder: its images without labels, each box the whole image.</item>
+/// </list>
+/// What can be checked without reading every file (the spec, the file or folder) is checked now; label files are
+/// read, and their errors thrown, when the rows are enumerated.
+/// </remarks>
+public static class KeypointDatasets
+{
+    /// <summary>IMM persons 1-32.</summary>
+    public const string ImmTrain = "imm-train";
+    /// <summary>IMM persons 33-40.</summary>
+    public const string ImmValidation = "imm-val";
+    /// <summary>All IMM images.</summary>
+    public const string ImmAll = "imm-all";
+    /// <summary>iBUG 300-W training XML (1220 faces).</summary>
+    public const string IbugTrain = "ibug-train";
+    /// <summary>iBUG 300-W test XML (337 faces).</summary>
+    public const string IbugTest = "ibug-test";
+
+    /// <summary>The iBUG 300-W training label file under <see cref="KeypointDataPaths.Ibug"/>.</summary>
+    public const string IbugTrainXmlFile = "labels_ibug_300W_train.xml";
+    /// <summary>The iBUG 300-W test label file under <see cref="KeypointDataPaths.Ibug"/>.</summary>
+    public const string IbugTestXmlFile = "labels_ibug_300W_test.xml";
+
+    /// <summary>The named specs, for help texts.</summary>
+    public static IReadOnlyList<string> Names { get; } = [ImmTrain, ImmValidation, ImmAll, IbugTrain, IbugTest];
+
+    /// <summary>Resolves <paramref name="spec"/> (see the remarks) into a dataset.</summary>
+    public static KeypointDataset Load(MLContext mlContext, string spec)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        switch (spec.Trim().ToLowerInvariant())
+        {
+            case ImmTrain: return LoadImm(mlContext, spec, KeypointDataPaths.Imm, ImmSplit.Train);
+            case ImmValidation: return LoadImm(mlContext, spec, KeypointDataPaths.Imm, ImmSplit.Validation);
+            case ImmAll: return LoadImm(mlContext, spec, KeypointDataPaths.Imm, ImmSplit.All);
+            case IbugTrain: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTrainXmlFile));
+            case IbugTest: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTestXmlFile));
+        }
+
+        if (Directory.Exists(spec))
+        {
+            return Directory.EnumerateFiles(spec, "*.asf").Any()
+                ? LoadImm(mlContext, spec, spec, ImmSplit.All)
+                : KeypointDataset.Create(mlContext, spec, ImageFolderReader.Read(spec), 0);
+        }
+        if (!File.Exists(spec))
+            throw KeypointDataException.InFile(spec,
+                $"no such file or folder, and not a dataset name ({string.Join(", ", Names)}).");
+        return Path.GetExtension(spec).ToLowerInvariant() switch
+        {
+            ".xml" => LoadXml(mlContext, spec, spec),
+            ".csv" => KeypointDataset.Create(mlContext, spec, BoxCsvReader.Read(spec), 0),
+            var other => throw KeypointDataException.InFile(spec,
+                $"cannot tell the dataset format from the extension '{other}': expected a dlib .xml, a box .csv, or a folder."),
+        };
+    }
+
+    private static KeypointDataset LoadImm(MLContext mlContext, string name, string folder, ImmSplit split) =>
+        KeypointDataset.Create(mlContext, name, ImmFaceDatabase.Read(folder, split), ImmFaceDatabase.PointCount);
+
+    private static KeypointDataset LoadXml(MLContext mlContext, string name, string xmlPath) =>
+        KeypointDataset.Create(mlContext, name, IbugXmlReader.Read(xmlPath), IbugXmlReader.PointCount);
+}
