@@ -50,7 +50,7 @@ public sealed class ShippedModelFolderTests
         Assert.Throws<ArgumentException>(() => new ShippedModelFolder(temp.Path, "test").Path(name));
     }
 
-    [Test]
+    [Test, NonParallelizable] // sets a process-wide environment variable
     public void The_variable_chooses_the_folder()
     {
         using var temp = new TempFolder();
