@@ -1,22 +1,21 @@
+using KeypointML.Imaging;
 using KeypointML.Preprocessing;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Image;
 
 namespace KeypointML.Transforms;
 
 /// <summary>
 /// Image -> float tensor [1, H, W] with values <c>gray / 255 - 0.5</c> (<see cref="GrayscaleNormalization"/>), resized to
-/// the model's input size. It is only ImageAnalytics: ResizeImages (stretch, so crop edges map to tensor edges and
-/// normalized coordinates survive) -> ConvertToGrayscale -> ExtractPixels (one channel, offset then scale). Training and
-/// inference both build their tensors with it.
+/// the model's input size: ImageAnalytics' ConvertToGrayscale -> <see cref="ImageResampler"/> (centre-aligned, so crop
+/// edges map to tensor edges and normalized coordinates survive) -> ImageAnalytics' ExtractPixels (one channel, offset
+/// and scale). Training and inference both build their tensors with it.
 /// </summary>
 public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormalizingTransformer>
 {
     internal const string Component = "NormalizeGrayscale";
-    private const string ResizedColumn = "__keypointml_resized", GrayColumn = "__keypointml_gray";
-    private readonly string _inputColumn;
-    private readonly IEstimator<ITransformer> _chain;
 
     /// <summary>
     /// ExtractPixels in ML.NET 5.0.1 computes <c>(pixel - offset) * scale</c> (measured: grey 0 gave +0.5 with offset
@@ -24,23 +23,36 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     /// </summary>
     internal const float ExtractPixelsOffset = -GrayscaleNormalization.Offset;
 
+    private const string GrayColumn = "__keypointml_gray", SizedColumn = "__keypointml_sized";
+    private readonly TransformsCatalog _catalog;
+    private readonly string _inputColumn, _outputColumn;
+    private readonly int _height, _width;
+    private readonly InnerChain _chain;
+
     internal GrayscaleNormalizingEstimator(TransformsCatalog catalog, string outputColumnName, string inputColumnName, int height, int width)
     {
         if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), $"{Component}: the tensor size must be positive; got {height} x {width}.");
-        _inputColumn = inputColumnName;
-        _chain = catalog.ResizeImages(ResizedColumn, width, height, inputColumnName, ImageResizingEstimator.ResizingKind.Fill)
-            .Append(catalog.ConvertToGrayscale(GrayColumn, ResizedColumn))
+        (_catalog, _inputColumn, _outputColumn, _height, _width) = (catalog, inputColumnName, outputColumnName, height, width);
+        _chain = new InnerChain()
+            .Then(catalog.ConvertToGrayscale(GrayColumn, inputColumnName))
+            .Then(catalog.CopyColumns(ResizeInput.ImageColumn, GrayColumn))
+            .Then(PersistedParameters.Column(catalog, ResizeInput.ParametersColumn, [height, width]))
+            .Then(catalog.CustomMapping(ResizeFactory.Mapping, ResizeFactory.ContractName))
+            // ExtractPixels needs a known-size image type, which only ImageAnalytics can declare: ResizeImages to the size
+            // the image already has only declares it (Skia returns same-size images unchanged, checked by the tests).
+            .Then(catalog.ResizeImages(SizedColumn, width, height, ResizeOutput.ImageColumn, ImageResizingEstimator.ResizingKind.Fill))
             // Grey images have R = G = B: one channel gives the [1, H, W] tensor.
-            .Append(catalog.ExtractPixels(outputColumnName, GrayColumn, ImagePixelExtractingEstimator.ColorBits.Red,
+            .Then(catalog.ExtractPixels(outputColumnName, SizedColumn, ImagePixelExtractingEstimator.ColorBits.Red,
                 offsetImage: ExtractPixelsOffset, scaleImage: GrayscaleNormalization.Scale, outputAsFloatArray: true))
-            .Append(catalog.DropColumns(ResizedColumn, GrayColumn));
+            .Then(catalog.DropColumns(GrayColumn, ResizeInput.ImageColumn, ResizeInput.ParametersColumn, PersistedParameters.KeyColumn,
+                ResizeOutput.ImageColumn, SizedColumn));
     }
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaChecks.CheckImage(inputSchema, _inputColumn, Component);
-        return _chain.GetOutputSchema(inputSchema);
+        return OutputShapes.With(inputSchema, OutputShapes.FloatVector(_catalog, _outputColumn, _height * _width));
     }
 
     /// <inheritdoc />
@@ -48,6 +60,34 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     {
         SchemaChecks.CheckImage(input.Schema, _inputColumn, Component);
         return new GrayscaleNormalizingTransformer(_chain.Fit(input), _inputColumn);
+    }
+
+    /// <summary>Mapping input: the grey image and the persisted target size (height, width).</summary>
+    public sealed class ResizeInput
+    {
+        internal const string ImageColumn = "__keypointml_resize_image", ParametersColumn = "__keypointml_resize_parameters";
+        [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
+        [ColumnName(ParametersColumn)] public float[] Parameters { get; set; } = [];
+    }
+
+    /// <summary>Mapping output: the resized image.</summary>
+    public sealed class ResizeOutput
+    {
+        internal const string ImageColumn = "__keypointml_resized";
+        [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
+    }
+
+    /// <summary>Persistence factory (found by contract name when a model is loaded).</summary>
+    [CustomMappingFactoryAttribute(ContractName)]
+    public sealed class ResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
+    {
+        public const string ContractName = "KeypointML.Resize";
+        public static readonly Action<ResizeInput, ResizeOutput> Mapping = static (input, output) =>
+        {
+            var image = input.Image ?? throw new InvalidOperationException($"{Component}: a row has no image (missing value in the image column).");
+            output.Image = ImageResampler.Resize(image, (int)input.Parameters[1], (int)input.Parameters[0]);
+        };
+        public override Action<ResizeInput, ResizeOutput> GetMapping() => Mapping;
     }
 }
 

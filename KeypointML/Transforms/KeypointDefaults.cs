@@ -21,6 +21,8 @@ public static class KeypointDefaults
     public const string KeypointsColumn = "Keypoints";
     /// <summary>Per-keypoint confidence of heatmap models: float[K], the heatmap peak value.</summary>
     public const string ConfidenceColumn = "Confidence";
+    /// <summary>Image size column: float[2] width, height in pixels.</summary>
+    public const string ImageSizeColumn = "ImageSize";
     /// <summary>Ground-truth keypoints for evaluation, same layout as <see cref="KeypointsColumn"/>.</summary>
     public const string LabelColumn = "Label";
 

@@ -11,12 +11,12 @@ namespace KeypointML.Transforms;
 /// </remarks>
 internal static class OutputShapes
 {
-    /// <summary>A fixed-size float vector column named <paramref name="name"/>.</summary>
+    /// <summary>A float vector column named <paramref name="name"/> of <paramref name="size"/> values (0 = any size).</summary>
     public static SchemaShape.Column FloatVector(TransformsCatalog catalog, string name, int size)
     {
         var definition = SchemaDefinition.Create(typeof(FloatVectorRow));
         definition[0].ColumnName = name;
-        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
+        definition[0].ColumnType = size > 0 ? new VectorDataViewType(NumberDataViewType.Single, size) : new VectorDataViewType(NumberDataViewType.Single);
         var template = catalog.CustomMapping<PersistedParameters.NoInput, FloatVectorRow>(static (_, _) => { }, null, null, definition);
         return template.GetOutputSchema(new SchemaShape([])).Single(c => c.Name == name);
     }

@@ -1,0 +1,63 @@
+using KeypointML.Scoring;
+
+namespace KeypointML.Tests.Transforms;
+
+public class HeatmapDecoderTests
+{
+    private static (float[] Normalized, float[] Confidence) Decode(float[] maps, int k, int h, int w, HeatmapRefinement r = HeatmapRefinement.None)
+    {
+        var n = new float[2 * k];
+        var c = new float[k];
+        HeatmapDecoder.Decode(maps, k, h, w, r, n, c);
+        return (n, c);
+    }
+
+    [Test]
+    public void Argmax_gives_the_cell_centre_and_the_peak_as_confidence()
+    {
+        // Two 3 x 4 maps: peak of map 0 at (j=1, i=2) = 0.9, map 1 at (j=2, i=0) = 0.7.
+        var maps = new float[24];
+        maps[1 * 4 + 2] = 0.9f;
+        maps[12 + 2 * 4 + 0] = 0.7f;
+        var (n, c) = Decode(maps, 2, 3, 4);
+        Assert.That(n, Is.EqualTo(new[] { 2.5f / 4, 1.5f / 3, 0.5f / 4, 2.5f / 3 }).Within(1e-7f));
+        Assert.That(c, Is.EqualTo(new[] { 0.9f, 0.7f }));
+    }
+
+    [Test]
+    public void Ties_go_to_the_first_cell_in_row_major_order()
+    {
+        var maps = new float[] { 0, 1, 1, 0, 0, 1 };
+        var (n, _) = Decode(maps, 1, 2, 3);
+        Assert.That(n, Is.EqualTo(new[] { 1.5f / 3, 0.5f / 2 }));
+    }
+
+    [Test]
+    public void Quarter_offset_moves_a_quarter_cell_toward_the_higher_neighbour()
+    {
+        // 3 x 3, peak in the middle; right neighbour higher than left, upper higher than lower.
+        var maps = new float[] { 0, 0.5f, 0, 0.1f, 1, 0.3f, 0, 0.2f, 0 };
+        var (n, c) = Decode(maps, 1, 3, 3, HeatmapRefinement.QuarterOffset);
+        Assert.That(n, Is.EqualTo(new[] { 1.75f / 3, 1.25f / 3 }).Within(1e-7f));
+        Assert.That(c[0], Is.EqualTo(1f));
+        var (plain, _) = Decode(maps, 1, 3, 3);
+        Assert.That(plain, Is.EqualTo(new[] { 1.5f / 3, 1.5f / 3 }).Within(1e-7f));
+    }
+
+    [Test]
+    public void Quarter_offset_leaves_border_peaks_and_flat_neighbours_alone()
+    {
+        var maps = new float[] { 1, 0.5f, 0, 0.2f, 0.2f, 0, 0, 0, 0 };
+        var (n, _) = Decode(maps, 1, 3, 3, HeatmapRefinement.QuarterOffset);
+        Assert.That(n, Is.EqualTo(new[] { 0.5f / 3, 0.5f / 3 }).Within(1e-7f));
+    }
+
+    [Test]
+    public void A_NaN_map_gives_NaN_and_a_wrong_length_is_an_error()
+    {
+        var (n, c) = Decode([float.NaN, float.NaN], 1, 1, 2);
+        Assert.That(n, Has.All.NaN);
+        Assert.That(c, Has.All.NaN);
+        Assert.Throws<ArgumentException>(() => Decode(new float[5], 1, 2, 3));
+    }
+}
