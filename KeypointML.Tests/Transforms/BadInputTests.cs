@@ -1,6 +1,7 @@
 using KeypointML.Training.Bench;
 using KeypointML.Transforms;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace KeypointML.Tests.Transforms;
 
