@@ -33,5 +33,5 @@ public static class KeypointDefaults
     /// <summary>Grey level of crop pixels outside the image.</summary>
     public const byte CropFill = 0;
     /// <summary>Normalized error above which a sample counts as a failure, and the end of the cumulative error curve.</summary>
-    public const float FailureThreshold = 0.08f;
+    public const double FailureThreshold = 0.08;
 }
