@@ -67,16 +67,16 @@ public static class SyntheticOnnxModels
     }
 
     /// <summary>
-    /// A real-size coordinate regressor with seeded random weights: 4 x (3x3 conv stride 2 + ReLU) with 16, 32, 64, 64
-    /// channels, global average pool, a linear layer to 2K and a sigmoid. For throughput, not accuracy.
+    /// A real-size coordinate regressor with seeded random weights: 3x3 convs of stride 2 + ReLU with the given channels
+    /// (default 16, 32, 64, 64), global average pool, a linear layer to 2K and a sigmoid. For throughput, not accuracy.
     /// </summary>
-    public static byte[] ConvRegressor(int height, int width, int keypoints, int seed = 1)
+    public static byte[] ConvRegressor(int height, int width, int keypoints, int seed = 1, int[]? channelsPerLayer = null)
     {
         var random = new Random(seed);
         var g = new Graph(height, width, [2 * keypoints]);
         string x = KeypointModelMetadata.InputName;
         int inChannels = 1, layer = 0;
-        foreach (int channels in new[] { 16, 32, 64, 64 })
+        foreach (int channels in channelsPerLayer ?? [16, 32, 64, 64])
         {
             layer++;
             float bound = 1f / MathF.Sqrt(inChannels * 9);
