@@ -1,8 +1,9 @@
 namespace KeypointML.Preprocessing;
 
 /// <summary>
-/// The one pixel normalization every KeypointML model uses (the seed's <c>gray / 255 - 0.5</c>), in the form
-/// ImageAnalytics' ExtractPixels takes it: <c>value = (pixel + Offset) * Scale</c> (the offset is added before scaling).
+/// The one pixel normalization every KeypointML model uses (the seed's <c>gray / 255 - 0.5</c>):
+/// <c>value = (pixel + Offset) * Scale</c>. ImageAnalytics' ExtractPixels (ML.NET 5.0.1) computes
+/// <c>(pixel - offset) * scale</c>, so the NormalizeGrayscale transform passes it <c>-Offset</c>.
 /// Training and inference both read these constants, so they cannot drift apart.
 /// </summary>
 public static class GrayscaleNormalization
