@@ -72,17 +72,23 @@ public sealed class ResNet18 : KeypointNet
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Linear fc;
 
-    public ResNet18(int keypointCount = 68, int inputHeight = DefaultSize, int inputWidth = DefaultSize)
+    /// <param name="blocksPerStage">Basic blocks in each of the 4 stages; ResNet18 is 2, 2, 2, 2 (other counts exist for
+    /// tests against networks such as the ImageNet file, which has 3 blocks in its last stage).</param>
+    public ResNet18(int keypointCount = 68, int inputHeight = DefaultSize, int inputWidth = DefaultSize, int[]? blocksPerStage = null)
         : base(nameof(ResNet18), inputHeight, inputWidth, keypointCount)
     {
+        var n = blocksPerStage ?? [2, 2, 2, 2];
+        if (n.Length != 4 || n.Any(b => b < 1)) throw new ArgumentException("ResNet needs 4 stages of at least one block each.");
+        Sequential Stage(int inPlanes, int planes, int stride, int count) =>
+            Sequential(Enumerable.Range(0, count).Select(i => (nn.Module<Tensor, Tensor>)new BasicBlock(i == 0 ? inPlanes : planes, planes, i == 0 ? stride : 1)).ToArray());
         conv1 = Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = BatchNorm2d(64);
         relu = ReLU();
         maxpool = MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = Sequential(new BasicBlock(64, 64, 1), new BasicBlock(64, 64, 1));
-        layer2 = Sequential(new BasicBlock(64, 128, 2), new BasicBlock(128, 128, 1));
-        layer3 = Sequential(new BasicBlock(128, 256, 2), new BasicBlock(256, 256, 1));
-        layer4 = Sequential(new BasicBlock(256, 512, 2), new BasicBlock(512, 512, 1));
+        layer1 = Stage(64, 64, 1, n[0]);
+        layer2 = Stage(64, 128, 2, n[1]);
+        layer3 = Stage(128, 256, 2, n[2]);
+        layer4 = Stage(256, 512, 2, n[3]);
         avgpool = AdaptiveAvgPool2d(1);
         fc = Linear(512, 2 * keypointCount);
         RegisterComponents();
@@ -98,8 +104,11 @@ public sealed class ResNet18 : KeypointNet
     internal BatchNorm2d Bn1 => bn1;
     internal Linear Fc => fc;
 
-    /// <summary>The 8 basic blocks in order (layer1.0, layer1.1, ..., layer4.1).</summary>
-    internal IEnumerable<BasicBlock> Blocks => new[] { layer1, layer2, layer3, layer4 }.SelectMany(l => l.children().Cast<BasicBlock>());
+    /// <summary>The basic blocks in order (layer1.0, layer1.1, ..., layer4.1).</summary>
+    internal IEnumerable<BasicBlock> Blocks => Stages.SelectMany(s => s);
+
+    /// <summary>The blocks of each of the 4 stages.</summary>
+    internal IReadOnlyList<IReadOnlyList<BasicBlock>> Stages => new[] { layer1, layer2, layer3, layer4 }.Select(l => (IReadOnlyList<BasicBlock>)l.children().Cast<BasicBlock>().ToList()).ToList();
 
     public override Tensor forward(Tensor x)
     {
