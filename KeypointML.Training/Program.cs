@@ -1,1 +1,3 @@
-return 0;
+using KeypointML.Training.Cli;
+
+return CliApp.Run(args);
