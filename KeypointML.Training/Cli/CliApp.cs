@@ -28,15 +28,21 @@ public static class CliApp
         return root;
     }
 
+    private static readonly AsyncLocal<TextWriter?> CurrentError = new();
+
+    /// <summary>Where error lines go: the writer given to <see cref="Run"/>, else stderr.</summary>
+    public static TextWriter Error => CurrentError.Value ?? Console.Error;
+
     public static int Run(string[] args, TextWriter? stderr = null)
     {
         stderr ??= Console.Error;
+        CurrentError.Value = stderr;
         var root = CreateRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
         {
             var verb = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
-            stderr.WriteLine($"{ToolName}: {parse.Errors[0].Message} (see '{ToolName}{verb} --help')");
+            stderr.WriteLine($"{ToolName}: {OneLine(parse.Errors[0].Message)} (see '{ToolName}{verb} --help')");
             return 2;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = stderr });
@@ -45,7 +51,7 @@ public static class CliApp
     /// <summary>Runs a verb's body; a user mistake (bad option value, missing file, bad data) becomes one line on stderr.</summary>
     public static int Guard(Func<int> body, TextWriter? stderr = null)
     {
-        stderr ??= Console.Error;
+        stderr ??= Error;
         try
         {
             return body();
