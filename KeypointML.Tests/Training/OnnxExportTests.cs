@@ -40,7 +40,7 @@ public class OnnxExportTests
         var path = Path.Combine(dir, "model.onnx");
         net.eval();
         OnnxExporter.Export(net, Meta(net), path);
-        using var images = TestImages.Load(TestImages.ImmJpegs(imageCount), net.InputHeight, net.InputWidth);
+        using var images = TestImages.Load(imageCount, net.InputHeight, net.InputWidth);
         var diff = OnnxExporter.MaxAbsDifference(net, path, images);
         TestContext.Out.WriteLine($"{net.GetType().Name}: max abs difference ONNX Runtime vs TorchSharp = {diff:E2}");
         return diff;
@@ -70,7 +70,7 @@ public class OnnxExportTests
         // Give the BatchNorm layers non-trivial running statistics first.
         net.train();
         using (var _ = no_grad())
-        using (var imgs = TestImages.Load(TestImages.ImmJpegs(4), 112, 112))
+        using (var imgs = TestImages.Load(4, 112, 112))
             for (int i = 0; i < 3; i++) net.call(imgs * (1 + 0.3 * i)).Dispose();
         Assert.That(ExportAndCompare(net, 2), Is.LessThan(1e-4f));
     }
@@ -82,7 +82,7 @@ public class OnnxExportTests
         using var net = new TinyHeatmapNet();
         net.train();
         using (var _ = no_grad())
-        using (var imgs = TestImages.Load(TestImages.ImmJpegs(2), 32, 32))
+        using (var imgs = TestImages.Load(2, 32, 32))
             net.call(imgs).Dispose();
         Assert.That(ExportAndCompare(net, 2), Is.LessThan(1e-4f));
     }
