@@ -1,3 +1,3 @@
-using TorchSharp;
-var x = torch.randn(4, 3);
-Console.WriteLine(x.sum().item<float>());
+using KeypointML.Training.Cli;
+
+return CliApp.Run(args);

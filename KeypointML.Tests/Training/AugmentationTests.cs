@@ -1,0 +1,121 @@
+using KeypointML.Training.Augmentation;
+using KeypointML.Training.Training;
+using static TorchSharp.torch;
+
+namespace KeypointML.Tests.Training;
+
+public class AugmentationTests
+{
+    private const int H = 60, W = 80;
+
+    /// <summary>An image of black (-0.5) with a bright Gaussian dot centred at pixel (x, y).</summary>
+    private static Tensor Dot(float x, float y, float sigma = 1.5f)
+    {
+        var data = new float[H * W];
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+                data[j * W + i] = -0.5f + MathF.Exp(-((i - x) * (i - x) + (j - y) * (j - y)) / (2 * sigma * sigma));
+        return tensor(data).reshape(1, 1, H, W);
+    }
+
+    /// <summary>The brightness-weighted centroid (pixels) of an image over black.</summary>
+    private static (double X, double Y) Centroid(Tensor image)
+    {
+        var v = image.contiguous().data<float>().ToArray();
+        double sum = 0, sx = 0, sy = 0;
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+            {
+                double m = Math.Max(0, v[j * W + i] + 0.5);
+                sum += m; sx += m * i; sy += m * j;
+            }
+        return (sx / sum, sy / sum);
+    }
+
+    [TestCase(12f, 7f, -5f, false)]
+    [TestCase(-15f, -10f, 10f, false)]
+    [TestCase(0f, 0f, 0f, true)]
+    [TestCase(9f, 4f, 3f, true)]
+    public void RotateShiftFlip_DotStaysUnderKeypoint(float angle, float dx, float dy, bool flip)
+    {
+        using var scope = NewDisposeScope();
+        const float x = 30.3f, y = 22.7f;
+        var image = Dot(x, y);
+        // One keypoint: its own mirror (a single-point mirror map).
+        var targets = tensor(new[] { (x + 0.5f) / W, (y + 0.5f) / H }).reshape(1, 2);
+        var aug = new KeypointAugmenter(new AugmentationOptions { MirrorMap = [0] });
+        var (img, tgt) = aug.ApplyGeometry(image, targets, [new GeometricTransform(angle, dx, dy, flip)]);
+        var t = tgt.data<float>().ToArray();
+        double kx = t[0] * W - 0.5, ky = t[1] * H - 0.5;
+        var (cx, cy) = Centroid(img);
+        TestContext.Out.WriteLine($"keypoint ({kx:F3}, {ky:F3}), dot ({cx:F3}, {cy:F3})");
+        Assert.That(Math.Sqrt((cx - kx) * (cx - kx) + (cy - ky) * (cy - ky)), Is.LessThan(0.5));
+        // The keypoint really moved where expected for a pure shift.
+        if (angle == 0 && !flip) Assert.That(kx, Is.EqualTo(x + dx).Within(1e-3));
+        // The area brought in from outside is black.
+        Assert.That(img.min().item<float>(), Is.EqualTo(-0.5f).Within(1e-5));
+    }
+
+    [Test]
+    public void RandomAugment_KeepsEveryDotUnderItsKeypoint_AndPointsInside()
+    {
+        using var scope = NewDisposeScope();
+        var rng = new SeededRandom(42);
+        var aug = new KeypointAugmenter(new AugmentationOptions { Brightness = 0.3f, MaxRotationDegrees = 15, MaxShiftPixels = 10 });
+        for (int n = 0; n < 8; n++)
+        {
+            float x = (float)rng.Uniform(10, 70), y = (float)rng.Uniform(10, 50);
+            var targets = tensor(new[] { (x + 0.5f) / W, (y + 0.5f) / H }).reshape(1, 2);
+            var (img, tgt) = aug.Augment(Dot(x, y), targets, rng);
+            var t = tgt.data<float>().ToArray();
+            Assert.That(t.All(v => v >= 0 && v <= 1), Is.True, "a visible keypoint left the image");
+            var (cx, cy) = Centroid(img);
+            double kx = t[0] * W - 0.5, ky = t[1] * H - 0.5;
+            Assert.That(Math.Sqrt((cx - kx) * (cx - kx) + (cy - ky) * (cy - ky)), Is.LessThan(0.5));
+        }
+    }
+
+    [Test]
+    public void Brightness_ScalesGreyLevelsAndClips()
+    {
+        var img = tensor(new[] { -0.5f, 0f, 0.4f }).reshape(1, 1, 1, 3);
+        var v = KeypointAugmenter.ApplyBrightness(img, [1.5f]).data<float>().ToArray();
+        Assert.That(v, Is.EqualTo(new[] { -0.5f, 0.25f, 0.5f }).Within(1e-6));
+    }
+
+    [Test]
+    public void Ibug68MirrorMap_IsInvolution_AndSwapsEyeCorners()
+    {
+        var m = MirrorMaps.Ibug68;
+        Assert.That(m, Has.Count.EqualTo(68));
+        Assert.That(Enumerable.Range(0, 68).All(i => m[m[i]] == i), Is.True);
+        Assert.That(m.OrderBy(i => i), Is.EqualTo(Enumerable.Range(0, 68)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(m[36], Is.EqualTo(45));
+            Assert.That(m[39], Is.EqualTo(42));
+            Assert.That(m[0], Is.EqualTo(16));
+            Assert.That(m[17], Is.EqualTo(26));
+            Assert.That(m[48], Is.EqualTo(54));
+            Assert.That(m[30], Is.EqualTo(30));
+            Assert.That(m[62], Is.EqualTo(62));
+        });
+    }
+
+    [Test]
+    public void Flip_SwapsLeftAndRightPointsInPlace()
+    {
+        using var scope = NewDisposeScope();
+        var kp = new float[136];
+        for (int i = 0; i < 68; i++) { kp[2 * i] = 0.2f + 0.005f * i; kp[2 * i + 1] = 0.3f; }
+        var aug = new KeypointAugmenter(new AugmentationOptions { MirrorMap = MirrorMaps.Ibug68 });
+        var (_, tgt) = aug.ApplyGeometry(zeros(1, 1, 8, 8), tensor(kp).reshape(1, 136), [new GeometricTransform(0, 0, 0, true)]);
+        var t = tgt.data<float>().ToArray();
+        // New point 36 (image-left eye corner after the flip) is the mirrored old point 45.
+        Assert.That(t[2 * 36], Is.EqualTo(1 - kp[2 * 45]).Within(1e-6));
+        Assert.That(t[2 * 45], Is.EqualTo(1 - kp[2 * 36]).Within(1e-6));
+        // Flipping twice gives back the original.
+        var (_, back) = aug.ApplyGeometry(zeros(1, 1, 8, 8), tgt, [new GeometricTransform(0, 0, 0, true)]);
+        Assert.That(back.data<float>().ToArray(), Is.EqualTo(kp).Within(1e-6));
+    }
+}

@@ -1,0 +1,208 @@
+using KeypointML.Preprocessing;
+using KeypointML.Training.Training;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace KeypointML.Training.Augmentation;
+
+/// <summary>
+/// Training augmentation settings. All of them act on the preprocessed tensors (grey, <c>gray/255-0.5</c>, model input size)
+/// and move the normalized keypoint targets exactly with the pixels.
+/// </summary>
+public sealed record AugmentationOptions
+{
+    /// <summary>Brightness jitter as torchvision's ColorJitter(brightness = b): the grey image is multiplied by a factor
+    /// drawn uniformly from [max(0, 1-b), 1+b] and clipped to the 0..255 range. 0 = off.</summary>
+    public float Brightness { get; init; }
+
+    /// <summary>
+    /// Saturation jitter as ColorJitter(saturation = s). ColorJitter blends an image with its own grey version; the
+    /// pipeline turns images grey before they become tensors, so on these tensors saturation jitter is the identity.
+    /// The option is accepted (the seed used it) and draws nothing: a documented no-op.
+    /// </summary>
+    public float Saturation { get; init; }
+
+    /// <summary>Rotation about the image centre, angle drawn uniformly from [-d, d] degrees. 0 = off.</summary>
+    public float MaxRotationDegrees { get; init; }
+
+    /// <summary>Shift drawn uniformly from [-p, p] pixels in x and in y, independently. Pixels of the <b>model input</b>
+    /// (e.g. 10 px of a 160x120 input is 1/16 of its width), not of the source image. 0 = off.</summary>
+    public float MaxShiftPixels { get; init; }
+
+    /// <summary>Probability of a horizontal flip; needs <see cref="MirrorMap"/>.</summary>
+    public float FlipProbability { get; init; }
+
+    /// <summary>Left/right keypoint index map used with flips (e.g. <see cref="MirrorMaps.Ibug68"/>).</summary>
+    public IReadOnlyList<int>? MirrorMap { get; init; }
+
+    /// <summary>How many times a rotation/shift is drawn again when it would push a visible keypoint out of the image.</summary>
+    public int MaxTries { get; init; } = 10;
+
+    public static AugmentationOptions None { get; } = new();
+
+    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && FlipProbability <= 0;
+}
+
+/// <summary>One sample's geometric transform: flip first (about the vertical centre line), then rotation about the centre,
+/// then shift. Angles in degrees, shifts in model-input pixels.</summary>
+public readonly record struct GeometricTransform(float AngleDegrees, float ShiftX, float ShiftY, bool Flip)
+{
+    public static GeometricTransform Identity => default;
+}
+
+/// <summary>
+/// Applies <see cref="AugmentationOptions"/> to a batch (images [B,1,H,W], targets [B,2K] normalized crop coordinates).
+/// </summary>
+/// <remarks>
+/// <para>Geometry: a keypoint at normalized (nx, ny) sits at p = ((nx-0.5)W, (ny-0.5)H) pixels from the centre; the
+/// transform maps p to R(angle) F p + t (F mirrors x). The pixels are resampled with <c>affine_grid</c>/<c>grid_sample</c>
+/// (bilinear, align_corners = false, whose grid coordinate is exactly 2n-1), using the inverse of the same matrix, so the
+/// targets move exactly with the pixels. Areas that come from outside the image are filled with black
+/// (<see cref="GrayscaleNormalization.Normalize"/>(0)).</para>
+/// <para>Keypoints leaving the image: a rotation/shift that would push a keypoint that lies inside the image (0..1) out of
+/// it is rejected and drawn again, up to <see cref="AugmentationOptions.MaxTries"/> times; if every draw fails the sample
+/// keeps its geometry (no rotation or shift). So augmentation never asks the network for a point it cannot see; points
+/// that were already outside the crop (e.g. a jaw below a tight box) stay as they are, moved with the transform.
+/// A flip maps 0..1 onto itself and is never rejected.</para>
+/// <para>Brightness is applied before the geometry, so the black fill stays black.</para>
+/// </remarks>
+public sealed class KeypointAugmenter
+{
+    private readonly AugmentationOptions options;
+
+    public KeypointAugmenter(AugmentationOptions options)
+    {
+        if (options.FlipProbability > 0 && options.MirrorMap is null)
+            throw new ArgumentException("A horizontal flip needs a mirror map (left/right keypoint indices).");
+        if (options.MirrorMap is not null) MirrorMaps.Validate(options.MirrorMap);
+        this.options = options;
+    }
+
+    public AugmentationOptions Options => options;
+
+    /// <summary>Draws random parameters for each sample and applies them. Returns new tensors (the inputs are not changed).</summary>
+    public (Tensor Images, Tensor Targets) Augment(Tensor images, Tensor targets, SeededRandom rng)
+    {
+        int b = (int)images.shape[0], h = (int)images.shape[2], w = (int)images.shape[3];
+        var kp = targets.cpu().contiguous().data<float>().ToArray();
+        int d = (int)targets.shape[1];
+        var transforms = new GeometricTransform[b];
+        var brightness = new float[b];
+        for (int i = 0; i < b; i++)
+        {
+            brightness[i] = options.Brightness > 0 ? (float)rng.Uniform(Math.Max(0, 1 - options.Brightness), 1 + options.Brightness) : 1f;
+            bool flip = options.FlipProbability > 0 && rng.NextDouble() < options.FlipProbability;
+            var sample = new ReadOnlySpan<float>(kp, i * d, d);
+            var chosen = new GeometricTransform(0, 0, 0, flip);
+            if (options.MaxRotationDegrees > 0 || options.MaxShiftPixels > 0)
+            {
+                for (int t = 0; t < options.MaxTries; t++)
+                {
+                    var candidate = new GeometricTransform(
+                        (float)rng.Uniform(-options.MaxRotationDegrees, options.MaxRotationDegrees),
+                        (float)rng.Uniform(-options.MaxShiftPixels, options.MaxShiftPixels),
+                        (float)rng.Uniform(-options.MaxShiftPixels, options.MaxShiftPixels),
+                        flip);
+                    if (KeepsVisiblePointsInside(sample, candidate, w, h)) { chosen = candidate; break; }
+                }
+            }
+            transforms[i] = chosen;
+        }
+        using var scope = NewDisposeScope();
+        var bright = ApplyBrightness(images, brightness);
+        var (imgs, tgts) = ApplyGeometry(bright, targets, transforms);
+        return (imgs.MoveToOuterDisposeScope(), tgts.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Multiplies each image's 0..1 grey values by its factor and clips, in the normalized space.</summary>
+    public static Tensor ApplyBrightness(Tensor images, float[] factors)
+    {
+        if (factors.All(f => f == 1f)) return images.alias();
+        using var scope = NewDisposeScope();
+        float lo = GrayscaleNormalization.Normalize(0), hi = GrayscaleNormalization.Normalize(255);
+        var f = tensor(factors).reshape(-1, 1, 1, 1).to(images.dtype);
+        return ((images - lo) * f + lo).clamp(lo, hi).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Applies one geometric transform per sample to the images and moves the targets (and remaps flipped indices).</summary>
+    public (Tensor Images, Tensor Targets) ApplyGeometry(Tensor images, Tensor targets, IReadOnlyList<GeometricTransform> transforms)
+    {
+        int b = (int)images.shape[0], h = (int)images.shape[2], w = (int)images.shape[3];
+        if (transforms.Count != b) throw new ArgumentException($"{transforms.Count} transforms for a batch of {b}.");
+        if (transforms.All(t => t == GeometricTransform.Identity)) return (images.alias(), targets.alias());
+        if (transforms.Any(t => t.Flip) && options.MirrorMap is null) throw new InvalidOperationException("A flip needs a mirror map.");
+
+        int d = (int)targets.shape[1];
+        var kp = targets.cpu().contiguous().data<float>().ToArray();
+        var theta = new float[b * 6];
+        var moved = new float[kp.Length];
+        for (int i = 0; i < b; i++)
+        {
+            var (m, t) = Forward(transforms[i]);
+            // Inverse in grid units: g_in = S^-1 M^-1 S g_out - S^-1 M^-1 t, with S = diag(W/2, H/2).
+            double det = m[0] * m[3] - m[1] * m[2];
+            double i00 = m[3] / det, i01 = -m[1] / det, i10 = -m[2] / det, i11 = m[0] / det;
+            double sx = w / 2.0, sy = h / 2.0;
+            theta[i * 6 + 0] = (float)i00;
+            theta[i * 6 + 1] = (float)(i01 * sy / sx);
+            theta[i * 6 + 2] = (float)(-(i00 * t[0] + i01 * t[1]) / sx);
+            theta[i * 6 + 3] = (float)(i10 * sx / sy);
+            theta[i * 6 + 4] = (float)i11;
+            theta[i * 6 + 5] = (float)(-(i10 * t[0] + i11 * t[1]) / sy);
+
+            var src = new ReadOnlySpan<float>(kp, i * d, d);
+            var dst = new Span<float>(moved, i * d, d);
+            TransformPoints(src, dst, transforms[i], w, h);
+            if (transforms[i].Flip)
+            {
+                var copy = dst.ToArray();
+                var map = options.MirrorMap!;
+                if (map.Count * 2 != d) throw new ArgumentException($"The mirror map has {map.Count} points; the targets have {d / 2}.");
+                for (int k = 0; k < map.Count; k++)
+                {
+                    dst[2 * k] = copy[2 * map[k]];
+                    dst[2 * k + 1] = copy[2 * map[k] + 1];
+                }
+            }
+        }
+        using var scope = NewDisposeScope();
+        float fill = GrayscaleNormalization.Normalize(0);
+        var th = tensor(theta).reshape(b, 2, 3).to(images.dtype);
+        var grid = F.affine_grid(th, [b, images.shape[1], h, w], align_corners: false);
+        var sampled = F.grid_sample(images - fill, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false) + fill;
+        var newTargets = tensor(moved).reshape(b, d).to(targets.dtype);
+        return (sampled.MoveToOuterDisposeScope(), newTargets.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The forward map in centred pixel units: p' = M p + t, M = R(angle) F.</summary>
+    private static (double[] M, double[] T) Forward(GeometricTransform g)
+    {
+        double a = g.AngleDegrees * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+        double f = g.Flip ? -1 : 1;
+        return ([c * f, s, -s * f, c], [g.ShiftX, g.ShiftY]);
+    }
+
+    /// <summary>Moves normalized keypoints (x0, y0, ...) by the transform for a W x H image (no index remap).</summary>
+    public static void TransformPoints(ReadOnlySpan<float> src, Span<float> dst, GeometricTransform g, int width, int height)
+    {
+        var (m, t) = Forward(g);
+        for (int k = 0; k + 1 < src.Length; k += 2)
+        {
+            double px = (src[k] - 0.5) * width, py = (src[k + 1] - 0.5) * height;
+            double qx = m[0] * px + m[1] * py + t[0], qy = m[2] * px + m[3] * py + t[1];
+            dst[k] = (float)(qx / width + 0.5);
+            dst[k + 1] = (float)(qy / height + 0.5);
+        }
+    }
+
+    private static bool Inside(float x, float y) => x >= 0 && x <= 1 && y >= 0 && y <= 1;
+
+    private static bool KeepsVisiblePointsInside(ReadOnlySpan<float> src, GeometricTransform g, int w, int h)
+    {
+        Span<float> dst = src.Length <= 512 ? stackalloc float[src.Length] : new float[src.Length];
+        TransformPoints(src, dst, g, w, h);
+        for (int k = 0; k + 1 < src.Length; k += 2)
+            if (Inside(src[k], src[k + 1]) && !Inside(dst[k], dst[k + 1])) return false;
+        return true;
+    }
+}

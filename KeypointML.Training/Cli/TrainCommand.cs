@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using KeypointML.Training.Training;
+using Spectre.Console;
+
+namespace KeypointML.Training.Cli;
+
+/// <summary><c>keypointml train &lt;recipe&gt; [options]</c>.</summary>
+public sealed class TrainCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var recipe = new Argument<string>("recipe") { Description = $"What to train: {string.Join(", ", TrainingRecipe.Names)}." };
+        recipe.AcceptOnlyFromAmong([.. TrainingRecipe.Names]);
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 20, imm-face58 40, ibug-resnet18 10). With --resume: the new total." };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3; ibug-resnet18 5e-3)." };
+        var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-resnet18 1e-5)." };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (4, 16, 64)." };
+        var seed = new Option<long?>("--seed") { Description = "Seed of initialisation, shuffle, augmentation and dropout (1)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Run folder (runs/<recipe>)." };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (all cores)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in the run folder from its last checkpoint." };
+        var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58: initialise the last bias to the mean training shape (true)." };
+        var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-resnet18: start from ImageNet weights (false)." };
+        var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-resnet18: box scale (measured on the training set)." };
+        var inputSize = new Option<int?>("--input-size") { Description = "ibug-resnet18: input size (224; smaller for smoke tests only)." };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces (smoke tests)." };
+
+        var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
+        {
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, limit,
+        };
+        cmd.SetAction(parse => CliApp.Guard(() =>
+        {
+            var name = parse.GetValue(recipe)!;
+            if (parse.GetValue(threads) is int t)
+            {
+                if (t < 1) throw new ArgumentException($"--threads must be at least 1; got {t}.");
+                TorchSharp.torch.set_num_threads(t);
+            }
+            if (parse.GetValue(limit) is < 1) throw new ArgumentException("--limit must be at least 1.");
+            if (parse.GetValue(inputSize) is int s && (s < 32 || s % 32 != 0)) throw new ArgumentException($"--input-size must be a multiple of 32 from 32 up; got {s}.");
+            if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");
+            var overrides = new RecipeOverrides
+            {
+                Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd),
+                BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), MeanShapeBias = parse.GetValue(meanBias),
+                Pretrained = parse.GetValue(pretrained), CropScale = parse.GetValue(cropScale), InputSize = parse.GetValue(inputSize),
+                Limit = parse.GetValue(limit),
+            };
+            var folder = parse.GetValue(output) ?? Path.Combine("runs", name);
+            return Train(name, overrides, folder, parse.GetValue(resume));
+        }));
+        return cmd;
+    }
+
+    private static int Train(string name, RecipeOverrides overrides, string folder, bool resume)
+    {
+        var log = Console.Out;
+        log.WriteLine($"{name}: {TrainingRecipe.Get(name).Description}; run folder {folder}{(resume ? " (resuming)" : "")}");
+        using var run = RecipeRunner.Prepare(name, overrides, folder, resume, log);
+        var o = run.Options;
+        log.WriteLine(FormattableString.Invariant($"{run.TrainCount} training / {run.ValidationCount} validation faces; {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, weight decay {o.WeightDecay:G3}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads"));
+
+        TrainingResult result;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            result = AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx => run.Train(new SpectreProgress(ctx, o.Epochs)));
+        }
+        else
+        {
+            result = run.Train(new LineProgress(log));
+        }
+        foreach (var e in result.History)
+            log.WriteLine(FormattableString.Invariant($"epoch {e.Epoch,3}: train {e.TrainLoss:E3}  val {e.ValidationLoss:E3}  {e.Seconds,7:F1} s{(e.Epoch == result.BestEpoch ? "  best" : "")}"));
+
+        var summary = run.Finish();
+        var v = summary.Validation;
+        log.WriteLine(FormattableString.Invariant($"best epoch {summary.BestEpoch}: validation MSE {v.Mse:E4} (mean-shape baseline {v.BaselineMse:E4}, ratio {v.BaselineMse / v.Mse:F1}x); mean pixel error {v.MeanPixelError:F2} px (baseline {v.BaselineMeanPixelError:F2} px) over {v.Faces} faces of {v.Data}"));
+        if (summary.Test is { } t)
+            log.WriteLine(FormattableString.Invariant($"test {t.Data}: MSE {t.Mse:E4} (baseline {t.BaselineMse:E4}); mean pixel error {t.MeanPixelError:F2} px (baseline {t.BaselineMeanPixelError:F2} px) over {t.Faces} faces"));
+        log.WriteLine(FormattableString.Invariant($"exported {summary.OnnxPath}; ONNX Runtime vs TorchSharp max abs difference {summary.OnnxMaxAbsDifference:E2} on {summary.ParityImages} validation images"));
+        log.WriteLine($"pictures and losses.csv in {folder}");
+        return summary.OnnxMaxAbsDifference < 1e-4f ? 0 : 4;
+    }
+
+    /// <summary>A Spectre.Console progress bar over all batches of the run, with ETA.</summary>
+    private sealed class SpectreProgress(ProgressContext ctx, int epochs) : ITrainingProgress
+    {
+        private ProgressTask? task;
+        private int batchesPerEpoch, firstEpoch;
+        private string last = "";
+
+        public void EpochStarted(int epoch, int totalEpochs, int batches)
+        {
+            if (task is null)
+            {
+                batchesPerEpoch = batches;
+                firstEpoch = epoch;
+                task = ctx.AddTask("training", maxValue: (double)batches * (epochs - epoch + 1));
+            }
+            task.Description = $"epoch {epoch}/{totalEpochs}{last}";
+        }
+
+        public void BatchDone(int epoch, int batch, double loss) =>
+            task?.Value((epoch - firstEpoch) * (double)batchesPerEpoch + batch);
+
+        public void EpochDone(EpochRecord r, bool isBest) =>
+            last = string.Create(CultureInfo.InvariantCulture, $" (last: train {r.TrainLoss:E2}, val {r.ValidationLoss:E2})");
+    }
+
+    /// <summary>Plain lines when the console is not interactive (logs, CI).</summary>
+    private sealed class LineProgress(TextWriter log) : ITrainingProgress
+    {
+        public void EpochStarted(int epoch, int totalEpochs, int batches) { }
+        public void BatchDone(int epoch, int batch, double loss) { }
+        public void EpochDone(EpochRecord r, bool isBest) =>
+            log.WriteLine(FormattableString.Invariant($"epoch {r.Epoch}: train {r.TrainLoss:E3} val {r.ValidationLoss:E3} ({r.Seconds:F1} s){(isBest ? " best" : "")}"));
+    }
+}

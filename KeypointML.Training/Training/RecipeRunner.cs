@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text.Json;
+using KeypointML.Data;
+using KeypointML.Models;
+using KeypointML.Training.Export;
+using KeypointML.Training.Models;
+using KeypointML.Training.Plots;
+using Microsoft.ML;
+using static TorchSharp.torch;
+
+namespace KeypointML.Training.Training;
+
+/// <summary>Figures of a trained model on one dataset.</summary>
+/// <param name="Mse">MSE of the normalized crop coordinates (the training loss).</param>
+/// <param name="MeanPixelError">Mean over faces of the mean Euclidean point error, in pixels of the original images.</param>
+/// <param name="BaselineMse">The same MSE for the trivial model that predicts the mean training shape for every face.</param>
+public sealed record SplitMetrics(string Data, int Faces, double Mse, double MeanPixelError, double BaselineMse, double BaselineMeanPixelError);
+
+/// <summary>What a finished run reports (also written as summary.json in the run folder).</summary>
+public sealed record RunSummary(string Recipe, string RunFolder, int Epochs, int BestEpoch, double BestValidationLoss,
+    SplitMetrics Validation, SplitMetrics? Test, string OnnxPath, float OnnxMaxAbsDifference, int ParityImages, double SecondsPerEpoch, string? CropNote);
+
+/// <summary>Runs a <see cref="TrainingRecipe"/> end to end: data through the ML.NET preprocessing, training, metrics,
+/// pictures, ONNX export with its parity check.</summary>
+public static class RecipeRunner
+{
+    public const string RunFile = "run.json";
+
+    private sealed record SavedRun(string Recipe, RecipeOverrides Overrides);
+
+    /// <summary>Prepares, trains and finishes in one call.</summary>
+    public static RunSummary Run(string recipeName, RecipeOverrides overrides, string runFolder, bool resume, ITrainingProgress? progress, TextWriter log)
+    {
+        using var run = Prepare(recipeName, overrides, runFolder, resume, log);
+        run.Train(progress);
+        return run.Finish();
+    }
+
+    /// <summary>Loads the data through the ML.NET preprocessing and builds the model and trainer (nothing trained yet).</summary>
+    public static PreparedRun Prepare(string recipeName, RecipeOverrides overrides, string runFolder, bool resume, TextWriter log)
+    {
+        var recipe = TrainingRecipe.Get(recipeName);
+        var runFile = Path.Combine(runFolder, RunFile);
+        if (resume)
+        {
+            if (!File.Exists(runFile)) throw new FileNotFoundException($"{runFile}: nothing to resume (no run in this folder).");
+            var saved = JsonSerializer.Deserialize<SavedRun>(File.ReadAllText(runFile))
+                ?? throw new InvalidDataException($"{runFile}: empty run description.");
+            if (saved.Recipe != recipe.Name) throw new ArgumentException($"{runFile}: the run in this folder is '{saved.Recipe}', not '{recipe.Name}'.");
+            var others = overrides with { Epochs = null };
+            if (others != new RecipeOverrides()) log.WriteLine("note: --resume keeps the run's saved settings; only --epochs can change.");
+            overrides = saved.Overrides with { Epochs = overrides.Epochs ?? saved.Overrides.Epochs };
+        }
+        Directory.CreateDirectory(runFolder);
+        AtomicFile.WriteAllText(runFile, JsonSerializer.Serialize(new SavedRun(recipe.Name, overrides), new JsonSerializerOptions { WriteIndented = true }));
+
+        var options = new TrainerOptions
+        {
+            Epochs = overrides.Epochs ?? recipe.Epochs,
+            LearningRate = overrides.LearningRate ?? recipe.LearningRate,
+            WeightDecay = overrides.WeightDecay ?? recipe.WeightDecay,
+            BatchSize = overrides.BatchSize ?? recipe.BatchSize,
+            Seed = overrides.Seed ?? 1,
+            RunFolder = runFolder,
+            Augmentation = recipe.Augmentation,
+        };
+        options.Validate();
+
+        var ml = new MLContext(seed: 0);
+        var trainRows = KeypointDatasets.Load(ml, recipe.TrainData).Rows.ToList();
+        List<KeypointSample> valRows;
+        if (recipe.ValidationData == TrainingRecipe.HoldOut)
+            (trainRows, valRows) = HoldOutByImage(trainRows, recipe.HoldOutFraction, options.Seed);
+        else
+            valRows = KeypointDatasets.Load(ml, recipe.ValidationData).Rows.ToList();
+        if (overrides.Limit is int limit) { trainRows = trainRows.Take(limit).ToList(); valRows = valRows.Take(Math.Max(1, limit / 4)).ToList(); }
+
+        string? cropNote = null;
+        FaceCropSpec crop;
+        random.manual_seed(options.Seed);
+        KeypointNet model;
+        switch (recipe.Name)
+        {
+            case "imm-nose":
+                crop = new FaceCropSpec(UseBox: false, 1f, CropSquare: false, [TrainingRecipe.ImmNoseTipIndex]);
+                model = new NoseTipNet();
+                break;
+            case "imm-face58":
+                crop = new FaceCropSpec(UseBox: false, 1f, CropSquare: false);
+                model = new Face58Net(keypointCount: trainRows[0].KeypointCount);
+                break;
+            default:
+                float scale;
+                if (overrides.CropScale is float given) { scale = given; cropNote = $"crop scale {given:F2} (given)"; }
+                else
+                {
+                    var m = CropMargin.Measure(trainRows);
+                    scale = m.Chosen;
+                    cropNote = m.ToString();
+                }
+                log.WriteLine(cropNote);
+                crop = new FaceCropSpec(UseBox: true, scale, CropSquare: true);
+                int size = overrides.InputSize ?? ResNet18.DefaultSize;
+                model = new ResNet18(trainRows[0].KeypointCount, size, size);
+                break;
+        }
+        log.WriteLine($"preprocessing {trainRows.Count} training and {valRows.Count} validation faces through the ML.NET pipeline ({model.InputHeight}x{model.InputWidth})...");
+        var train = FaceTensorLoader.Load(ml, trainRows, model.InputHeight, model.InputWidth, crop);
+        var val = FaceTensorLoader.Load(ml, valRows, model.InputHeight, model.InputWidth, crop);
+        var meanShape = train.MeanTarget();
+
+        if (!resume)
+        {
+            if (model is Face58Net face && (overrides.MeanShapeBias ?? true))
+            {
+                face.InitializeOutputBias(meanShape);
+                log.WriteLine("last-layer bias initialised to the mean training shape");
+            }
+            if (model is ResNet18 resnet && overrides.Pretrained == true)
+            {
+                int skipped = ImageNetResNet18.Load(resnet);
+                log.WriteLine($"initialised from ImageNet weights ({ImageNetResNet18.PackageId}; {skipped} block(s) of the file's last stage left out)");
+            }
+        }
+
+        return new PreparedRun(recipe, overrides, options, ml, model, train, val, crop, cropNote, resume);
+    }
+
+    /// <summary>A run ready to train: model, tensors, settings.</summary>
+    public sealed class PreparedRun(TrainingRecipe recipe, RecipeOverrides overrides, TrainerOptions options, MLContext ml,
+        KeypointNet model, TensorDataset train, TensorDataset val, FaceCropSpec crop, string? cropNote, bool resume) : IDisposable
+    {
+        private TrainingResult? result;
+
+        public TrainingRecipe Recipe => recipe;
+        public TrainerOptions Options => options;
+        public KeypointNet Model => model;
+        public int TrainCount => train.Count;
+        public int ValidationCount => val.Count;
+
+        public TrainingResult Train(ITrainingProgress? progress) => result = new Trainer(model, train, val, options, progress).Run(resume);
+
+        /// <summary>Best weights -> metrics, pictures, ONNX export and parity check; writes summary.json.</summary>
+        public RunSummary Finish() => RecipeRunner.Finish(recipe, overrides, options, ml, model, train, val, crop, cropNote,
+            result ?? throw new InvalidOperationException("Train first."));
+
+        public void Dispose()
+        {
+            model.Dispose();
+            train.Dispose();
+            val.Dispose();
+        }
+    }
+
+    private static RunSummary Finish(TrainingRecipe recipe, RecipeOverrides overrides, TrainerOptions options, MLContext ml,
+        KeypointNet model, TensorDataset train, TensorDataset val, FaceCropSpec crop, string? cropNote, TrainingResult result)
+    {
+        string runFolder = options.RunFolder;
+        var meanShape = train.MeanTarget();
+        Trainer.LoadBest(model, runFolder);
+
+        var valMetrics = Measure(model, val, meanShape, recipe.ValidationData == TrainingRecipe.HoldOut ? $"{recipe.TrainData} (held out)" : recipe.ValidationData, options.BatchSize);
+        SplitMetrics? testMetrics = null;
+        if (recipe.TestData is string testSpec)
+        {
+            var testRows = KeypointDatasets.Load(ml, testSpec).Rows.ToList();
+            if (overrides.Limit is int l2) testRows = testRows.Take(Math.Max(1, l2 / 4)).ToList();
+            using var test = FaceTensorLoader.Load(ml, testRows, model.InputHeight, model.InputWidth, crop);
+            testMetrics = Measure(model, test, meanShape, testSpec, options.BatchSize);
+        }
+
+        // Pictures (the run folder is not committed).
+        TrainingPlots.LossCurves(result.History, Path.Combine(runFolder, "losses.png"), $"{recipe.Name}: MSE per epoch (normalized coordinates)");
+        DrawBestAndWorst(model, val, runFolder, options.BatchSize);
+        if (model is ResNet18 r18)
+        {
+            using var w = r18.Conv1.weight!.detach().cpu().contiguous();
+            TrainingPlots.FilterGrid(w.data<float>().ToArray(), 64, 7, Path.Combine(runFolder, "filters.png"));
+        }
+
+        // Export and verify.
+        var metadata = new KeypointModelMetadata
+        {
+            Name = recipe.Name,
+            InputHeight = model.InputHeight,
+            InputWidth = model.InputWidth,
+            KeypointCount = model.KeypointCount,
+            OutputKind = KeypointOutputKind.Coordinates,
+            CropScale = crop.UseBox ? crop.CropScale : 1f,
+            CropSquare = crop.CropSquare,
+            TrainingData = $"{recipe.TrainData}: {train.Count} faces" + (crop.KeypointIndices is { } idx ? $", point(s) {string.Join(" ", idx)}" : ""),
+        };
+        var onnxPath = Path.Combine(runFolder, recipe.Name + ".onnx");
+        OnnxExporter.Export(model, metadata, onnxPath);
+        int parityCount = Math.Min(16, val.Count);
+        float diff;
+        using (var sample = val.Images.narrow(0, 0, parityCount))
+            diff = OnnxExporter.MaxAbsDifference(model, onnxPath, sample);
+
+        var summary = new RunSummary(recipe.Name, runFolder, result.History.Count, result.BestEpoch, result.BestValidationLoss,
+            valMetrics, testMetrics, onnxPath, diff, parityCount, result.History.Count > 0 ? result.History.Average(h => h.Seconds) : 0, cropNote);
+        AtomicFile.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        return summary;
+    }
+
+    /// <summary>Splits faces into train and validation by image (a seeded shuffle of the distinct image paths).</summary>
+    public static (List<KeypointSample> Train, List<KeypointSample> Validation) HoldOutByImage(List<KeypointSample> rows, double fraction, long seed)
+    {
+        var images = rows.Select(r => r.ImagePath).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToArray();
+        var order = SeededRandom.For(seed, 0, "holdout").Permutation(images.Length);
+        int n = Math.Max(1, (int)Math.Round(images.Length * fraction));
+        var held = order.Take(n).Select(i => images[i]).ToHashSet();
+        return (rows.Where(r => !held.Contains(r.ImagePath)).ToList(), rows.Where(r => held.Contains(r.ImagePath)).ToList());
+    }
+
+    /// <summary>MSE and mean pixel error of <paramref name="model"/> on <paramref name="data"/>, and of the mean-shape baseline.</summary>
+    public static SplitMetrics Measure(KeypointNet model, TensorDataset data, float[] meanShape, string name, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        var pred = Trainer.Predict(model, data.Images, batchSize);
+        var baseline = tensor(meanShape).unsqueeze(0).expand(data.Count, -1);
+        double mse = nn.functional.mse_loss(pred, data.Targets).item<float>();
+        double baseMse = nn.functional.mse_loss(baseline, data.Targets).item<float>();
+        var p = pred.contiguous().data<float>().ToArray();
+        var perFace = PixelErrors(p, data);
+        var basePerFace = PixelErrors(Enumerable.Range(0, data.Count).SelectMany(_ => meanShape).ToArray(), data);
+        return new SplitMetrics(name, data.Count, mse, perFace.Average(), baseMse, basePerFace.Average());
+    }
+
+    /// <summary>Per face: mean Euclidean distance (original-image pixels) between predicted and true points.</summary>
+    public static double[] PixelErrors(float[] normalizedPredictions, TensorDataset data)
+    {
+        int d = 2 * data.KeypointCount;
+        var errors = new double[data.Count];
+        for (int i = 0; i < data.Count; i++)
+        {
+            var face = data.Faces[i];
+            var px = face.Crop.KeypointsFromNormalized(normalizedPredictions.AsSpan(i * d, d));
+            double sum = 0;
+            for (int k = 0; k < d; k += 2)
+                sum += Math.Sqrt(Math.Pow(px[k] - face.Keypoints[k], 2) + Math.Pow(px[k + 1] - face.Keypoints[k + 1], 2));
+            errors[i] = sum / data.KeypointCount;
+        }
+        return errors;
+    }
+
+    private static void DrawBestAndWorst(KeypointNet model, TensorDataset val, string runFolder, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        var pred = Trainer.Predict(model, val.Images, batchSize).contiguous().data<float>().ToArray();
+        var truth = val.Targets.contiguous().data<float>().ToArray();
+        var errors = PixelErrors(pred, val);
+        var ranked = Enumerable.Range(0, val.Count).OrderBy(i => errors[i]).ToArray();
+        int d = 2 * val.KeypointCount, hw = val.Height * val.Width;
+        var images = val.Images.contiguous().data<float>().ToArray();
+        TrainingPlots.Panel Panel(int i) => new(images.AsSpan(i * hw, hw).ToArray(), val.Height, val.Width,
+            truth.AsSpan(i * d, d).ToArray(), pred.AsSpan(i * d, d).ToArray(),
+            string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(val.Faces[i].ImagePath)}: {errors[i]:F1} px"));
+        int n = Math.Min(4, val.Count);
+        TrainingPlots.Predictions(ranked.Take(n).Select(Panel).ToList(), Path.Combine(runFolder, "val_best.png"));
+        TrainingPlots.Predictions(ranked.Reverse().Take(n).Select(Panel).ToList(), Path.Combine(runFolder, "val_worst.png"));
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using KeypointML.Training.Augmentation;
+using KeypointML.Training.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace KeypointML.Training.Training;
+
+/// <summary>What a trainer reports while it runs (the CLI shows a progress bar; tests pass nothing).</summary>
+public interface ITrainingProgress
+{
+    void EpochStarted(int epoch, int totalEpochs, int batches);
+    void BatchDone(int epoch, int batch, double loss);
+    void EpochDone(EpochRecord record, bool isBest);
+}
+
+/// <summary>The outcome of <see cref="Trainer.Run"/>.</summary>
+public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int BestEpoch, double BestValidationLoss, bool Resumed);
+
+/// <summary>
+/// Trains a <see cref="KeypointNet"/> on in-memory tensors: seeded shuffle, augmentation, Adam, MSE loss, per-epoch
+/// validation, loss CSV, checkpoint and best model each epoch, exact resume.
+/// </summary>
+/// <remarks>
+/// Reproducibility: epoch <c>e</c> draws its shuffle and augmentation from generators derived from (seed, e) and reseeds
+/// libtorch (dropout) from (seed, e), so a run resumed after epoch <c>e</c> from its checkpoint (weights, Adam state)
+/// computes exactly what the uninterrupted run computes. Files in the run folder: <see cref="CheckpointFile"/>,
+/// <see cref="BestModelFile"/>, <see cref="LossCsvFile"/>.
+/// </remarks>
+public sealed class Trainer
+{
+    public const string CheckpointFile = "checkpoint.bin";
+    public const string BestModelFile = "best.bin";
+    public const string LossCsvFile = "losses.csv";
+
+    private readonly KeypointNet model;
+    private readonly TensorDataset train, validation;
+    private readonly TrainerOptions options;
+    private readonly KeypointAugmenter augmenter;
+    private readonly ITrainingProgress? progress;
+
+    public Trainer(KeypointNet model, TensorDataset train, TensorDataset validation, TrainerOptions options, ITrainingProgress? progress = null)
+    {
+        options.Validate();
+        if (train.Height != model.InputHeight || train.Width != model.InputWidth)
+            throw new ArgumentException($"The training images are {train.Height}x{train.Width}; the model takes {model.InputHeight}x{model.InputWidth}.");
+        if (train.KeypointCount != model.KeypointCount || validation.KeypointCount != model.KeypointCount)
+            throw new ArgumentException($"The model predicts {model.KeypointCount} points; the data has {train.KeypointCount} (train) and {validation.KeypointCount} (validation).");
+        this.model = model;
+        this.train = train;
+        this.validation = validation;
+        this.options = options;
+        this.progress = progress;
+        augmenter = new KeypointAugmenter(options.Augmentation);
+        Optimizer = optim.Adam(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+    }
+
+    public optim.Optimizer Optimizer { get; }
+    public string CheckpointPath => Path.Combine(options.RunFolder, CheckpointFile);
+    public string BestModelPath => Path.Combine(options.RunFolder, BestModelFile);
+    public string LossCsvPath => Path.Combine(options.RunFolder, LossCsvFile);
+
+    private string Fingerprint => options.Fingerprint(model.GetType().Name);
+
+    /// <summary>
+    /// Trains up to <see cref="TrainerOptions.Epochs"/> epochs. With <paramref name="resume"/>, continues from the run
+    /// folder's checkpoint (which must come from the same settings). <paramref name="stopAfter"/> ends the run early after
+    /// that many epochs of this call (as an interruption would).
+    /// </summary>
+    public TrainingResult Run(bool resume = false, int? stopAfter = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(options.RunFolder);
+        var state = new CheckpointState { Seed = options.Seed, Fingerprint = Fingerprint };
+        if (resume)
+        {
+            if (!File.Exists(CheckpointPath)) throw new FileNotFoundException($"{CheckpointPath}: no checkpoint to resume from.");
+            state = Checkpoint.Load(CheckpointPath, model, Optimizer);
+            if (state.Fingerprint != Fingerprint)
+                throw new ArgumentException($"{CheckpointPath}: the checkpoint was made with different settings ({state.Fingerprint}); now {Fingerprint}.");
+        }
+        var history = new List<EpochRecord>(state.History);
+        int done = 0;
+        for (int epoch = state.Epoch + 1; epoch <= options.Epochs; epoch++)
+        {
+            if (stopAfter is int s && done >= s) break;
+            cancel.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            double trainLoss = TrainEpoch(epoch, cancel);
+            double valLoss = Evaluate(validation);
+            var record = new EpochRecord(epoch, trainLoss, valLoss, sw.Elapsed.TotalSeconds);
+            history.Add(record);
+            bool isBest = valLoss < state.BestValidationLoss;
+            if (isBest) AtomicFile.Write(BestModelPath, stream => { using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, true); model.save(w); });
+            state = state with
+            {
+                Epoch = epoch,
+                History = history,
+                BestValidationLoss = isBest ? valLoss : state.BestValidationLoss,
+                BestEpoch = isBest ? epoch : state.BestEpoch,
+                ShuffleState = SeededRandom.For(options.Seed, epoch + 1, "shuffle").State,
+                AugmentState = SeededRandom.For(options.Seed, epoch + 1, "augment").State,
+            };
+            Checkpoint.Save(CheckpointPath, state, model, Optimizer);
+            Checkpoint.WriteLossCsv(LossCsvPath, history);
+            progress?.EpochDone(record, isBest);
+            done++;
+        }
+        return new TrainingResult(history, state.BestEpoch, state.BestValidationLoss, resume);
+    }
+
+    /// <summary>One pass over the shuffled training set; returns the mean per-sample training loss.</summary>
+    private double TrainEpoch(int epoch, CancellationToken cancel)
+    {
+        model.train();
+        var shuffle = SeededRandom.For(options.Seed, epoch, "shuffle");
+        var augmentRng = SeededRandom.For(options.Seed, epoch, "augment");
+        torch.manual_seed(unchecked((long)SeededRandom.For(options.Seed, epoch, "torch").NextUInt64()));
+        var order = shuffle.Permutation(train.Count);
+        int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
+        progress?.EpochStarted(epoch, options.Epochs, batches);
+        double sum = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var idx = order.Skip(b * options.BatchSize).Take(options.BatchSize).Select(i => (long)i).ToArray();
+            var index = torch.tensor(idx);
+            var x = train.Images.index_select(0, index);
+            var y = train.Targets.index_select(0, index);
+            if (!options.Augmentation.IsIdentity) (x, y) = augmenter.Augment(x, y, augmentRng);
+            Optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            Optimizer.step();
+            double l = loss.item<float>();
+            sum += l * idx.Length;
+            progress?.BatchDone(epoch, b + 1, l);
+        }
+        return sum / train.Count;
+    }
+
+    /// <summary>MSE over every coordinate of <paramref name="data"/> in eval mode (no dropout, BN running statistics).</summary>
+    public double Evaluate(TensorDataset data) => EvaluateLoss(model, data, options.BatchSize);
+
+    /// <summary>MSE over every coordinate of <paramref name="data"/> for <paramref name="net"/> in eval mode.</summary>
+    public static double EvaluateLoss(KeypointNet net, TensorDataset data, int batchSize)
+    {
+        using var scope = torch.NewDisposeScope();
+        var pred = Predict(net, data.Images, batchSize);
+        return nn.functional.mse_loss(pred, data.Targets).item<float>();
+    }
+
+    /// <summary>The network's outputs for all images, in eval mode, batch by batch.</summary>
+    public static Tensor Predict(KeypointNet net, Tensor images, int batchSize)
+    {
+        bool wasTraining = net.training;
+        net.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            var parts = new List<Tensor>();
+            using (var scope = torch.NewDisposeScope())
+            {
+                for (long s = 0; s < images.shape[0]; s += batchSize)
+                {
+                    var n = Math.Min(batchSize, images.shape[0] - s);
+                    parts.Add(net.call(images.narrow(0, s, n)).DetachFromDisposeScope());
+                }
+            }
+            var result = torch.cat(parts, 0);
+            foreach (var p in parts) p.Dispose();
+            return result;
+        }
+        finally
+        {
+            if (wasTraining) net.train();
+        }
+    }
+
+    /// <summary>Loads the best weights of a run folder into <paramref name="net"/>.</summary>
+    public static void LoadBest(KeypointNet net, string runFolder)
+    {
+        var path = Path.Combine(runFolder, BestModelFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no best model in the run folder.");
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream);
+        net.load(r);
+    }
+}

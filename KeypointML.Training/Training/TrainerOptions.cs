@@ -1,0 +1,29 @@
+using KeypointML.Training.Augmentation;
+
+namespace KeypointML.Training.Training;
+
+/// <summary>Settings of one training run.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; }
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Seeds the weight initialisation, the shuffle, the augmentation draws and dropout.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>Where the checkpoint, best model, loss CSV and pictures go.</summary>
+    public required string RunFolder { get; init; }
+    public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
+
+    /// <summary>The settings that must not change when a run is resumed (everything but the epoch count).</summary>
+    public string Fingerprint(string modelName) =>
+        FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}");
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1; got {Epochs}.");
+        if (BatchSize < 1) throw new ArgumentException($"--batch must be at least 1; got {BatchSize}.");
+        if (!(LearningRate > 0)) throw new ArgumentException($"--lr must be positive; got {LearningRate}.");
+        if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must not be negative; got {WeightDecay}.");
+    }
+}
