@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using KeypointML.Data;
+using KeypointML.Training.DataFetch;
 
 namespace KeypointML.Training.Cli;
 
@@ -29,14 +30,22 @@ public static class CliApp
     }
 
     private static readonly AsyncLocal<TextWriter?> CurrentError = new();
+    private static readonly AsyncLocal<TextWriter?> CurrentOut = new();
 
     /// <summary>Where error lines go: the writer given to <see cref="Run"/>, else stderr.</summary>
     public static TextWriter Error => CurrentError.Value ?? Console.Error;
 
-    public static int Run(string[] args, TextWriter? stderr = null)
+    /// <summary>Where results go: the writer given to <see cref="Run"/>, else stdout.</summary>
+    public static TextWriter Out => CurrentOut.Value ?? Console.Out;
+
+    /// <summary>Whether the verbs write to the real console (not to writers a test passed in), so that progress bars may be drawn.</summary>
+    public static bool WritesToConsole => CurrentOut.Value is null && CurrentError.Value is null;
+
+    public static int Run(string[] args, TextWriter? stderr = null, TextWriter? stdout = null)
     {
-        stderr ??= Console.Error;
         CurrentError.Value = stderr;
+        CurrentOut.Value = stdout;
+        stderr ??= Console.Error;
         var root = CreateRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
@@ -45,10 +54,10 @@ public static class CliApp
             stderr.WriteLine($"{ToolName}: {OneLine(parse.Errors[0].Message)} (see '{ToolName}{verb} --help')");
             return 2;
         }
-        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = stderr });
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = stderr, Output = stdout ?? Console.Out });
     }
 
-    /// <summary>Runs a verb's body; a user mistake (bad option value, missing file, bad data) becomes one line on stderr.</summary>
+    /// <summary>Runs a verb's body; a user mistake (bad option value, missing file, bad data, unreachable download) becomes one line on stderr.</summary>
     public static int Guard(Func<int> body, TextWriter? stderr = null)
     {
         stderr ??= Error;
@@ -57,7 +66,7 @@ public static class CliApp
             return body();
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
-                                      or InvalidDataException or KeypointDataException or NotSupportedException)
+                                      or InvalidDataException or KeypointDataException or NotSupportedException or DataFetchException)
         {
             stderr.WriteLine($"{ToolName}: error: {OneLine(e.Message)}");
             return 1;

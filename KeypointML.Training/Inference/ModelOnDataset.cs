@@ -1,0 +1,149 @@
+using KeypointML.Data;
+using KeypointML.Evaluation;
+using KeypointML.Scoring;
+using KeypointML.Transforms;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace KeypointML.Training.Inference;
+
+/// <summary>
+/// A model file run over a dataset through the library's ML.NET pipeline (<c>DetectKeypoints</c> on the dataset's
+/// <c>Box</c> column, then <c>EvaluateKeypoints</c>): what evaluate, predict, bench and report share.
+/// </summary>
+/// <remarks>
+/// The face box is always the dataset's <c>Box</c> column, scaled and squared as the model's metadata says. That is
+/// right for every dataset: IMM and plain image folders carry the whole image as the box, and the IMM models (crop
+/// scale 1, not square) then see exactly the whole image they were trained on; XML and CSV datasets carry real boxes.
+/// </remarks>
+public sealed class ModelOnDataset
+{
+    private readonly MLContext _ml;
+
+    private ModelOnDataset(MLContext ml, KeypointModelFile model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit)
+    {
+        _ml = ml;
+        Model = model;
+        Dataset = dataset;
+        DataSpec = dataSpec;
+        LabelIndices = labelIndices;
+        HasTruth = hasTruth;
+        Input = input;
+        Limit = limit;
+        ImageNames = DatasetImageNames.For(dataSpec);
+        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = model.Path, BoxColumnName = KeypointColumns.Box }).Fit(input);
+    }
+
+    public KeypointModelFile Model { get; }
+    public KeypointDataset Dataset { get; }
+    /// <summary>The dataset as the user named it.</summary>
+    public string DataSpec { get; }
+    /// <summary>The dataset points the model predicts (null: all, in order); see <see cref="LearnedKeypoints"/>.</summary>
+    public int[]? LabelIndices { get; }
+    /// <summary>Whether the dataset's labels can be compared with the model's points.</summary>
+    public bool HasTruth { get; }
+    /// <summary>The dataset's rows (the first <see cref="Limit"/>), with a <c>Label</c> column of the model's points when <see cref="HasTruth"/>.</summary>
+    public IDataView Input { get; }
+    public int? Limit { get; }
+    public DatasetImageNames ImageNames { get; }
+    /// <summary>The fitted ML.NET detection chain.</summary>
+    public KeypointDetectionTransformer Detector { get; }
+
+    /// <summary>
+    /// Opens the model and the dataset. With <paramref name="requireTruth"/> the dataset must have labels that match the
+    /// model's points (evaluation); otherwise labels are used when they match and ignored when they do not.
+    /// </summary>
+    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null)
+    {
+        if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
+        var model = KeypointModelFile.Open(modelPath);
+        var dataset = KeypointDatasets.Load(ml, dataSpec);
+        int[]? indices;
+        bool hasTruth = true;
+        if (requireTruth) indices = LearnedKeypoints.Resolve(model.Metadata, modelPath, dataset.KeypointCount, dataSpec);
+        else hasTruth = LearnedKeypoints.TryResolve(model.Metadata, dataset.KeypointCount, out indices);
+        IDataView input = limit is int n ? ml.Data.TakeRows(dataset.Data, n) : dataset.Data;
+        if (hasTruth)
+        {
+            var selected = indices;
+            input = ml.Transforms.CustomMapping<LabelsIn, LabelOut>((i, o) => o.Label = LearnedKeypoints.Select(i.Keypoints, selected), contractName: null)
+                .Fit(input).Transform(input);
+        }
+        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit);
+    }
+
+    /// <summary>Number of faces that <see cref="Predict"/> will score (reads the label files, not the images).</summary>
+    public int CountFaces()
+    {
+        int count = Dataset.Rows.Count();
+        return Limit is int n ? Math.Min(n, count) : count;
+    }
+
+    /// <summary>The pipeline's output: the input columns plus <c>Keypoints</c> (predicted), <c>ImageSize</c>, <c>CropGeometry</c>, ...</summary>
+    public IDataView Score() => Detector.Transform(Input);
+
+    /// <summary>Scores every face in dataset order; <paramref name="faceDone"/> is called after each.</summary>
+    public IReadOnlyList<FacePrediction> Predict(Action? faceDone = null)
+    {
+        var scored = Score();
+        var s = scored.Schema;
+        var wanted = new List<DataViewSchema.Column> { s[KeypointColumns.ImagePath], s[KeypointColumns.Box], s[KeypointDefaults.ImageSizeColumn], s[KeypointDefaults.CropGeometryColumn], s[KeypointDefaults.KeypointsColumn] };
+        if (HasTruth) wanted.Add(s[KeypointDefaults.LabelColumn]);
+        var faces = new List<FacePrediction>();
+        using var cursor = scored.GetRowCursor(wanted);
+        var path = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.ImagePath]);
+        var box = Vector(cursor, s[KeypointColumns.Box]);
+        var size = Vector(cursor, s[KeypointDefaults.ImageSizeColumn]);
+        var geometry = Vector(cursor, s[KeypointDefaults.CropGeometryColumn]);
+        var keypoints = Vector(cursor, s[KeypointDefaults.KeypointsColumn]);
+        var truth = HasTruth ? Vector(cursor, s[KeypointDefaults.LabelColumn]) : null;
+        ReadOnlyMemory<char> p = default;
+        while (cursor.MoveNext())
+        {
+            path(ref p);
+            faces.Add(new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints()));
+            faceDone?.Invoke();
+        }
+        return faces;
+    }
+
+    /// <summary>
+    /// The library's <c>EvaluateKeypoints</c> over already scored faces (labels, predictions, boxes, image sizes): the
+    /// same numbers as evaluating the pipeline's output directly, without running the model a second time.
+    /// </summary>
+    public KeypointMetrics Evaluate(IReadOnlyList<FacePrediction> faces)
+    {
+        if (!HasTruth) throw new ArgumentException($"dataset '{DataSpec}' has no labels for this model's points.");
+        var rows = faces.Select(f => new EvaluationRow { Label = f.Truth!, Keypoints = f.Keypoints, Box = f.Box, ImageSize = f.ImageSize });
+        return _ml.EvaluateKeypoints(_ml.Data.LoadFromEnumerable(rows));
+    }
+
+    private static Func<float[]> Vector(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> buffer = default;
+        return () =>
+        {
+            getter(ref buffer);
+            return buffer.DenseValues().ToArray();
+        };
+    }
+
+    private sealed class LabelsIn
+    {
+        public float[] Keypoints { get; set; } = [];
+    }
+
+    private sealed class LabelOut
+    {
+        public float[] Label { get; set; } = [];
+    }
+
+    private sealed class EvaluationRow
+    {
+        public float[] Label { get; set; } = [];
+        public float[] Keypoints { get; set; } = [];
+        public float[] Box { get; set; } = [];
+        public float[] ImageSize { get; set; } = [];
+    }
+}
