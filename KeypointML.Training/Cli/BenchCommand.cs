@@ -36,7 +36,7 @@ public sealed class BenchCommand : ICliCommand
                 var file = KeypointModelFile.Open(modelPath);
                 var spec = parse.GetValue(data) ?? EvaluationSets.Require(file.Metadata, modelPath);
                 var faces = KeypointDatasets.Load(new MLContext(seed: 0), spec).Rows.ToList();
-                output.WriteLine(ModelOptions.Describe(file, null));
+                output.WriteLine(ModelDescription.Of(file, null));
                 output.WriteLine(ConsoleProgress.Run("timing the pipeline", 1, _ => PipelineBenchmark.Run(modelPath, faces, spec, n, r)));
             }
             else if (parse.GetValue(data) is not null)

@@ -31,7 +31,7 @@ public sealed class EvaluateCommand : ICliCommand
                 return 0;
             }
             output.WriteLine($"model  {run.Model.Path}");
-            output.WriteLine($"       {ModelOptions.Describe(run.Model, run.LabelIndices)}");
+            output.WriteLine($"       {ModelDescription.Of(run.Model, run.LabelIndices)}");
             output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces)");
             var rows = MetricsText.Rows(metrics);
             int width = rows.Max(r => r.Name.Length);

@@ -13,7 +13,7 @@ public sealed class FetchDataCommand : ICliCommand
     public static Command Create()
     {
         var output = new Option<string?>("--out", "-o") { Description = $"Data root to fill (imm_face_db/ goes inside); default ${KeypointDataPaths.EnvironmentVariable}, else ./{DefaultFolder}." };
-        var url = new Option<Uri?>("--url") { Description = $"Where to download the archive from (a mirror); default {ImmArchiveDownloader.OfficialArchive}." };
+        var url = new Option<string?>("--url") { Description = $"Where to download the archive from (a mirror); default {ImmArchiveDownloader.OfficialArchive}." };
         var command = new Command("fetch-data", "Download the IMM Face Database (240 images, 58 points) from its official site and unpack it as imm_face_db/. iBUG 300-W must be requested from its site.")
         {
             output, url,
@@ -22,9 +22,13 @@ public sealed class FetchDataCommand : ICliCommand
         {
             var configured = Environment.GetEnvironmentVariable(KeypointDataPaths.EnvironmentVariable);
             var root = Path.GetFullPath(parse.GetValue(output) ?? (string.IsNullOrWhiteSpace(configured) ? DefaultFolder : configured));
-            var source = parse.GetValue(url) ?? ImmArchiveDownloader.OfficialArchive;
-            if (!source.IsAbsoluteUri || source.Scheme is not ("http" or "https"))
-                throw new ArgumentException($"--url must be an http(s) address; got '{source}'.");
+            var source = ImmArchiveDownloader.OfficialArchive;
+            if (parse.GetValue(url) is string given)
+            {
+                if (!Uri.TryCreate(given, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+                    throw new ArgumentException($"--url must be an http(s) address; got '{given}'.");
+                source = parsed;
+            }
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             var downloader = new ImmArchiveDownloader(http);
             CliApp.Out.WriteLine($"downloading {source} into {root}");

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using KeypointML.Data;
-using KeypointML.Models;
-using KeypointML.Scoring;
 
 namespace KeypointML.Training.Cli;
 
@@ -21,14 +19,4 @@ internal static class ModelOptions
     };
 
     public static Option<int?> Limit() => new("--limit") { Description = "Only the first N faces (quick checks)." };
-
-    /// <summary>One line about a model: its name, points, output and input size.</summary>
-    public static string Describe(KeypointModelFile model, int[]? labelIndices)
-    {
-        var m = model.Metadata;
-        string points = labelIndices is null ? $"{m.KeypointCount} points" : $"{m.KeypointCount} point(s): dataset point(s) {string.Join(" ", labelIndices)}";
-        string kind = m.OutputKind == KeypointOutputKind.Heatmaps ? $"heatmaps {m.HeatmapHeight}x{m.HeatmapWidth}" : "coordinates";
-        string name = string.IsNullOrEmpty(m.Name) ? Path.GetFileNameWithoutExtension(model.Path) : m.Name;
-        return FormattableString.Invariant($"{name}: {points}, {kind}, input {m.InputHeight}x{m.InputWidth}, crop scale {m.CropScale:0.##}{(m.CropSquare ? " square" : "")}");
-    }
 }

@@ -36,12 +36,23 @@ public static partial class LearnedKeypoints
         indices = null;
         if (datasetKeypointCount <= 0) return false;
         var recorded = RecordedIndices(model);
-        if (recorded is not null && recorded.Length == model.KeypointCount && recorded.All(i => i < datasetKeypointCount))
+        // Indices name points of the training data's scheme (IMM 58 or iBUG 68): on another scheme they mean other points.
+        bool sameScheme = SchemePointCount(model) is not int scheme || scheme == datasetKeypointCount;
+        if (recorded is not null && recorded.Length == model.KeypointCount && sameScheme && recorded.All(i => i < datasetKeypointCount))
         {
             indices = recorded;
             return true;
         }
         return model.KeypointCount == datasetKeypointCount;
+    }
+
+    /// <summary>The point count of the scheme the model was trained on, from its training data text (imm..., ibug...), or null.</summary>
+    public static int? SchemePointCount(KeypointModelMetadata model)
+    {
+        var trainedOn = model.TrainingData.TrimStart();
+        if (trainedOn.StartsWith("imm", StringComparison.OrdinalIgnoreCase)) return Data.ImmFaceDatabase.PointCount;
+        if (trainedOn.StartsWith("ibug", StringComparison.OrdinalIgnoreCase)) return Data.IbugXmlReader.PointCount;
+        return null;
     }
 
     /// <summary>As <see cref="TryResolve"/>, but a mismatch is a user mistake with a message that says what does not fit.</summary>
@@ -51,7 +62,7 @@ public static partial class LearnedKeypoints
             throw new ArgumentException($"dataset '{datasetName}' has no keypoint labels to compare with; use 'predict' for unlabelled images.");
         if (!TryResolve(model, datasetKeypointCount, out var indices))
             throw new ArgumentException($"{modelPath} predicts {model.KeypointCount} point(s) but dataset '{datasetName}' labels {datasetKeypointCount}; " +
-                "the model's metadata does not say which of them it learned.");
+                (string.IsNullOrWhiteSpace(model.TrainingData) ? "the model's metadata does not say which of them it learned." : $"its points (trained on {model.TrainingData}) cannot be matched to them."));
         return indices;
     }
 

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using KeypointML.Training.Inference;
+using KeypointML.Training.Report;
+
+namespace KeypointML.Training.Cli;
+
+/// <summary><c>keypointml report --out DIR [--models DIR] [--runs DIR] [--limit N]</c>: the HTML page of every model's results.</summary>
+public sealed class ReportCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out", "-o") { Description = "Report folder (index.html and PNGs); written whole, replacing an earlier report.", Required = true };
+        var models = new Option<string?>("--models") { Description = "Folder of NAME.onnx models; default KEYPOINTML_MODELS, else the repository's models/." };
+        var runs = new Option<string?>("--runs") { Description = "Folder of training runs (NAME/losses.csv) for the loss curves; default the repository's runs/." };
+        var limit = ModelOptions.Limit();
+        limit.Description = "Evaluate only the first N faces of each evaluation set (quick checks; the figures are then not the full ones).";
+        var command = new Command("report", "Measure every model in the models folder now (metrics on its evaluation set, ms/face) and write an HTML report with loss curves and best/worst faces; prints the results table.")
+        {
+            output, models, runs, limit,
+        };
+        command.SetAction(parse => CliApp.Guard(() =>
+        {
+            var modelsFolder = parse.GetValue(models) ?? ModelsFolder.TryFind()
+                ?? throw new ArgumentException("no models folder found: set KEYPOINTML_MODELS, run inside the repository, or pass --models.");
+            var runsFolder = parse.GetValue(runs) ?? (ModelsFolder.RepositoryRoot() is string root ? Path.Combine(root, "runs") : null);
+            if (parse.GetValue(limit) is < 1) throw new ArgumentException($"--limit must be at least 1; got {parse.GetValue(limit)}.");
+            var options = new ReportOptions(modelsFolder, runsFolder, parse.GetValue(limit));
+            int count = ReportBuilder.ModelFiles(modelsFolder).Count;
+            var outFolder = parse.GetValue(output)!;
+            var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, done => set(done)));
+            foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);
+            if (results.Count == 0) CliApp.Out.WriteLine($"no models (*.onnx) in {modelsFolder}");
+            CliApp.Out.WriteLine($"report: {Path.Combine(Path.GetFullPath(outFolder), ReportFolder.IndexFile)}");
+            return 0;
+        }));
+        return command;
+    }
+}
