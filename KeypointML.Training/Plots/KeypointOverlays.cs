@@ -44,7 +44,8 @@ public static class KeypointOverlays
     private static void Points(SKCanvas canvas, float[] xy, SKColor color, float radius)
     {
         using var paint = new SKPaint { Color = color, IsAntialias = true };
-        for (int i = 0; i + 1 < xy.Length; i += 2) canvas.DrawCircle(xy[i], xy[i + 1], radius, paint);
+        // Pixel k covers canvas [k, k+1): a keypoint at pixel coordinate k is drawn at k + 0.5.
+        for (int i = 0; i + 1 < xy.Length; i += 2) canvas.DrawCircle(xy[i] + 0.5f, xy[i + 1] + 0.5f, radius, paint);
     }
 
     internal static void Save(SKBitmap bitmap, string path)
