@@ -26,7 +26,7 @@ public static class ReportHtml
             body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
             h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
             table { border-collapse: collapse; margin: 12px 0; }
-            th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: right; }
+            th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: right; white-space: nowrap; }
             th { background: #e8eef6; } td:first-child, th:first-child { text-align: left; }
             tr:nth-child(even) td { background: #f6f8fa; }
             .note { color: #555; font-size: 90%; } .problem { color: #a00; }
@@ -81,7 +81,9 @@ public static class ReportHtml
         if (r.BestPicture is not null && r.WorstPicture is not null)
         {
             html.Append(CultureInfo.InvariantCulture, $"<h3>Best and worst faces of {E(r.EvaluationSet ?? "")}</h3>\n<p class=\"note\">Green: labelled points; red: predicted. Caption: mean error in pixels of the original image.</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<h4>Best {ModelMeasurement.ExamplesPerPicture}</h4>\n");
             Image(html, r.BestPicture, $"{r.Name}: best faces");
+            html.Append(CultureInfo.InvariantCulture, $"<h4>Worst {ModelMeasurement.ExamplesPerPicture}</h4>\n");
             Image(html, r.WorstPicture, $"{r.Name}: worst faces");
         }
     }
