@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using KeypointML.Evaluation;
 using KeypointML.Training.Inference;
 using Microsoft.ML;
@@ -41,6 +42,9 @@ public sealed class EvaluateCommand : ICliCommand
         return command;
     }
 
+    // A degenerate face (both eye corners labelled on one spot) can make an NME infinite; JSON has no number for that.
+    private static readonly JsonSerializerOptions OneLine = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>The metrics on one line, with the field names of <see cref="KeypointMetrics"/>'s JSON attributes.</summary>
-    public static string ToJsonLine(KeypointMetrics metrics) => JsonSerializer.Serialize(metrics);
+    public static string ToJsonLine(KeypointMetrics metrics) => JsonSerializer.Serialize(metrics, OneLine);
 }
