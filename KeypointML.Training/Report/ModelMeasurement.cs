@@ -44,8 +44,8 @@ public static class ModelMeasurement
             var speed = PipelineBenchmark.Run(modelPath, run.Dataset.Rows.Take(options.TimedFaces).ToList(), set, Math.Min(options.TimedFaces, faces.Count), repeats: 2);
             var ranked = faces.OrderBy(f => f.MeanPixelError).ToList();
             string best = stem + "-best.png", worst = stem + "-worst.png";
-            ExamplePanels.Write(Captioned(ranked.Take(ExamplesPerPicture), run.ImageNames), Path.Combine(pictureFolder, best));
-            ExamplePanels.Write(Captioned(Enumerable.Reverse(ranked).Take(ExamplesPerPicture), run.ImageNames), Path.Combine(pictureFolder, worst));
+            ExamplePanels.Write(Captioned(ranked.Take(ExamplesPerPicture)), Path.Combine(pictureFolder, best));
+            ExamplePanels.Write(Captioned(Enumerable.Reverse(ranked).Take(ExamplesPerPicture)), Path.Combine(pictureFolder, worst));
             return result with
             {
                 Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, Speed = speed,
@@ -58,8 +58,9 @@ public static class ModelMeasurement
         }
     }
 
-    private static List<(FacePrediction, string)> Captioned(IEnumerable<FacePrediction> faces, DatasetImageNames names) =>
-        faces.Select(f => (f, string.Create(CultureInfo.InvariantCulture, $"{names.Name(f.ImagePath)}: {f.MeanPixelError:F1} px"))).ToList();
+    // The file name only: a panel is 240 px wide, too narrow for dataset paths such as helen/testset/....
+    private static List<(FacePrediction, string)> Captioned(IEnumerable<FacePrediction> faces) =>
+        faces.Select(f => (f, string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f.ImagePath)}: {f.MeanPixelError:F1} px"))).ToList();
 
     /// <summary>The loss curves from <c>runs/&lt;file stem or model name&gt;/losses.csv</c>, or a note saying why there are none.</summary>
     private static ModelResult WithLossCurve(ModelResult result, KeypointModelFile model, string stem, string? runsFolder, string pictureFolder)

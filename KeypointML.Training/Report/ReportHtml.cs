@@ -26,7 +26,9 @@ public static class ReportHtml
             body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
             h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
             table { border-collapse: collapse; margin: 12px 0; }
-            th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: right; white-space: nowrap; }
+            table { font-size: 90%; }
+            th, td { border: 1px solid #bbb; padding: 4px 6px; text-align: right; }
+            td { white-space: nowrap; }
             th { background: #e8eef6; } td:first-child, th:first-child { text-align: left; }
             tr:nth-child(even) td { background: #f6f8fa; }
             .note { color: #555; font-size: 90%; } .problem { color: #a00; }
