@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Training;
 using Spectre.Console;
 
@@ -12,23 +13,28 @@ public sealed class TrainCommand : ICliCommand
     {
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {string.Join(", ", TrainingRecipe.Names)}." };
         recipe.AcceptOnlyFromAmong([.. TrainingRecipe.Names]);
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 20, imm-face58 40, ibug-resnet18 10). With --resume: the new total." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 20, imm-face58 40, ibug-resnet18 10, ibug-heatmap-* 20). With --resume: the new total." };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3; ibug-resnet18 5e-3)." };
-        var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-resnet18 1e-5)." };
-        var batch = new Option<int?>("--batch") { Description = "Batch size (4, 16, 64)." };
+        var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-* 1e-5)." };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (imm-nose 4, imm-face58 16, ibug-resnet18 64, ibug-heatmap-* 16)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of initialisation, shuffle, augmentation and dropout (1)." };
         var output = new Option<string?>("--out", "-o") { Description = "Run folder (runs/<recipe>)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (all cores)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the run folder from its last checkpoint." };
         var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58: initialise the last bias to the mean training shape (true)." };
-        var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-resnet18: start from ImageNet weights (false)." };
-        var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-resnet18: box scale (measured on the training set)." };
-        var inputSize = new Option<int?>("--input-size") { Description = "ibug-resnet18: input size (224; smaller for smoke tests only)." };
+        var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-*: start the ResNet18 encoder from ImageNet weights (ibug-resnet18 false, ibug-heatmap-* true)." };
+        var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-*: box scale (measured on the training set)." };
+        var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size (224; smaller for smoke tests only)." };
+        var heatmapStride = new Option<int?>("--heatmap-stride") { Description = "ibug-heatmap-*: input pixels per heatmap cell, 4 (56x56 maps) or 2 (112x112) (4)." };
+        var sigma = new Option<float?>("--sigma") { Description = "ibug-heatmap-gaussian: Gaussian sigma in heatmap cells (1.5 at stride 4, 3 at stride 2: 6 input pixels)." };
+        var loss = new Option<string?>("--loss") { Description = "ibug-heatmap-gaussian: per-cell loss, mse or logistic (mse; zero-one is always logistic)." };
+        loss.AcceptOnlyFromAmong("mse", "logistic");
+        var posWeight = new Option<float?>("--pos-weight") { Description = "ibug-heatmap-* with the logistic loss: weight of the target-1 cells (1)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces (smoke tests)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, limit,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, limit,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -46,8 +52,12 @@ public sealed class TrainCommand : ICliCommand
                 Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd),
                 BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), MeanShapeBias = parse.GetValue(meanBias),
                 Pretrained = parse.GetValue(pretrained), CropScale = parse.GetValue(cropScale), InputSize = parse.GetValue(inputSize),
-                Limit = parse.GetValue(limit),
+                Limit = parse.GetValue(limit), HeatmapStride = parse.GetValue(heatmapStride), Sigma = parse.GetValue(sigma),
+                HeatmapLoss = parse.GetValue(loss) switch { "mse" => HeatmapLossKind.Mse, "logistic" => HeatmapLossKind.Logistic, _ => null },
+                PositiveWeight = parse.GetValue(posWeight),
             };
+            if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")
+                throw new ArgumentException($"--loss applies to ibug-heatmap-gaussian only (zero-one targets are always trained with the logistic loss).");
             var folder = parse.GetValue(output) ?? Path.Combine("runs", name);
             return Train(name, overrides, folder, parse.GetValue(resume));
         }));
@@ -74,13 +84,18 @@ public sealed class TrainCommand : ICliCommand
             result = run.Train(new LineProgress(log));
         }
         foreach (var e in result.History)
-            log.WriteLine(FormattableString.Invariant($"epoch {e.Epoch,3}: train {e.TrainLoss:E3}  val {e.ValidationLoss:E3}  {e.Seconds,7:F1} s{(e.Epoch == result.BestEpoch ? "  best" : "")}"));
+            log.WriteLine(FormattableString.Invariant($"epoch {e.Epoch,3}: train {e.TrainLoss:E3}  val {e.ValidationLoss:E3}{(e.ValidationKeypointMse is double k ? $"  val keypoint MSE {k:E3}" : "")}  {e.Seconds,7:F1} s{(e.Epoch == result.BestEpoch ? "  best" : "")}"));
 
         var summary = run.Finish();
+        static string Nme(SplitMetrics m) => m.NmeInterOcular is double n ? FormattableString.Invariant($"; NME inter-ocular {100 * n:F2}%") : "";
         var v = summary.Validation;
-        log.WriteLine(FormattableString.Invariant($"best epoch {summary.BestEpoch}: validation MSE {v.Mse:E4} (mean-shape baseline {v.BaselineMse:E4}, ratio {v.BaselineMse / v.Mse:F1}x); mean pixel error {v.MeanPixelError:F2} px (baseline {v.BaselineMeanPixelError:F2} px) over {v.Faces} faces of {v.Data}"));
+        log.WriteLine(FormattableString.Invariant($"best epoch {summary.BestEpoch}: validation MSE {v.Mse:E4} (mean-shape baseline {v.BaselineMse:E4}, ratio {v.BaselineMse / v.Mse:F1}x); mean pixel error {v.MeanPixelError:F2} px (baseline {v.BaselineMeanPixelError:F2} px){Nme(v)} over {v.Faces} faces of {v.Data}"));
+        if (summary.RefinedValidation is { } vr)
+            log.WriteLine(FormattableString.Invariant($"  with quarter-offset refinement: validation MSE {vr.Mse:E4}; mean pixel error {vr.MeanPixelError:F2} px{Nme(vr)}"));
         if (summary.Test is { } t)
-            log.WriteLine(FormattableString.Invariant($"test {t.Data}: MSE {t.Mse:E4} (baseline {t.BaselineMse:E4}); mean pixel error {t.MeanPixelError:F2} px (baseline {t.BaselineMeanPixelError:F2} px) over {t.Faces} faces"));
+            log.WriteLine(FormattableString.Invariant($"test {t.Data}: MSE {t.Mse:E4} (baseline {t.BaselineMse:E4}); mean pixel error {t.MeanPixelError:F2} px (baseline {t.BaselineMeanPixelError:F2} px){Nme(t)} over {t.Faces} faces"));
+        if (summary.RefinedTest is { } tr)
+            log.WriteLine(FormattableString.Invariant($"  with quarter-offset refinement: test MSE {tr.Mse:E4}; mean pixel error {tr.MeanPixelError:F2} px{Nme(tr)}"));
         log.WriteLine(FormattableString.Invariant($"exported {summary.OnnxPath}; ONNX Runtime vs TorchSharp max abs difference {summary.OnnxMaxAbsDifference:E2} on {summary.ParityImages} validation images"));
         log.WriteLine($"pictures and losses.csv in {folder}");
         return summary.OnnxMaxAbsDifference < 1e-4f ? 0 : 4;
@@ -117,6 +132,6 @@ public sealed class TrainCommand : ICliCommand
         public void EpochStarted(int epoch, int totalEpochs, int batches) { }
         public void BatchDone(int epoch, int batch, double loss) { }
         public void EpochDone(EpochRecord r, bool isBest) =>
-            log.WriteLine(FormattableString.Invariant($"epoch {r.Epoch}: train {r.TrainLoss:E3} val {r.ValidationLoss:E3} ({r.Seconds:F1} s){(isBest ? " best" : "")}"));
+            log.WriteLine(FormattableString.Invariant($"epoch {r.Epoch}: train {r.TrainLoss:E3} val {r.ValidationLoss:E3}{(r.ValidationKeypointMse is double k ? $" val keypoint MSE {k:E3}" : "")} ({r.Seconds:F1} s){(isBest ? " best" : "")}"));
     }
 }

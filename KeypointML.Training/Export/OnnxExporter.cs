@@ -65,7 +65,7 @@ public static class OnnxExporter
 
     /// <summary>
     /// Runs <paramref name="images"/> ([N,1,H,W]) through the exported file in ONNX Runtime and through the network in eval
-    /// mode, and returns the largest absolute difference between the two outputs.
+    /// mode (<see cref="KeypointNet.Infer"/>), and returns the largest absolute difference between the two outputs.
     /// </summary>
     public static float MaxAbsDifference(KeypointNet model, string onnxPath, Tensor images)
     {
@@ -76,7 +76,7 @@ public static class OnnxExporter
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            expected = model.call(images.to(ScalarType.Float32)).contiguous().data<float>().ToArray();
+            expected = model.Infer(images.to(ScalarType.Float32)).contiguous().data<float>().ToArray();
         }
         finally
         {

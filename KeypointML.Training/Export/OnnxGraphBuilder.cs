@@ -157,6 +157,16 @@ public sealed class OnnxGraphBuilder
 
     public string Add(string a, string b) => Node("Add", [a, b]).Output[0];
 
+    /// <summary>torch.cat(values, axis) -> Concat.</summary>
+    public string Concat(long axis, params string[] values)
+    {
+        var n = Node("Concat", values);
+        n.Attribute.Add(Int("axis", axis));
+        return n.Output[0];
+    }
+
+    public string Sigmoid(string x) => Node("Sigmoid", [x]).Output[0];
+
     /// <summary>AdaptiveAvgPool2d(1) -> GlobalAveragePool.</summary>
     public string GlobalAveragePool(string x) => Node("GlobalAveragePool", [x]).Output[0];
 

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace KeypointML.Training.Models;
 
 /// <summary>
-/// Initialises <see cref="ResNet18"/> from ImageNet weights: the ResNet18 ONNX file shipped by the MIT-licensed NuGet
+/// Initialises a ResNet18 encoder (<see cref="ResNet18"/>, <see cref="HeatmapResNet18"/>) from ImageNet weights: the ResNet18 ONNX file shipped by the MIT-licensed NuGet
 /// package Microsoft.ML.DnnImageFeaturizer.ResNet18 (tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx, a CNTK export
 /// without the classifier). Its graph is read with OnnxSharp and each Conv (+ the BatchNormalization that consumes it)
 /// is mapped to our layers by stage (output width) and order, and checked by shape.
@@ -17,7 +17,7 @@ namespace KeypointML.Training.Models;
 /// 255 because that network expects 0..255 pixels minus a mean image (its preprocessing model) while ours get
 /// <c>gray/255 - 0.5</c>, i.e. <c>(gray - 127.5) / 255</c>: with the factor the first layer sees the scale it was
 /// trained on and the ImageNet BatchNorm statistics stay meaningful.</para>
-/// <para>The classifier (<c>fc</c>) keeps its random initialisation: ImageNet has none for 136 coordinates.</para>
+/// <para>The classifier (<c>fc</c>) and a heatmap decoder keep their random initialisation: ImageNet has none for them.</para>
 /// </remarks>
 public static class ImageNetResNet18
 {
@@ -45,7 +45,7 @@ public static class ImageNetResNet18
     /// "ResNet18" with 2, 2, 2, 3 blocks; a standard ResNet18 (2, 2, 2, 2) takes the first two blocks of the last stage
     /// and leaves out the third (a residual block, so the network stays well-formed; fine-tuning adapts the rest).
     /// </summary>
-    public static int Load(ResNet18 net, string? onnxPath = null)
+    public static int Load(IResNetEncoder net, string? onnxPath = null)
     {
         onnxPath ??= FindOnnx() ?? throw new FileNotFoundException(
             $"ImageNet ResNet18 weights not found: restore the NuGet package {PackageId} {PackageVersion} (dotnet restore) or pass the path of its {RelativePath}.");

@@ -29,6 +29,12 @@ public abstract class KeypointNet : nn.Module<Tensor, Tensor>
     /// <summary>The output shape without the batch dimension.</summary>
     public virtual long[] OutputShape => [2L * KeypointCount];
 
+    /// <summary>
+    /// What the exported ONNX model computes: <c>forward</c> and whatever the export appends to it (a heatmap model trained
+    /// on logits appends a sigmoid). Eval mode is the caller's business; the parity check compares ONNX Runtime with this.
+    /// </summary>
+    public virtual Tensor Infer(Tensor x) => call(x);
+
     /// <summary>Adds this network's nodes to <paramref name="graph"/>, reading from <paramref name="input"/>; returns the output value's name.</summary>
     public abstract string BuildOnnx(OnnxGraphBuilder graph, string input);
 }

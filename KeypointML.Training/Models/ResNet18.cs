@@ -56,11 +56,23 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>
+/// The layers ImageNet weights load into (<see cref="ImageNetResNet18.Load"/>): the stem (conv 7x7/2 + BN) and the basic
+/// blocks of the 4 stages. <see cref="ResNet18"/> and <see cref="HeatmapResNet18"/> share them.
+/// </summary>
+public interface IResNetEncoder
+{
+    Conv2d Conv1 { get; }
+    BatchNorm2d Bn1 { get; }
+    /// <summary>The blocks of each of the 4 stages (64, 128, 256, 512 channels).</summary>
+    IReadOnlyList<IReadOnlyList<BasicBlock>> Stages { get; }
+}
+
+/// <summary>
 /// ResNet18 (He et al.) with a one-channel first convolution and <c>2K</c> outputs (136 for the 68 iBUG points):
 /// conv 7x7/2 -> BN -> ReLU -> max-pool 3x3/2 -> 4 stages of 2 basic blocks (64, 128, 256, 512 channels) -> global
 /// average pool -> FC. Parameter names follow torchvision (conv1, bn1, layer1.0.conv1, ..., fc).
 /// </summary>
-public sealed class ResNet18 : KeypointNet
+public sealed class ResNet18 : KeypointNet, IResNetEncoder
 {
     public const int DefaultSize = 224;
 
@@ -78,37 +90,52 @@ public sealed class ResNet18 : KeypointNet
         : base(nameof(ResNet18), inputHeight, inputWidth, keypointCount)
     {
         var n = blocksPerStage ?? [2, 2, 2, 2];
-        if (n.Length != 4 || n.Any(b => b < 1)) throw new ArgumentException("ResNet needs 4 stages of at least one block each.");
-        Sequential Stage(int inPlanes, int planes, int stride, int count) =>
-            Sequential(Enumerable.Range(0, count).Select(i => (nn.Module<Tensor, Tensor>)new BasicBlock(i == 0 ? inPlanes : planes, planes, i == 0 ? stride : 1)).ToArray());
-        conv1 = Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        (conv1, bn1, maxpool) = Stem();
+        (layer1, layer2, layer3, layer4) = Stages4(n);
         relu = ReLU();
-        maxpool = MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = Stage(64, 64, 1, n[0]);
-        layer2 = Stage(64, 128, 2, n[1]);
-        layer3 = Stage(128, 256, 2, n[2]);
-        layer4 = Stage(256, 512, 2, n[3]);
         avgpool = AdaptiveAvgPool2d(1);
         fc = Linear(512, 2 * keypointCount);
         RegisterComponents();
-        // torchvision's initialisation: Kaiming normal (fan_out) for convolutions, BN weight 1 and bias 0.
+        KaimingInit(this);
+    }
+
+    /// <summary>The stem: conv 7x7/2 (1 -> 64 channels, no bias), its BN, and the max-pool 3x3/2.</summary>
+    internal static (Conv2d Conv, BatchNorm2d Bn, MaxPool2d Pool) Stem() =>
+        (Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false), BatchNorm2d(64), MaxPool2d(3, stride: 2, padding: 1));
+
+    /// <summary>The 4 stages (64, 128, 256, 512 channels; strides 1, 2, 2, 2) with the given blocks per stage.</summary>
+    internal static (Sequential, Sequential, Sequential, Sequential) Stages4(int[] blocksPerStage)
+    {
+        var n = blocksPerStage;
+        if (n.Length != 4 || n.Any(b => b < 1)) throw new ArgumentException("ResNet needs 4 stages of at least one block each.");
+        static Sequential Stage(int inPlanes, int planes, int stride, int count) =>
+            Sequential(Enumerable.Range(0, count).Select(i => (nn.Module<Tensor, Tensor>)new BasicBlock(i == 0 ? inPlanes : planes, planes, i == 0 ? stride : 1)).ToArray());
+        return (Stage(64, 64, 1, n[0]), Stage(64, 128, 2, n[1]), Stage(128, 256, 2, n[2]), Stage(256, 512, 2, n[3]));
+    }
+
+    /// <summary>torchvision's initialisation: Kaiming normal (fan_out) for convolutions; BN weight 1 and bias 0 (TorchSharp's default).</summary>
+    internal static void KaimingInit(nn.Module module)
+    {
         using var _ = no_grad();
-        foreach (var (name, p) in named_parameters())
+        foreach (var (_, p) in module.named_parameters())
         {
             if (p.dim() == 4) init.kaiming_normal_(p, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
         }
     }
 
-    internal Conv2d Conv1 => conv1;
-    internal BatchNorm2d Bn1 => bn1;
+    /// <summary>The blocks of each stage of a ResNet built by <see cref="Stages4"/>.</summary>
+    internal static IReadOnlyList<IReadOnlyList<BasicBlock>> StageBlocks(params Sequential[] stages) =>
+        stages.Select(l => (IReadOnlyList<BasicBlock>)l.children().Cast<BasicBlock>().ToList()).ToList();
+
+    public Conv2d Conv1 => conv1;
+    public BatchNorm2d Bn1 => bn1;
     internal Linear Fc => fc;
 
     /// <summary>The basic blocks in order (layer1.0, layer1.1, ..., layer4.1).</summary>
     internal IEnumerable<BasicBlock> Blocks => Stages.SelectMany(s => s);
 
     /// <summary>The blocks of each of the 4 stages.</summary>
-    internal IReadOnlyList<IReadOnlyList<BasicBlock>> Stages => new[] { layer1, layer2, layer3, layer4 }.Select(l => (IReadOnlyList<BasicBlock>)l.children().Cast<BasicBlock>().ToList()).ToList();
+    public IReadOnlyList<IReadOnlyList<BasicBlock>> Stages => StageBlocks(layer1, layer2, layer3, layer4);
 
     public override Tensor forward(Tensor x)
     {

@@ -10,10 +10,11 @@ namespace KeypointML.Training.Plots;
 /// </summary>
 public static class TrainingPlots
 {
-    private static readonly SKColor TrainColor = new(31, 119, 180), ValColor = new(255, 127, 14);
+    private static readonly SKColor TrainColor = new(31, 119, 180), ValColor = new(255, 127, 14), KeypointColor = new(44, 160, 44);
 
-    /// <summary>Train and validation loss per epoch, log-scaled y axis.</summary>
-    public static void LossCurves(IReadOnlyList<EpochRecord> history, string path, string title)
+    /// <summary>Train and validation loss per epoch, log-scaled y axis; plus the validation keypoint MSE when the
+    /// history has one (heatmap models, whose loss is another quantity).</summary>
+    public static void LossCurves(IReadOnlyList<EpochRecord> history, string path, string title, string lossName = "MSE")
     {
         const int W = 800, H = 500, L = 80, R = 20, T = 40, B = 60;
         using var bmp = new SKBitmap(W, H);
@@ -25,7 +26,8 @@ public static class TrainingPlots
         c.DrawText(title, L, 25, text);
         if (history.Count > 0)
         {
-            var values = history.SelectMany(h => new[] { h.TrainLoss, h.ValidationLoss }).Where(v => v > 0 && double.IsFinite(v)).ToList();
+            var values = history.SelectMany(h => new[] { h.TrainLoss, h.ValidationLoss, h.ValidationKeypointMse ?? double.NaN })
+                .Where(v => v > 0 && double.IsFinite(v)).DefaultIfEmpty(1).ToList();
             double lo = Math.Floor(Math.Log10(values.Min())), hi = Math.Ceiling(Math.Log10(values.Max()));
             if (hi <= lo) hi = lo + 1;
             int e0 = history[0].Epoch, e1 = Math.Max(history[^1].Epoch, e0 + 1);
@@ -41,10 +43,13 @@ public static class TrainingPlots
             c.DrawText("epoch", W / 2f, H - 15, text);
             Series(c, history.Select(h => (X(h.Epoch), Y(h.TrainLoss))).ToList(), TrainColor);
             Series(c, history.Select(h => (X(h.Epoch), Y(h.ValidationLoss))).ToList(), ValColor);
+            Series(c, history.Where(h => h.ValidationKeypointMse is not null).Select(h => (X(h.Epoch), Y(h.ValidationKeypointMse!.Value))).ToList(), KeypointColor);
         }
         c.DrawLine(L, T, L, H - B, axis);
         c.DrawLine(L, H - B, W - R, H - B, axis);
-        Legend(c, W - 220, T + 10, text);
+        var entries = new List<(string, SKColor)> { ($"train {lossName}", TrainColor), ($"validation {lossName}", ValColor) };
+        if (history.Any(h => h.ValidationKeypointMse is not null)) entries.Add(("validation keypoint MSE", KeypointColor));
+        Legend(c, W - 260, T + 10, text, entries);
         Save(bmp, path);
     }
 
@@ -56,12 +61,14 @@ public static class TrainingPlots
         foreach (var (x, y) in points) c.DrawCircle(x, y, 3, dot);
     }
 
-    private static void Legend(SKCanvas c, float x, float y, SKPaint text)
+    private static void Legend(SKCanvas c, float x, float y, SKPaint text, IReadOnlyList<(string Label, SKColor Color)> entries)
     {
-        using var p1 = new SKPaint { Color = TrainColor, StrokeWidth = 3 };
-        using var p2 = new SKPaint { Color = ValColor, StrokeWidth = 3 };
-        c.DrawLine(x, y, x + 25, y, p1); c.DrawText("train MSE", x + 32, y + 5, text);
-        c.DrawLine(x, y + 20, x + 25, y + 20, p2); c.DrawText("validation MSE", x + 32, y + 25, text);
+        for (int i = 0; i < entries.Count; i++)
+        {
+            using var pen = new SKPaint { Color = entries[i].Color, StrokeWidth = 3 };
+            c.DrawLine(x, y + 20 * i, x + 25, y + 20 * i, pen);
+            c.DrawText(entries[i].Label, x + 32, y + 20 * i + 5, text);
+        }
     }
 
     /// <summary>One panel of <see cref="Predictions"/>: a model-input image with its true and predicted points.</summary>
@@ -92,6 +99,45 @@ public static class TrainingPlots
             for (int k = 0; k + 1 < p.Truth.Length; k += 2) c.DrawCircle(dest.Left + p.Truth[k] * pw, p.Truth[k + 1] * ph, r, truth);
             for (int k = 0; k + 1 < p.Prediction.Length; k += 2) c.DrawCircle(dest.Left + p.Prediction[k] * pw, p.Prediction[k + 1] * ph, r, pred);
             c.DrawText(p.Caption, dest.Left + 4, ph + 17, text);
+        }
+        Save(bmp, path);
+    }
+
+    /// <summary>One row of <see cref="Heatmaps"/>: a model-input image, its target and predicted maps (each already the
+    /// maximum over the keypoints' maps).</summary>
+    public sealed record HeatmapRow(float[] Pixels, int Height, int Width, float[] Target, float[] Predicted, int MapHeight, int MapWidth, string Caption);
+
+    /// <summary>
+    /// One row per face: the grey input, the target heatmap, the predicted heatmap (nearest-neighbour upscaled, so cells
+    /// stay visible), each map scaled from 0 to its own maximum, which the caption gives.
+    /// </summary>
+    public static void Heatmaps(IReadOnlyList<HeatmapRow> rows, string path, string title, int panel = 224)
+    {
+        if (rows.Count == 0) return;
+        const int top = 24, caption = 20;
+        using var bmp = new SKBitmap(3 * panel, top + rows.Count * (panel + caption));
+        using var c = new SKCanvas(bmp);
+        c.Clear(SKColors.White);
+        using var text = new SKPaint { Color = SKColors.Black, TextSize = 13, IsAntialias = true };
+        using var nearest = new SKPaint { FilterQuality = SKFilterQuality.None };
+        c.DrawText(title, 4, 17, text);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            var row = rows[r];
+            float y = top + r * (panel + caption);
+            using var face = GreyBitmap(row.Pixels, row.Height, row.Width);
+            c.DrawBitmap(face, new SKRect(0, y, panel, y + panel));
+            c.DrawText(row.Caption, 4, y + panel + 15, text);
+            for (int m = 0; m < 2; m++)
+            {
+                var map = m == 0 ? row.Target : row.Predicted;
+                float max = map.Length == 0 ? 0 : map.Max();
+                var scaled = map.Select(v => max > 0 ? Math.Clamp(v / max, 0f, 1f) - 0.5f : -0.5f).ToArray();
+                using var img = GreyBitmap(scaled, row.MapHeight, row.MapWidth);
+                float x = (m + 1) * panel;
+                c.DrawBitmap(img, new SKRect(x, y, x + panel, y + panel), nearest);
+                c.DrawText(string.Create(CultureInfo.InvariantCulture, $"{(m == 0 ? "target" : "predicted")} (max {max:G3})"), x + 4, y + panel + 15, text);
+            }
         }
         Save(bmp, path);
     }

@@ -7,7 +7,13 @@ using static TorchSharp.torch;
 namespace KeypointML.Training.Training;
 
 /// <summary>One epoch's numbers.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double ValidationLoss, double Seconds);
+/// <param name="ValidationKeypointMse">MSE of the normalized coordinates decoded from the validation outputs, for objectives
+/// whose loss is something else (heatmaps); null when the loss is that MSE.</param>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double ValidationLoss, double Seconds, double? ValidationKeypointMse = null)
+{
+    /// <summary>What model selection minimises: the validation keypoint MSE (which is the validation loss of coordinate models).</summary>
+    public double SelectionMetric => ValidationKeypointMse ?? ValidationLoss;
+}
 
 /// <summary>The run state saved after each epoch besides the weights.</summary>
 public sealed record CheckpointState
@@ -16,6 +22,7 @@ public sealed record CheckpointState
     public int Epoch { get; init; }
     public long Seed { get; init; }
     public string Fingerprint { get; init; } = "";
+    /// <summary>The best <see cref="EpochRecord.SelectionMetric"/> so far (the name is kept for the checkpoint format).</summary>
     public double BestValidationLoss { get; init; } = double.PositiveInfinity;
     public int BestEpoch { get; init; }
     public List<EpochRecord> History { get; init; } = [];
@@ -87,12 +94,18 @@ public static class Checkpoint
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Writes the loss history as CSV (epoch,train_loss,val_loss,seconds), atomically.</summary>
-    public static void WriteLossCsv(string path, IEnumerable<EpochRecord> history)
+    /// <summary>Writes the loss history as CSV (epoch,train_loss,val_loss,seconds, and val_keypoint_mse when the run
+    /// has one), atomically.</summary>
+    public static void WriteLossCsv(string path, IReadOnlyList<EpochRecord> history)
     {
-        var sb = new StringBuilder("epoch,train_loss,val_loss,seconds\n");
+        bool keypointMse = history.Any(e => e.ValidationKeypointMse is not null);
+        var sb = new StringBuilder("epoch,train_loss,val_loss,seconds" + (keypointMse ? ",val_keypoint_mse" : "") + "\n");
         foreach (var e in history)
-            sb.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.ValidationLoss:R},{e.Seconds:F2}\n");
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.ValidationLoss:R},{e.Seconds:F2}");
+            if (keypointMse) sb.Append(CultureInfo.InvariantCulture, $",{e.ValidationKeypointMse:R}");
+            sb.Append('\n');
+        }
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 }

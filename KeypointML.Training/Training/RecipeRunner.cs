@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using KeypointML.Data;
 using KeypointML.Models;
+using KeypointML.Scoring;
 using KeypointML.Training.Export;
+using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Models;
 using KeypointML.Training.Plots;
 using Microsoft.ML;
@@ -14,11 +16,17 @@ namespace KeypointML.Training.Training;
 /// <param name="Mse">MSE of the normalized crop coordinates (the training loss).</param>
 /// <param name="MeanPixelError">Mean over faces of the mean Euclidean point error, in pixels of the original images.</param>
 /// <param name="BaselineMse">The same MSE for the trivial model that predicts the mean training shape for every face.</param>
-public sealed record SplitMetrics(string Data, int Faces, double Mse, double MeanPixelError, double BaselineMse, double BaselineMeanPixelError);
+/// <param name="NmeInterOcular">68-point data: mean over faces of the mean point error divided by the distance between
+/// points 36 and 45 (as the ML.NET evaluation component); null otherwise.</param>
+public sealed record SplitMetrics(string Data, int Faces, double Mse, double MeanPixelError, double BaselineMse, double BaselineMeanPixelError,
+    double? NmeInterOcular = null);
 
 /// <summary>What a finished run reports (also written as summary.json in the run folder).</summary>
+/// <param name="RefinedValidation">Heatmap models: the validation figures with the decoder's quarter-offset refinement
+/// (the plain ones are argmax).</param>
 public sealed record RunSummary(string Recipe, string RunFolder, int Epochs, int BestEpoch, double BestValidationLoss,
-    SplitMetrics Validation, SplitMetrics? Test, string OnnxPath, float OnnxMaxAbsDifference, int ParityImages, double SecondsPerEpoch, string? CropNote);
+    SplitMetrics Validation, SplitMetrics? Test, string OnnxPath, float OnnxMaxAbsDifference, int ParityImages, double SecondsPerEpoch, string? CropNote,
+    string? Objective = null, SplitMetrics? RefinedValidation = null, SplitMetrics? RefinedTest = null);
 
 /// <summary>Runs a <see cref="TrainingRecipe"/> end to end: data through the ML.NET preprocessing, training, metrics,
 /// pictures, ONNX export with its parity check.</summary>
@@ -65,6 +73,9 @@ public static class RecipeRunner
             Augmentation = recipe.Augmentation,
         };
         options.Validate();
+        int inputSize = overrides.InputSize ?? ResNet18.DefaultSize;
+        var heatmapObjective = recipe.Heatmap?.Objective(inputSize, overrides);
+        if (heatmapObjective is not null) options = options with { Objective = heatmapObjective };
 
         var ml = new MLContext(seed: 0);
         var trainRows = KeypointDatasets.Load(ml, recipe.TrainData).Rows.ToList();
@@ -89,7 +100,7 @@ public static class RecipeRunner
                 crop = new FaceCropSpec(UseBox: false, 1f, CropSquare: false);
                 model = new Face58Net(keypointCount: trainRows[0].KeypointCount);
                 break;
-            default:
+            case "ibug-resnet18" or "ibug-heatmap-gaussian" or "ibug-heatmap-zeroone":
                 float scale;
                 if (overrides.CropScale is float given) { scale = given; cropNote = $"crop scale {given:F2} (given)"; }
                 else
@@ -100,10 +111,14 @@ public static class RecipeRunner
                 }
                 log.WriteLine(cropNote);
                 crop = new FaceCropSpec(UseBox: true, scale, CropSquare: true);
-                int size = overrides.InputSize ?? ResNet18.DefaultSize;
-                model = new ResNet18(trainRows[0].KeypointCount, size, size);
+                model = heatmapObjective is null
+                    ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
+                    : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);
                 break;
+            default:
+                throw new ArgumentException($"recipe '{recipe.Name}' has no model.");
         }
+        if (heatmapObjective is not null) log.WriteLine(heatmapObjective.Describe());
         log.WriteLine($"preprocessing {trainRows.Count} training and {valRows.Count} validation faces through the ML.NET pipeline ({model.InputHeight}x{model.InputWidth})...");
         var train = FaceTensorLoader.Load(ml, trainRows, model.InputHeight, model.InputWidth, crop);
         var val = FaceTensorLoader.Load(ml, valRows, model.InputHeight, model.InputWidth, crop);
@@ -116,10 +131,15 @@ public static class RecipeRunner
                 face.InitializeOutputBias(meanShape);
                 log.WriteLine("last-layer bias initialised to the mean training shape");
             }
-            if (model is ResNet18 resnet && overrides.Pretrained == true)
+            if (model is IResNetEncoder encoder && (overrides.Pretrained ?? recipe.Pretrained))
             {
-                int skipped = ImageNetResNet18.Load(resnet);
+                int skipped = ImageNetResNet18.Load(encoder);
                 log.WriteLine($"initialised from ImageNet weights ({ImageNetResNet18.PackageId}; {skipped} block(s) of the file's last stage left out)");
+            }
+            if (model is HeatmapResNet18 heatmapNet && heatmapObjective is not null)
+            {
+                heatmapNet.InitializeHeadBias(heatmapObjective.InitialLogit);
+                log.WriteLine(FormattableString.Invariant($"heatmap head bias initialised to {heatmapObjective.InitialLogit:G4} (the best constant output for a mean target of {heatmapObjective.MeanTarget:G3})"));
             }
         }
 
@@ -156,36 +176,49 @@ public static class RecipeRunner
         KeypointNet model, TensorDataset train, TensorDataset val, FaceCropSpec crop, string? cropNote, TrainingResult result)
     {
         string runFolder = options.RunFolder;
+        var objective = options.Objective;
+        var heatmap = objective as HeatmapObjective;
+        // Heatmap models are measured twice: argmax (the objective's decoder) and the quarter-offset refinement.
+        var refined = heatmap is null ? null : heatmap with { Refinement = HeatmapRefinement.QuarterOffset };
         var meanShape = train.MeanTarget();
         Trainer.LoadBest(model, runFolder);
 
-        var valMetrics = Measure(model, val, meanShape, recipe.ValidationData == TrainingRecipe.HoldOut ? $"{recipe.TrainData} (held out)" : recipe.ValidationData, options.BatchSize);
-        SplitMetrics? testMetrics = null;
+        var valName = recipe.ValidationData == TrainingRecipe.HoldOut ? $"{recipe.TrainData} (held out)" : recipe.ValidationData;
+        var valMetrics = Measure(model, val, meanShape, valName, options.BatchSize, objective);
+        var valRefined = refined is null ? null : Measure(model, val, meanShape, valName, options.BatchSize, refined);
+        SplitMetrics? testMetrics = null, testRefined = null;
         if (recipe.TestData is string testSpec)
         {
             var testRows = KeypointDatasets.Load(ml, testSpec).Rows.ToList();
             if (overrides.Limit is int l2) testRows = testRows.Take(Math.Max(1, l2 / 4)).ToList();
             using var test = FaceTensorLoader.Load(ml, testRows, model.InputHeight, model.InputWidth, crop);
-            testMetrics = Measure(model, test, meanShape, testSpec, options.BatchSize);
+            testMetrics = Measure(model, test, meanShape, testSpec, options.BatchSize, objective);
+            if (refined is not null) testRefined = Measure(model, test, meanShape, testSpec, options.BatchSize, refined);
         }
 
         // Pictures (the run folder is not committed).
-        TrainingPlots.LossCurves(result.History, Path.Combine(runFolder, "losses.png"), $"{recipe.Name}: MSE per epoch (normalized coordinates)");
-        DrawBestAndWorst(model, val, runFolder, options.BatchSize);
-        if (model is ResNet18 r18)
+        TrainingPlots.LossCurves(result.History, Path.Combine(runFolder, "losses.png"),
+            heatmap is null ? $"{recipe.Name}: MSE per epoch (normalized coordinates)" : $"{recipe.Name}: {objective.LossName}; validation keypoint MSE (argmax)",
+            objective.LossName);
+        DrawBestAndWorst(model, val, runFolder, options.BatchSize, objective);
+        if (heatmap is not null) DrawHeatmaps(model, val, heatmap, Path.Combine(runFolder, "heatmaps.png"));
+        if (model is IResNetEncoder encoder)
         {
-            using var w = r18.Conv1.weight!.detach().cpu().contiguous();
+            using var w = encoder.Conv1.weight!.detach().cpu().contiguous();
             TrainingPlots.FilterGrid(w.data<float>().ToArray(), 64, 7, Path.Combine(runFolder, "filters.png"));
         }
 
         // Export and verify.
+        bool heatmaps = model.OutputKind == KeypointOutputKind.Heatmaps;
         var metadata = new KeypointModelMetadata
         {
             Name = recipe.Name,
             InputHeight = model.InputHeight,
             InputWidth = model.InputWidth,
             KeypointCount = model.KeypointCount,
-            OutputKind = KeypointOutputKind.Coordinates,
+            OutputKind = model.OutputKind,
+            HeatmapHeight = heatmaps ? (int)model.OutputShape[1] : 0,
+            HeatmapWidth = heatmaps ? (int)model.OutputShape[2] : 0,
             CropScale = crop.UseBox ? crop.CropScale : 1f,
             CropSquare = crop.CropSquare,
             TrainingData = $"{recipe.TrainData}: {train.Count} faces" + (crop.KeypointIndices is { } idx ? $", point(s) {string.Join(" ", idx)}" : ""),
@@ -198,7 +231,8 @@ public static class RecipeRunner
             diff = OnnxExporter.MaxAbsDifference(model, onnxPath, sample);
 
         var summary = new RunSummary(recipe.Name, runFolder, result.History.Count, result.BestEpoch, result.BestValidationLoss,
-            valMetrics, testMetrics, onnxPath, diff, parityCount, result.History.Count > 0 ? result.History.Average(h => h.Seconds) : 0, cropNote);
+            valMetrics, testMetrics, onnxPath, diff, parityCount, result.History.Count > 0 ? result.History.Average(h => h.Seconds) : 0, cropNote,
+            heatmap?.Describe(), valRefined, testRefined);
         AtomicFile.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         return summary;
     }
@@ -213,18 +247,34 @@ public static class RecipeRunner
         return (rows.Where(r => !held.Contains(r.ImagePath)).ToList(), rows.Where(r => held.Contains(r.ImagePath)).ToList());
     }
 
-    /// <summary>MSE and mean pixel error of <paramref name="model"/> on <paramref name="data"/>, and of the mean-shape baseline.</summary>
-    public static SplitMetrics Measure(KeypointNet model, TensorDataset data, float[] meanShape, string name, int batchSize)
+    /// <summary>MSE and mean pixel error of <paramref name="model"/> on <paramref name="data"/> (keypoints decoded by
+    /// <paramref name="objective"/>; coordinate MSE when null), and of the mean-shape baseline.</summary>
+    public static SplitMetrics Measure(KeypointNet model, TensorDataset data, float[] meanShape, string name, int batchSize, ITrainingObjective? objective = null)
     {
         using var scope = NewDisposeScope();
-        var pred = Trainer.Predict(model, data.Images, batchSize);
+        var pred = Trainer.PredictKeypoints(model, data.Images, batchSize, objective ?? CoordinateMse.Instance);
         var baseline = tensor(meanShape).unsqueeze(0).expand(data.Count, -1);
-        double mse = nn.functional.mse_loss(pred, data.Targets).item<float>();
-        double baseMse = nn.functional.mse_loss(baseline, data.Targets).item<float>();
+        double mse = nn.functional.mse_loss(pred, data.Targets.cpu()).item<float>();
+        double baseMse = nn.functional.mse_loss(baseline, data.Targets.cpu()).item<float>();
         var p = pred.contiguous().data<float>().ToArray();
         var perFace = PixelErrors(p, data);
         var basePerFace = PixelErrors(Enumerable.Range(0, data.Count).SelectMany(_ => meanShape).ToArray(), data);
-        return new SplitMetrics(name, data.Count, mse, perFace.Average(), baseMse, basePerFace.Average());
+        return new SplitMetrics(name, data.Count, mse, perFace.Average(), baseMse, basePerFace.Average(), NmeInterOcular(p, data));
+    }
+
+    /// <summary>Mean over faces of the mean point error / distance between points 36 and 45 (outer eye corners), as
+    /// <c>KeypointEvaluator</c> computes it; null unless the data has 68 points.</summary>
+    public static double? NmeInterOcular(float[] normalizedPredictions, TensorDataset data)
+    {
+        if (data.KeypointCount != 68 || data.Faces.Count != data.Count) return null;
+        var errors = PixelErrors(normalizedPredictions, data);
+        double sum = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            var t = data.Faces[i].Keypoints;
+            sum += errors[i] / Math.Sqrt(Math.Pow(t[72] - t[90], 2) + Math.Pow(t[73] - t[91], 2));
+        }
+        return sum / data.Count;
     }
 
     /// <summary>Per face: mean Euclidean distance (original-image pixels) between predicted and true points.</summary>
@@ -244,10 +294,10 @@ public static class RecipeRunner
         return errors;
     }
 
-    private static void DrawBestAndWorst(KeypointNet model, TensorDataset val, string runFolder, int batchSize)
+    private static void DrawBestAndWorst(KeypointNet model, TensorDataset val, string runFolder, int batchSize, ITrainingObjective objective)
     {
         using var scope = NewDisposeScope();
-        var pred = Trainer.Predict(model, val.Images, batchSize).contiguous().data<float>().ToArray();
+        var pred = Trainer.PredictKeypoints(model, val.Images, batchSize, objective).contiguous().data<float>().ToArray();
         var truth = val.Targets.contiguous().data<float>().ToArray();
         var errors = PixelErrors(pred, val);
         var ranked = Enumerable.Range(0, val.Count).OrderBy(i => errors[i]).ToArray();
@@ -259,5 +309,30 @@ public static class RecipeRunner
         int n = Math.Min(4, val.Count);
         TrainingPlots.Predictions(ranked.Take(n).Select(Panel).ToList(), Path.Combine(runFolder, "val_best.png"));
         TrainingPlots.Predictions(ranked.Reverse().Take(n).Select(Panel).ToList(), Path.Combine(runFolder, "val_worst.png"));
+    }
+
+    /// <summary>For the first few validation faces: the face, the target maps and the predicted maps (what the exported
+    /// model outputs, so probabilities for logistic models), each the maximum over the keypoints' maps.</summary>
+    private static void DrawHeatmaps(KeypointNet model, TensorDataset val, HeatmapObjective objective, string path)
+    {
+        using var scope = NewDisposeScope();
+        int n = Math.Min(4, val.Count);
+        var images = val.Images.narrow(0, 0, n);
+        Tensor predicted;
+        bool wasTraining = model.training;
+        model.eval();
+        using (no_grad()) predicted = model.Infer(images);
+        if (wasTraining) model.train();
+        var target = objective.Targets(val.Targets.narrow(0, 0, n));
+        float[] Max(Tensor maps) => maps.amax([1]).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var pixels = images.contiguous().data<float>().ToArray();
+        var t = Max(target);
+        var p = Max(predicted);
+        int hw = val.Height * val.Width, cells = objective.Height * objective.Width;
+        var rows = Enumerable.Range(0, n).Select(i => new TrainingPlots.HeatmapRow(
+            pixels.AsSpan(i * hw, hw).ToArray(), val.Height, val.Width,
+            t.AsSpan(i * cells, cells).ToArray(), p.AsSpan(i * cells, cells).ToArray(), objective.Height, objective.Width,
+            Path.GetFileName(val.Faces.Count > i ? val.Faces[i].ImagePath : $"face {i}"))).ToList();
+        TrainingPlots.Heatmaps(rows, path, objective.Describe());
     }
 }

@@ -18,14 +18,18 @@ public interface ITrainingProgress
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int BestEpoch, double BestValidationLoss, bool Resumed);
 
 /// <summary>
-/// Trains a <see cref="KeypointNet"/> on in-memory tensors: seeded shuffle, augmentation, Adam, MSE loss, per-epoch
-/// validation, loss CSV, checkpoint and best model each epoch, exact resume.
+/// Trains a <see cref="KeypointNet"/> on in-memory tensors: seeded shuffle, augmentation, Adam, the loss of
+/// <see cref="TrainerOptions.Objective"/> (coordinate MSE by default), per-epoch validation, loss CSV, checkpoint and best
+/// model each epoch, exact resume.
 /// </summary>
 /// <remarks>
 /// Reproducibility: epoch <c>e</c> draws its shuffle and augmentation from generators derived from (seed, e) and reseeds
 /// libtorch (dropout) from (seed, e), so a run resumed after epoch <c>e</c> from its checkpoint (weights, Adam state)
 /// computes exactly what the uninterrupted run computes. Files in the run folder: <see cref="CheckpointFile"/>,
 /// <see cref="BestModelFile"/>, <see cref="LossCsvFile"/>.
+/// The best model is the one with the lowest validation keypoint MSE (<see cref="EpochRecord.SelectionMetric"/>): the
+/// validation loss for coordinate models, the MSE of the decoded keypoints for heatmap models (so that Gaussian and
+/// zero-one runs are chosen by the same measure).
 /// </remarks>
 public sealed class Trainer
 {
@@ -86,16 +90,17 @@ public sealed class Trainer
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
             double trainLoss = TrainEpoch(epoch, cancel);
-            double valLoss = Evaluate(validation);
-            var record = new EpochRecord(epoch, trainLoss, valLoss, sw.Elapsed.TotalSeconds);
+            var (valLoss, valKeypointMse) = EvaluateLossAndKeypointMse(model, validation, options.BatchSize, options.Objective);
+            var record = new EpochRecord(epoch, trainLoss, valLoss, sw.Elapsed.TotalSeconds,
+                options.Objective.LossIsKeypointMse ? null : valKeypointMse);
             history.Add(record);
-            bool isBest = valLoss < state.BestValidationLoss;
+            bool isBest = record.SelectionMetric < state.BestValidationLoss;
             if (isBest) AtomicFile.Write(BestModelPath, stream => { using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, true); model.save(w); });
             state = state with
             {
                 Epoch = epoch,
                 History = history,
-                BestValidationLoss = isBest ? valLoss : state.BestValidationLoss,
+                BestValidationLoss = isBest ? record.SelectionMetric : state.BestValidationLoss,
                 BestEpoch = isBest ? epoch : state.BestEpoch,
                 ShuffleState = SeededRandom.For(options.Seed, epoch + 1, "shuffle").State,
                 AugmentState = SeededRandom.For(options.Seed, epoch + 1, "augment").State,
@@ -129,7 +134,7 @@ public sealed class Trainer
             var y = train.Targets.index_select(0, index);
             if (!options.Augmentation.IsIdentity) (x, y) = augmenter.Augment(x, y, augmentRng);
             Optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(model.call(x), y);
+            var loss = options.Objective.Loss(model.call(x), y);
             loss.backward();
             Optimizer.step();
             double l = loss.item<float>();
@@ -139,15 +144,65 @@ public sealed class Trainer
         return sum / train.Count;
     }
 
-    /// <summary>MSE over every coordinate of <paramref name="data"/> in eval mode (no dropout, BN running statistics).</summary>
-    public double Evaluate(TensorDataset data) => EvaluateLoss(model, data, options.BatchSize);
+    /// <summary>The objective's loss on <paramref name="data"/> in eval mode (no dropout, BN running statistics).</summary>
+    public double Evaluate(TensorDataset data) => EvaluateLossAndKeypointMse(model, data, options.BatchSize, options.Objective).Loss;
 
-    /// <summary>MSE over every coordinate of <paramref name="data"/> for <paramref name="net"/> in eval mode.</summary>
-    public static double EvaluateLoss(KeypointNet net, TensorDataset data, int batchSize)
+    /// <summary>MSE over every coordinate of <paramref name="data"/> for a coordinate network in eval mode.</summary>
+    public static double EvaluateLoss(KeypointNet net, TensorDataset data, int batchSize) =>
+        EvaluateLossAndKeypointMse(net, data, batchSize, CoordinateMse.Instance).Loss;
+
+    /// <summary>
+    /// The objective's loss (mean over faces) and the MSE of the decoded normalized keypoints over every coordinate, for
+    /// <paramref name="net"/> in eval mode, batch by batch (heatmaps of a whole set would not fit in memory).
+    /// </summary>
+    public static (double Loss, double KeypointMse) EvaluateLossAndKeypointMse(KeypointNet net, TensorDataset data, int batchSize, ITrainingObjective objective)
     {
-        using var scope = torch.NewDisposeScope();
-        var pred = Predict(net, data.Images, batchSize);
-        return nn.functional.mse_loss(pred, data.Targets).item<float>();
+        bool wasTraining = net.training;
+        net.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            double lossSum = 0, squaredSum = 0;
+            for (long s = 0; s < data.Count; s += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var n = Math.Min(batchSize, data.Count - s);
+                var output = net.call(data.Images.narrow(0, s, n));
+                var keypoints = data.Targets.narrow(0, s, n);
+                lossSum += objective.Loss(output, keypoints).item<float>() * n;
+                squaredSum += (objective.Decode(output) - keypoints.cpu()).square().sum().item<float>();
+            }
+            return (lossSum / data.Count, squaredSum / data.Targets.numel());
+        }
+        finally
+        {
+            if (wasTraining) net.train();
+        }
+    }
+
+    /// <summary>The normalized keypoints <c>[N, 2K]</c> (CPU) that the network's outputs stand for, in eval mode, batch by batch.</summary>
+    public static Tensor PredictKeypoints(KeypointNet net, Tensor images, int batchSize, ITrainingObjective objective)
+    {
+        bool wasTraining = net.training;
+        net.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            var parts = new List<Tensor>();
+            for (long s = 0; s < images.shape[0]; s += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var n = Math.Min(batchSize, images.shape[0] - s);
+                parts.Add(objective.Decode(net.call(images.narrow(0, s, n))).DetachFromDisposeScope());
+            }
+            var result = torch.cat(parts, 0);
+            foreach (var p in parts) p.Dispose();
+            return result;
+        }
+        finally
+        {
+            if (wasTraining) net.train();
+        }
     }
 
     /// <summary>The network's outputs for all images, in eval mode, batch by batch.</summary>

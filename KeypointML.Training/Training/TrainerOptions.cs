@@ -14,10 +14,13 @@ public sealed record TrainerOptions
     /// <summary>Where the checkpoint, best model, loss CSV and pictures go.</summary>
     public required string RunFolder { get; init; }
     public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
+    /// <summary>Loss and decoding of the network's output (coordinate MSE unless a heatmap objective is given).</summary>
+    public ITrainingObjective Objective { get; init; } = CoordinateMse.Instance;
 
     /// <summary>The settings that must not change when a run is resumed (everything but the epoch count).</summary>
     public string Fingerprint(string modelName) =>
-        FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}");
+        FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}")
+        + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "");
 
     public void Validate()
     {
