@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using KeypointML.Data;
+using KeypointML.Geometry;
+using KeypointML.Scoring;
+using KeypointML.Training.Models;
+using KeypointML.Training.Training;
+using static TorchSharp.torch;
+
+namespace KeypointML.Training.Heatmaps;
+
+/// <summary>
+/// Measures what a heatmap resolution costs in accuracy and time, cheaply: the ground-truth keypoints rendered as Gaussian
+/// heatmaps and decoded by the library's <see cref="HeatmapDecoder"/> (argmax and quarter-offset refinement) give the
+/// error a perfect network would still make at that resolution (quantization); a few timed training steps give the cost.
+/// </summary>
+public static class HeatmapResolutionStudy
+{
+    /// <summary>Decoding error of perfect Gaussian heatmaps at one resolution, over a set of faces.</summary>
+    /// <param name="NmeArgmax">Mean over faces of the mean point error / inter-ocular distance (points 36, 45), argmax.</param>
+    /// <param name="NmeRefined">The same with the quarter-offset refinement.</param>
+    /// <param name="MaxPointErrorCells">The largest point error inside the crop, in heatmap cells (argmax; 0.71 = half a cell diagonally).</param>
+    public sealed record Quantization(int Size, int Faces, double NmeArgmax, double NmeRefined, double MeanPixelErrorArgmax, double MeanPixelErrorRefined, double MaxPointErrorCells);
+
+    /// <summary>
+    /// Renders every face's keypoints (normalized in the crop the recipes use: the box scaled by <paramref name="cropScale"/>,
+    /// squared) as <paramref name="size"/> x <paramref name="size"/> Gaussian maps (sigma <paramref name="sigmaPixels"/> pixels of
+    /// a 224 input), decodes them, maps back to image pixels and measures NME by inter-ocular distance.
+    /// </summary>
+    public static Quantization Measure(IReadOnlyList<KeypointSample> faces, float cropScale, int size, float sigmaPixels = 6f, int batch = 32)
+    {
+        if (faces.Count == 0 || faces[0].KeypointCount != 68) throw new ArgumentException("The quantization study needs 68-point faces (NME by inter-ocular distance).");
+        float sigma = sigmaPixels * size / ResNet18.DefaultSize;
+        double nmeA = 0, nmeR = 0, pixA = 0, pixR = 0, maxCells = 0;
+        for (int start = 0; start < faces.Count; start += batch)
+        {
+            var chunk = faces.Skip(start).Take(batch).ToList();
+            var crops = chunk.Select(f => CropGeometry.AroundBox(f.Box[0], f.Box[1], f.Box[2], f.Box[3], cropScale, square: true)).ToList();
+            var normalized = chunk.SelectMany((f, i) => crops[i].KeypointsToNormalized(f.Keypoints)).ToArray();
+            using var scope = NewDisposeScope();
+            var maps = HeatmapTargets.Gaussian(tensor(normalized).reshape(chunk.Count, -1), size, size, sigma);
+            var argmax = HeatmapObjective.Decode(maps, HeatmapRefinement.None).data<float>().ToArray();
+            var refined = HeatmapObjective.Decode(maps, HeatmapRefinement.QuarterOffset).data<float>().ToArray();
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                var truth = chunk[i].Keypoints;
+                var a = crops[i].KeypointsFromNormalized(argmax.AsSpan(i * 136, 136));
+                var r = crops[i].KeypointsFromNormalized(refined.AsSpan(i * 136, 136));
+                double iod = Distance(truth, truth, 36, 45);
+                double ea = Enumerable.Range(0, 68).Average(k => Distance(a, truth, k, k));
+                double er = Enumerable.Range(0, 68).Average(k => Distance(r, truth, k, k));
+                nmeA += ea / iod; nmeR += er / iod; pixA += ea; pixR += er;
+                for (int k = 0; k < 68; k++)
+                {
+                    float nx = normalized[i * 136 + 2 * k], ny = normalized[i * 136 + 2 * k + 1];
+                    if (nx is >= 0 and < 1 && ny is >= 0 and < 1)
+                        maxCells = Math.Max(maxCells, Math.Sqrt(Math.Pow((argmax[i * 136 + 2 * k] - nx) * size, 2) + Math.Pow((argmax[i * 136 + 2 * k + 1] - ny) * size, 2)));
+                }
+            }
+        }
+        int n = faces.Count;
+        return new Quantization(size, n, nmeA / n, nmeR / n, pixA / n, pixR / n, maxCells);
+    }
+
+    private static double Distance(float[] a, float[] b, int i, int j) =>
+        Math.Sqrt(Math.Pow(a[2 * i] - b[2 * j], 2) + Math.Pow(a[2 * i + 1] - b[2 * j + 1], 2));
+
+    /// <summary>Seconds per training step (forward, backward, Adam) of a network on random 224 inputs: the median of
+    /// <paramref name="steps"/> timed steps after one warm-up step.</summary>
+    public static double SecondsPerStep(KeypointNet net, ITrainingObjective objective, int batch, int steps)
+    {
+        var adam = optim.Adam(net.parameters(), lr: 1e-3);
+        net.train();
+        var times = new List<double>();
+        for (int s = 0; s <= steps; s++)
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(batch, 1, net.InputHeight, net.InputWidth) * 0.25;
+            var y = rand(batch, 2 * net.KeypointCount) * 0.8 + 0.1;
+            var sw = Stopwatch.StartNew();
+            adam.zero_grad();
+            var loss = objective.Loss(net.call(x), y);
+            loss.backward();
+            adam.step();
+            if (s > 0) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    /// <summary>The report printed by <c>keypointml heatmap-resolution</c>.</summary>
+    public static string Report(IReadOnlyList<Quantization> rows, float cropScale, IReadOnlyList<(string Model, double SecondsPerStep)> timings, int batch, int trainFaces)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(ic, $"Quantization: ground-truth keypoints of {rows.FirstOrDefault()?.Faces ?? 0} faces rendered as Gaussian heatmaps (sigma 6 px of the 224 input), crop scale {cropScale:F2}, decoded by HeatmapDecoder"));
+        sb.AppendLine("heatmap   NME argmax   NME quarter-offset   px argmax   px quarter-offset   max error inside crop (cells)");
+        foreach (var r in rows)
+            sb.AppendLine(string.Create(ic, $"{r.Size,3}x{r.Size,-3}  {100 * r.NmeArgmax,9:F3}%  {100 * r.NmeRefined,18:F3}%  {r.MeanPixelErrorArgmax,10:F3}  {r.MeanPixelErrorRefined,18:F3}  {r.MaxPointErrorCells,8:F3}"));
+        if (timings.Count > 0)
+        {
+            sb.AppendLine(string.Create(ic, $"Training cost at 224x224, batch {batch}, {TorchSharp.torch.get_num_threads()} thread(s) (forward + backward + Adam, median step; per epoch = {trainFaces} faces):"));
+            foreach (var (model, sec) in timings)
+                sb.AppendLine(string.Create(ic, $"  {model,-34} {sec,7:F2} s/step  {sec / batch * 1000,7:F0} ms/face  ~{sec / batch * trainFaces / 60,6:F1} min/epoch"));
+        }
+        return sb.ToString();
+    }
+}
