@@ -55,7 +55,7 @@ public sealed class HeatmapResolutionCommand : ICliCommand
                 using var regression = new ResNet18();
                 timings.Add(("ResNet18 regression (reference)", HeatmapResolutionStudy.SecondsPerStep(regression, CoordinateMse.Instance, b, n)));
             }
-            Console.Write(HeatmapResolutionStudy.Report(table, scale, timings, b, train.Count));
+            CliApp.Out.Write(HeatmapResolutionStudy.Report(table, scale, timings, b, train.Count));
             return 0;
         }));
         return cmd;
