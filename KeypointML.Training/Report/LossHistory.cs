@@ -3,7 +3,8 @@ using KeypointML.Training.Training;
 
 namespace KeypointML.Training.Report;
 
-/// <summary>Reads a run folder's <c>losses.csv</c> (<c>epoch,train_loss,val_loss,seconds</c>, as <c>Checkpoint.WriteLossCsv</c> writes it).</summary>
+/// <summary>Reads a run folder's <c>losses.csv</c> (<c>epoch,train_loss,val_loss,seconds</c> and, for heatmap runs,
+/// <c>val_keypoint_mse</c>, as <c>Checkpoint.WriteLossCsv</c> writes it).</summary>
 public static class LossHistory
 {
     /// <summary>The epochs of the file; a line that does not parse is a data error naming the file and line.</summary>
@@ -20,7 +21,8 @@ public static class LossHistory
                 || !double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double val)
                 || !double.TryParse(f[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
                 throw new InvalidDataException($"{path}: line {i + 1}: expected epoch,train_loss,val_loss,seconds; got '{lines[i]}'.");
-            history.Add(new EpochRecord(epoch, train, val, seconds));
+            double? keypointMse = f.Length > 4 && double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double k) ? k : null;
+            history.Add(new EpochRecord(epoch, train, val, seconds, keypointMse));
         }
         return history;
     }

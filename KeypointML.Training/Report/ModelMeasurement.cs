@@ -76,7 +76,10 @@ public static class ModelMeasurement
             var history = LossHistory.Read(csv);
             if (history.Count == 0) return result with { LossNote = $"{csv} holds no epochs yet." };
             string picture = stem + "-losses.png";
-            TrainingPlots.LossCurves(history, Path.Combine(pictureFolder, picture), $"{result.Name}: MSE per epoch (normalized coordinates)");
+            bool heatmapRun = history.Any(h => h.ValidationKeypointMse is not null);   // loss per heatmap; the keypoint MSE beside it
+            TrainingPlots.LossCurves(history, Path.Combine(pictureFolder, picture),
+                heatmapRun ? $"{result.Name}: heatmap loss and validation keypoint MSE per epoch" : $"{result.Name}: MSE per epoch (normalized coordinates)",
+                heatmapRun ? "loss" : "MSE");
             return result with { LossPicture = picture };
         }
         catch (InvalidDataException e)
