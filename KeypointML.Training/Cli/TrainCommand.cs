@@ -21,7 +21,7 @@ public sealed class TrainCommand : ICliCommand
         var output = new Option<string?>("--out", "-o") { Description = "Run folder (runs/<recipe>)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (all cores)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the run folder from its last checkpoint." };
-        var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58: initialise the last bias to the mean training shape (true)." };
+        var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58 and ibug-resnet18: start the last layer at the mean training shape (true)." };
         var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-*: start the ResNet18 encoder from ImageNet weights (ibug-resnet18 false, ibug-heatmap-* true)." };
         var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-*: box scale (measured on the training set)." };
         var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size (224; smaller for smoke tests only)." };
@@ -30,11 +30,13 @@ public sealed class TrainCommand : ICliCommand
         var loss = new Option<string?>("--loss") { Description = "ibug-heatmap-gaussian: per-cell loss, mse or logistic (mse; zero-one is always logistic)." };
         loss.AcceptOnlyFromAmong("mse", "logistic");
         var posWeight = new Option<float?>("--pos-weight") { Description = "ibug-heatmap-* with the logistic loss: weight of the target-1 cells (1)." };
+        var schedule = new Option<string?>("--lr-schedule") { Description = "Learning-rate schedule: constant or cosine (annealing to 0 over the epochs); default: the recipe's." };
+        schedule.AcceptOnlyFromAmong("constant", "cosine");
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces (smoke tests)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, limit,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, limit,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -55,6 +57,7 @@ public sealed class TrainCommand : ICliCommand
                 Limit = parse.GetValue(limit), HeatmapStride = parse.GetValue(heatmapStride), Sigma = parse.GetValue(sigma),
                 HeatmapLoss = parse.GetValue(loss) switch { "mse" => HeatmapLossKind.Mse, "logistic" => HeatmapLossKind.Logistic, _ => null },
                 PositiveWeight = parse.GetValue(posWeight),
+                Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
             };
             if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")
                 throw new ArgumentException($"--loss applies to ibug-heatmap-gaussian only (zero-one targets are always trained with the logistic loss).");
@@ -70,7 +73,7 @@ public sealed class TrainCommand : ICliCommand
         log.WriteLine($"{name}: {TrainingRecipe.Get(name).Description}; run folder {folder}{(resume ? " (resuming)" : "")}");
         using var run = RecipeRunner.Prepare(name, overrides, folder, resume, log);
         var o = run.Options;
-        log.WriteLine(FormattableString.Invariant($"{run.TrainCount} training / {run.ValidationCount} validation faces; {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, weight decay {o.WeightDecay:G3}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads"));
+        log.WriteLine(FormattableString.Invariant($"{run.TrainCount} training / {run.ValidationCount} validation faces; {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3} ({o.Schedule.ToString().ToLowerInvariant()}), weight decay {o.WeightDecay:G3}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads"));
 
         TrainingResult result;
         if (AnsiConsole.Profile.Capabilities.Interactive)

@@ -127,6 +127,20 @@ public sealed class ResNet18 : KeypointNet, IResNetEncoder
     internal static IReadOnlyList<IReadOnlyList<BasicBlock>> StageBlocks(params Sequential[] stages) =>
         stages.Select(l => (IReadOnlyList<BasicBlock>)l.children().Cast<BasicBlock>().ToList()).ToList();
 
+    /// <summary>
+    /// Starts the network at the mean training shape: the last layer's bias becomes the mean shape and its weights are
+    /// scaled down 100x, so the first predictions sit on the average face instead of around 0. Without this, the first
+    /// Adam steps at the seed's learning rate (5e-3) chase a loss of ~0.2 and wreck the (pretrained) features.
+    /// </summary>
+    public void InitializeOutputBias(ReadOnlySpan<float> meanShape)
+    {
+        if (meanShape.Length != fc.out_features)
+            throw new ArgumentException($"The mean shape has {meanShape.Length} values; the output layer has {fc.out_features}.");
+        using var _ = no_grad();
+        fc.bias!.copy_(tensor(meanShape.ToArray()));
+        fc.weight!.mul_(0.01f);
+    }
+
     public Conv2d Conv1 => conv1;
     public BatchNorm2d Bn1 => bn1;
     internal Linear Fc => fc;

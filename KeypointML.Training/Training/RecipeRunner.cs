@@ -67,6 +67,7 @@ public static class RecipeRunner
             Epochs = overrides.Epochs ?? recipe.Epochs,
             LearningRate = overrides.LearningRate ?? recipe.LearningRate,
             WeightDecay = overrides.WeightDecay ?? recipe.WeightDecay,
+            Schedule = overrides.Schedule ?? recipe.Schedule,
             BatchSize = overrides.BatchSize ?? recipe.BatchSize,
             Seed = overrides.Seed ?? 1,
             RunFolder = runFolder,
@@ -130,6 +131,11 @@ public static class RecipeRunner
             {
                 face.InitializeOutputBias(meanShape);
                 log.WriteLine("last-layer bias initialised to the mean training shape");
+            }
+            if (model is ResNet18 resnet && (overrides.MeanShapeBias ?? true))
+            {
+                resnet.InitializeOutputBias(meanShape);
+                log.WriteLine("last layer starts at the mean training shape (bias = mean shape, weights x0.01)");
             }
             if (model is IResNetEncoder encoder && (overrides.Pretrained ?? recipe.Pretrained))
             {

@@ -120,6 +120,8 @@ public sealed class Trainer
         var shuffle = SeededRandom.For(options.Seed, epoch, "shuffle");
         var augmentRng = SeededRandom.For(options.Seed, epoch, "augment");
         torch.manual_seed(unchecked((long)SeededRandom.For(options.Seed, epoch, "torch").NextUInt64()));
+        double rate = LearningRateSchedules.RateFor(options.Schedule, options.LearningRate, epoch, options.Epochs);
+        foreach (var group in Optimizer.ParamGroups) group.LearningRate = rate;
         var order = shuffle.Permutation(train.Count);
         int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
         progress?.EpochStarted(epoch, options.Epochs, batches);

@@ -8,6 +8,8 @@ public sealed record TrainerOptions
     public int Epochs { get; init; } = 10;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; }
+    /// <summary>How the learning rate changes over the epochs (constant unless a recipe or the user asks otherwise).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
     public int BatchSize { get; init; } = 16;
     /// <summary>Seeds the weight initialisation, the shuffle, the augmentation draws and dropout.</summary>
     public long Seed { get; init; } = 1;
@@ -20,7 +22,9 @@ public sealed record TrainerOptions
     /// <summary>The settings that must not change when a run is resumed (everything but the epoch count).</summary>
     public string Fingerprint(string modelName) =>
         FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}")
-        + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "");
+        + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "")
+        // Only non-default schedules enter the fingerprint, so checkpoints made before schedules existed still resume.
+        + (Schedule == LearningRateSchedule.Constant ? "" : ";schedule=" + Schedule.ToString().ToLowerInvariant());
 
     public void Validate()
     {

@@ -13,7 +13,9 @@ public sealed record RecipeOverrides
     public double? WeightDecay { get; init; }
     public int? BatchSize { get; init; }
     public long? Seed { get; init; }
-    /// <summary>imm-face58: initialise the last bias to the mean training shape (default on).</summary>
+    /// <summary>Learning-rate schedule; null = the recipe's.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+    /// <summary>imm-face58 and ibug-resnet18: start the last layer at the mean training shape (default on).</summary>
     public bool? MeanShapeBias { get; init; }
     /// <summary>ibug-*: initialise the ResNet18 encoder from ImageNet weights (default: the recipe's).</summary>
     public bool? Pretrained { get; init; }
@@ -41,6 +43,8 @@ public sealed record TrainingRecipe
     public required int Epochs { get; init; }
     public required double LearningRate { get; init; }
     public double WeightDecay { get; init; }
+    /// <summary>Learning-rate schedule over the epochs (the seed used a constant rate).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
     public required int BatchSize { get; init; }
     public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
     public required string TrainData { get; init; }
