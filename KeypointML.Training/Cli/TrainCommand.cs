@@ -32,11 +32,12 @@ public sealed class TrainCommand : ICliCommand
         var posWeight = new Option<float?>("--pos-weight") { Description = "ibug-heatmap-* with the logistic loss: weight of the target-1 cells (1)." };
         var schedule = new Option<string?>("--lr-schedule") { Description = "Learning-rate schedule: constant or cosine (annealing to 0 over the epochs); default: the recipe's." };
         schedule.AcceptOnlyFromAmong("constant", "cosine");
+        var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces (smoke tests)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, limit,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, limit,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -58,6 +59,7 @@ public sealed class TrainCommand : ICliCommand
                 HeatmapLoss = parse.GetValue(loss) switch { "mse" => HeatmapLossKind.Mse, "logistic" => HeatmapLossKind.Logistic, _ => null },
                 PositiveWeight = parse.GetValue(posWeight),
                 Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
+                WarmupEpochs = parse.GetValue(warmup),
             };
             if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")
                 throw new ArgumentException($"--loss applies to ibug-heatmap-gaussian only (zero-one targets are always trained with the logistic loss).");
@@ -73,7 +75,7 @@ public sealed class TrainCommand : ICliCommand
         log.WriteLine($"{name}: {TrainingRecipe.Get(name).Description}; run folder {folder}{(resume ? " (resuming)" : "")}");
         using var run = RecipeRunner.Prepare(name, overrides, folder, resume, log);
         var o = run.Options;
-        log.WriteLine(FormattableString.Invariant($"{run.TrainCount} training / {run.ValidationCount} validation faces; {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3} ({o.Schedule.ToString().ToLowerInvariant()}), weight decay {o.WeightDecay:G3}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads"));
+        log.WriteLine(FormattableString.Invariant($"{run.TrainCount} training / {run.ValidationCount} validation faces; {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3} ({o.Schedule.ToString().ToLowerInvariant()}{(o.WarmupEpochs > 0 ? $", {o.WarmupEpochs} warm-up epoch(s)" : "")}), weight decay {o.WeightDecay:G3}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads"));
 
         TrainingResult result;
         if (AnsiConsole.Profile.Capabilities.Interactive)

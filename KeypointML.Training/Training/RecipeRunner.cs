@@ -68,6 +68,7 @@ public static class RecipeRunner
             LearningRate = overrides.LearningRate ?? recipe.LearningRate,
             WeightDecay = overrides.WeightDecay ?? recipe.WeightDecay,
             Schedule = overrides.Schedule ?? recipe.Schedule,
+            WarmupEpochs = overrides.WarmupEpochs ?? recipe.WarmupEpochs,
             BatchSize = overrides.BatchSize ?? recipe.BatchSize,
             Seed = overrides.Seed ?? 1,
             RunFolder = runFolder,

@@ -120,8 +120,6 @@ public sealed class Trainer
         var shuffle = SeededRandom.For(options.Seed, epoch, "shuffle");
         var augmentRng = SeededRandom.For(options.Seed, epoch, "augment");
         torch.manual_seed(unchecked((long)SeededRandom.For(options.Seed, epoch, "torch").NextUInt64()));
-        double rate = LearningRateSchedules.RateFor(options.Schedule, options.LearningRate, epoch, options.Epochs);
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = rate;
         var order = shuffle.Permutation(train.Count);
         int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
         progress?.EpochStarted(epoch, options.Epochs, batches);
@@ -135,6 +133,8 @@ public sealed class Trainer
             var x = train.Images.index_select(0, index);
             var y = train.Targets.index_select(0, index);
             if (!options.Augmentation.IsIdentity) (x, y) = augmenter.Augment(x, y, augmentRng);
+            double rate = LearningRateSchedules.RateAt(options.Schedule, options.LearningRate, epoch, b, batches, options.Epochs, options.WarmupEpochs);
+            foreach (var group in Optimizer.ParamGroups) group.LearningRate = rate;
             Optimizer.zero_grad();
             var loss = options.Objective.Loss(model.call(x), y);
             loss.backward();

@@ -10,6 +10,8 @@ public sealed record TrainerOptions
     public double WeightDecay { get; init; }
     /// <summary>How the learning rate changes over the epochs (constant unless a recipe or the user asks otherwise).</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    /// <summary>Epochs of linear learning-rate warm-up before the schedule (0 = none).</summary>
+    public int WarmupEpochs { get; init; }
     public int BatchSize { get; init; } = 16;
     /// <summary>Seeds the weight initialisation, the shuffle, the augmentation draws and dropout.</summary>
     public long Seed { get; init; } = 1;
@@ -24,13 +26,15 @@ public sealed record TrainerOptions
         FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}")
         + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "")
         // Only non-default schedules enter the fingerprint, so checkpoints made before schedules existed still resume.
-        + (Schedule == LearningRateSchedule.Constant ? "" : ";schedule=" + Schedule.ToString().ToLowerInvariant());
+        + (Schedule == LearningRateSchedule.Constant ? "" : ";schedule=" + Schedule.ToString().ToLowerInvariant())
+        + (WarmupEpochs == 0 ? "" : FormattableString.Invariant($";warmup={WarmupEpochs}"));
 
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1; got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentException($"--batch must be at least 1; got {BatchSize}.");
         if (!(LearningRate > 0)) throw new ArgumentException($"--lr must be positive; got {LearningRate}.");
+        if (WarmupEpochs < 0 || WarmupEpochs >= Epochs) throw new ArgumentException($"--warmup-epochs must be from 0 to fewer than --epochs ({Epochs}); got {WarmupEpochs}.");
         if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must not be negative; got {WeightDecay}.");
     }
 }
