@@ -23,7 +23,11 @@ internal static class DotnetCommand
         return result;
     }
 
-    public static Result RunAllowingFailure(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Result RunAllowingFailure(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunAllowingFailure(workingDirectory, timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>dotnet ARGS</c> with extra <paramref name="environment"/> variables; returns whatever it exits with.</summary>
+    public static Result RunAllowingFailure(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(DotnetExe)
         {
@@ -40,6 +44,8 @@ internal static class DotnetCommand
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
 
         using var process = new Process { StartInfo = start };
         var stdout = new StringBuilder();

@@ -36,7 +36,10 @@ public static class ImageCropper
                 src.Slice(y * srcStride + x0 * BytesPerPixel, rowBytes)
                    .CopyTo(dst.AsSpan((y - geometry.Y0) * dstStride + (x0 - geometry.X0) * BytesPerPixel, rowBytes));
         }
-        return MLImage.CreateFromPixels(geometry.Width, geometry.Height, image.PixelFormat, dst);
+        var format = image.PixelFormat;
+        // The span points into the image's native pixels: the image must outlive the copy.
+        GC.KeepAlive(image);
+        return MLImage.CreateFromPixels(geometry.Width, geometry.Height, format, dst);
     }
 
     // Grey fill is the same in RGBA and BGRA; alpha is the 4th byte in both.

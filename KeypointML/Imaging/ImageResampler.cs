@@ -19,40 +19,66 @@ public static class ImageResampler
     public static MLImage Resize(MLImage image, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"The target size must be positive; got {width} x {height}.");
+        CheckSize(width, height);
         if (image.BitsPerPixel != Channels * 8)
             throw new ArgumentException($"Only 32-bit images can be resized; this one has {image.BitsPerPixel} bits per pixel.", nameof(image));
-        ReadOnlySpan<byte> src = image.Pixels;
-        int sw = image.Width, sh = image.Height;
+        var format = image.PixelFormat;
+        var dst = Resample(image.Pixels, image.Width, image.Height, Channels, width, height);
+        // The span points into the image's native pixels: the image must outlive the resampling.
+        GC.KeepAlive(image);
+        return MLImage.CreateFromPixels(width, height, format, dst);
+    }
+
+    /// <summary>
+    /// Resizes the grey image given by its <paramref name="levels"/> (<paramref name="sourceWidth"/> x
+    /// <paramref name="sourceHeight"/>, row by row) into an opaque image (R = G = B) of pixel format <paramref name="format"/>;
+    /// the same values as resizing that grey image with <see cref="Resize"/>, without making it.
+    /// </summary>
+    internal static MLImage ResizeLevels(ReadOnlySpan<byte> levels, int sourceWidth, int sourceHeight, int width, int height, MLPixelFormat format)
+    {
+        CheckSize(width, height);
+        if (levels.Length != sourceWidth * sourceHeight)
+            throw new ArgumentException($"{levels.Length} grey levels do not make a {sourceWidth} x {sourceHeight} image.", nameof(levels));
+        return ImageGrayscale.FromLevels(Resample(levels, sourceWidth, sourceHeight, 1, width, height), width, height, format);
+    }
+
+    private static void CheckSize(int width, int height)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"The target size must be positive; got {width} x {height}.");
+    }
+
+    /// <summary>Resamples interleaved 8-bit pixels of <paramref name="channels"/> channels, each channel on its own.</summary>
+    private static byte[] Resample(ReadOnlySpan<byte> src, int sw, int sh, int channels, int width, int height)
+    {
         var columns = Weights(sw, width);
         var rows = Weights(sh, height);
 
         // Horizontal pass into floats (sh x width), then vertical pass into bytes (height x width).
-        var horizontal = new float[sh * width * Channels];
+        var horizontal = new float[sh * width * channels];
         for (int y = 0; y < sh; y++)
             for (int x = 0; x < width; x++)
             {
                 var (first, w) = columns[x];
-                int o = (y * width + x) * Channels;
+                int o = (y * width + x) * channels;
                 for (int k = 0; k < w.Length; k++)
                 {
-                    int s = (y * sw + first + k) * Channels;
-                    for (int c = 0; c < Channels; c++) horizontal[o + c] += w[k] * src[s + c];
+                    int s = (y * sw + first + k) * channels;
+                    for (int c = 0; c < channels; c++) horizontal[o + c] += w[k] * src[s + c];
                 }
             }
-        var dst = new byte[height * width * Channels];
+        var dst = new byte[height * width * channels];
         for (int y = 0; y < height; y++)
         {
             var (first, w) = rows[y];
             for (int x = 0; x < width; x++)
-                for (int c = 0; c < Channels; c++)
+                for (int c = 0; c < channels; c++)
                 {
                     float sum = 0;
-                    for (int k = 0; k < w.Length; k++) sum += w[k] * horizontal[((first + k) * width + x) * Channels + c];
-                    dst[(y * width + x) * Channels + c] = (byte)Math.Clamp(MathF.Round(sum), 0, 255);
+                    for (int k = 0; k < w.Length; k++) sum += w[k] * horizontal[((first + k) * width + x) * channels + c];
+                    dst[(y * width + x) * channels + c] = (byte)Math.Clamp(MathF.Round(sum), 0, 255);
                 }
         }
-        return MLImage.CreateFromPixels(width, height, image.PixelFormat, dst);
+        return dst;
     }
 
     /// <summary>Per output index: the first input index and the normalized filter weights.</summary>

@@ -9,10 +9,15 @@ namespace KeypointML.Transforms;
 
 /// <summary>
 /// Image -> float tensor [1, H, W] with values <c>gray / 255 - 0.5</c> (<see cref="GrayscaleNormalization"/>), resized to
-/// the model's input size: ImageAnalytics' ConvertToGrayscale -> <see cref="ImageResampler"/> (centre-aligned, so crop
-/// edges map to tensor edges and normalized coordinates survive) -> ImageAnalytics' ExtractPixels (one channel, offset
-/// and scale). Training and inference both build their tensors with it.
+/// the model's input size: grey levels (<see cref="ImageGrayscale"/>, ConvertToGrayscale's arithmetic) resized by
+/// <see cref="ImageResampler"/> (centre-aligned, so crop edges map to tensor edges and normalized coordinates survive) ->
+/// ImageAnalytics' ExtractPixels (one channel, offset and scale). Training and inference both build their tensors with it.
 /// </summary>
+/// <remarks>
+/// ImageAnalytics' ConvertToGrayscale is not used: in ML.NET 5.0.1 it can corrupt the native heap when a garbage
+/// collection runs while it converts (see <see cref="ImageGrayscale"/>). Models saved before keep their ConvertToGrayscale
+/// step and the <see cref="ResizeFactory"/> mapping; they still load.
+/// </remarks>
 public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormalizingTransformer>
 {
     internal const string Component = "NormalizeGrayscale";
@@ -23,7 +28,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     /// </summary>
     internal const float ExtractPixelsOffset = -GrayscaleNormalization.Offset;
 
-    private const string GrayColumn = "__keypointml_gray", SizedColumn = "__keypointml_sized";
+    private const string SizedColumn = "__keypointml_sized";
     private readonly TransformsCatalog _catalog;
     private readonly string _inputColumn, _outputColumn;
     private readonly int _height, _width;
@@ -34,17 +39,16 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
         if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), $"{Component}: the tensor size must be positive; got {height} x {width}.");
         (_catalog, _inputColumn, _outputColumn, _height, _width) = (catalog, inputColumnName, outputColumnName, height, width);
         _chain = new InnerChain()
-            .Then(catalog.ConvertToGrayscale(GrayColumn, inputColumnName))
-            .Then(catalog.CopyColumns(ResizeInput.ImageColumn, GrayColumn))
+            .Then(catalog.CopyColumns(ResizeInput.ImageColumn, inputColumnName))
             .Then(PersistedParameters.Column(catalog, ResizeInput.ParametersColumn, [height, width]))
-            .Then(catalog.CustomMapping(ResizeFactory.Mapping, ResizeFactory.ContractName))
+            .Then(catalog.CustomMapping(GrayResizeFactory.Mapping, GrayResizeFactory.ContractName))
             // ExtractPixels needs a known-size image type, which only ImageAnalytics can declare: ResizeImages to the size
             // the image already has only declares it (Skia returns same-size images unchanged, checked by the tests).
             .Then(catalog.ResizeImages(SizedColumn, width, height, ResizeOutput.ImageColumn, ImageResizingEstimator.ResizingKind.Fill))
             // Grey images have R = G = B: one channel gives the [1, H, W] tensor.
             .Then(catalog.ExtractPixels(outputColumnName, SizedColumn, ImagePixelExtractingEstimator.ColorBits.Red,
                 offsetImage: ExtractPixelsOffset, scaleImage: GrayscaleNormalization.Scale, outputAsFloatArray: true))
-            .Then(catalog.DropColumns(GrayColumn, ResizeInput.ImageColumn, ResizeInput.ParametersColumn, PersistedParameters.KeyColumn,
+            .Then(catalog.DropColumns(ResizeInput.ImageColumn, ResizeInput.ParametersColumn, PersistedParameters.KeyColumn,
                 ResizeOutput.ImageColumn, SizedColumn));
     }
 
@@ -62,7 +66,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
         return new GrayscaleNormalizingTransformer(_chain.Fit(input), _inputColumn);
     }
 
-    /// <summary>Mapping input: the grey image and the persisted target size (height, width).</summary>
+    /// <summary>Mapping input: the image and the persisted target size (height, width).</summary>
     public sealed class ResizeInput
     {
         internal const string ImageColumn = "__keypointml_resize_image", ParametersColumn = "__keypointml_resize_parameters";
@@ -70,14 +74,36 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
         [ColumnName(ParametersColumn)] public float[] Parameters { get; set; } = [];
     }
 
-    /// <summary>Mapping output: the resized image.</summary>
+    /// <summary>Mapping output: the resized (grey) image. A new image: the mapping never passes its input on.</summary>
     public sealed class ResizeOutput
     {
         internal const string ImageColumn = "__keypointml_resized";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
     }
 
-    /// <summary>Persistence factory (found by contract name when a model is loaded).</summary>
+    /// <summary>
+    /// Persistence factory of the grey conversion and resize (found by contract name when a model is loaded): the grey
+    /// levels of the input (<see cref="ImageGrayscale.Levels"/>) resized by <see cref="ImageResampler"/>, as an opaque
+    /// image with R = G = B in the input's pixel format.
+    /// </summary>
+    [CustomMappingFactoryAttribute(ContractName)]
+    public sealed class GrayResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
+    {
+        public const string ContractName = "KeypointML.GrayscaleResize";
+        public static readonly Action<ResizeInput, ResizeOutput> Mapping = static (input, output) =>
+        {
+            var image = input.Image ?? throw new InvalidOperationException($"{Component}: a row has no image (missing value in the image column).");
+            var levels = ImageGrayscale.Levels(image);
+            output.Image = ImageResampler.ResizeLevels(levels, image.Width, image.Height,
+                (int)input.Parameters[1], (int)input.Parameters[0], image.PixelFormat);
+        };
+        public override Action<ResizeInput, ResizeOutput> GetMapping() => Mapping;
+    }
+
+    /// <summary>
+    /// Persistence factory of the resize alone, after ImageAnalytics' ConvertToGrayscale: the chain of models saved before
+    /// <see cref="GrayResizeFactory"/> (kept so that they load).
+    /// </summary>
     [CustomMappingFactoryAttribute(ContractName)]
     public sealed class ResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
     {

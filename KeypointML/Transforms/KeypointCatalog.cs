@@ -30,7 +30,7 @@ public static class KeypointCatalog
 
     /// <summary>
     /// Image -> float tensor [1, <paramref name="height"/>, <paramref name="width"/>] of <c>gray / 255 - 0.5</c>
-    /// (ResizeImages -> ConvertToGrayscale -> ExtractPixels).
+    /// (grey levels as ConvertToGrayscale computes them -> centre-aligned resize -> ExtractPixels).
     /// </summary>
     public static GrayscaleNormalizingEstimator NormalizeGrayscale(this TransformsCatalog catalog, string outputColumnName,
         string inputColumnName, int height, int width) =>

@@ -1,0 +1,91 @@
+using Microsoft.ML.Data;
+
+namespace KeypointML.Imaging;
+
+/// <summary>
+/// Grey levels of <see cref="MLImage"/>s, computed in managed code with the arithmetic of ImageAnalytics'
+/// ConvertToGrayscale (Skia's colour matrix <c>0.3 R + 0.59 G + 0.11 B</c> in single precision, rounded half to even).
+/// </summary>
+/// <remarks>
+/// Why not ConvertToGrayscale: ML.NET 5.0.1's <c>MLImage.CloneWithGrayscale</c> allocates an extra SKBitmap that it
+/// never uses. SkiaSharp 2.88's SKBitmap constructor does not keep the object alive while
+/// <c>sk_bitmap_try_alloc_pixels</c> runs, so a garbage collection at that moment (any thread allocating: ML.NET's
+/// parallel cursors, the caller) lets the finalizer destroy the native bitmap while Skia is still writing into it, which
+/// corrupts the native heap ("malloc(): unsorted double linked list corrupted", SIGSEGV in sk_bitmap_try_alloc_pixels).
+/// On x64 the levels equal ConvertToGrayscale's for every opaque colour (checked on all 2^24 by the tests); Skia builds
+/// that fuse multiply-adds (e.g. arm64) can differ by one level at exact halves.
+/// </remarks>
+public static class ImageGrayscale
+{
+    private const int BytesPerPixel = 4;
+
+    // Skia reads a byte as b * (1/255f) and multiplies by the matrix row; one table per channel keeps those products exact.
+    private static readonly float[] RedTerm = Term(0.3f), GreenTerm = Term(0.59f), BlueTerm = Term(0.11f);
+
+    /// <summary>
+    /// The grey level (0..255) of each pixel of <paramref name="image"/>, row by row (<c>Width * Height</c> bytes).
+    /// Pixels are taken as stored (premultiplied), so transparent parts count as black, as drawn over a black canvas.
+    /// </summary>
+    public static byte[] Levels(MLImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.BitsPerPixel != BytesPerPixel * 8)
+            throw new ArgumentException($"Only 32-bit images can be converted; this one has {image.BitsPerPixel} bits per pixel.", nameof(image));
+        var (r, g, b) = image.PixelFormat switch
+        {
+            MLPixelFormat.Bgra32 => (2, 1, 0),
+            MLPixelFormat.Rgba32 => (0, 1, 2),
+            var other => throw new ArgumentException($"Unsupported pixel format {other}.", nameof(image)),
+        };
+        var levels = new byte[image.Width * image.Height];
+        ReadOnlySpan<byte> pixels = image.Pixels;
+        for (int i = 0, p = 0; i < levels.Length; i++, p += BytesPerPixel)
+            levels[i] = Level(pixels[p + r], pixels[p + g], pixels[p + b]);
+        // The span points into the image's native pixels: the image must outlive the loop.
+        GC.KeepAlive(image);
+        return levels;
+    }
+
+    /// <summary>
+    /// A new opaque image of <paramref name="image"/>'s size and pixel format with R = G = B = its grey level (what
+    /// ConvertToGrayscale gives, which always answers Bgra32). The caller owns (disposes) the result; the input is untouched.
+    /// </summary>
+    public static MLImage Convert(MLImage image)
+    {
+        var levels = Levels(image);
+        return FromLevels(levels, image.Width, image.Height, image.PixelFormat);
+    }
+
+    /// <summary>The grey level of one colour (0..255 channels).</summary>
+    public static byte Level(byte red, byte green, byte blue)
+    {
+        // Same order of single-precision operations as Skia's matrix stage: r*m0 + (g*m1 + (b*m2 + (a*m3 + m4))), with
+        // a*m3 + m4 = 0 here; then clamped to [0, 1] and scaled to 255 with round-half-even (cvtps2dq).
+        float v = RedTerm[red] + (GreenTerm[green] + BlueTerm[blue]);
+        return (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.ToEven);
+    }
+
+    /// <summary>An opaque 32-bit image with R = G = B = <paramref name="levels"/> (row by row).</summary>
+    internal static MLImage FromLevels(ReadOnlySpan<byte> levels, int width, int height, MLPixelFormat format)
+    {
+        if (levels.Length != width * height)
+            throw new ArgumentException($"{levels.Length} grey levels do not make a {width} x {height} image.", nameof(levels));
+        var pixels = new byte[levels.Length * BytesPerPixel];
+        for (int i = 0, p = 0; i < levels.Length; i++, p += BytesPerPixel)
+        {
+            byte v = levels[i];
+            pixels[p] = v;
+            pixels[p + 1] = v;
+            pixels[p + 2] = v;
+            pixels[p + 3] = 255; // alpha is the 4th byte in both Rgba32 and Bgra32
+        }
+        return MLImage.CreateFromPixels(width, height, format, pixels);
+    }
+
+    private static float[] Term(float weight)
+    {
+        var t = new float[256];
+        for (int i = 0; i < t.Length; i++) t[i] = i * (1 / 255f) * weight;
+        return t;
+    }
+}
