@@ -2,7 +2,7 @@ namespace KeypointML.Tests.Packaging;
 
 /// <summary>
 /// Packs KeypointML and KeypointML.Models from this repository into a fresh local folder feed, the models package
-/// holding models written on the fly (the real ones are not needed to prove the packaging). Everything lives under one
+/// holding the models a test puts in <see cref="ModelsDir"/> (-p:KeypointModelsDir). Everything lives under one
 /// temp folder: the build output (--artifacts-path, so the repository's bin/obj are not touched), the feed, and a
 /// package folder for consumers (so test versions never land in the machine's NuGet cache).
 /// </summary>

@@ -1,5 +1,7 @@
+using KeypointML.Models;
 using KeypointML.Tests.Cli;
 using KeypointML.Tests.Data;
+using KeypointML.Training.Cli;
 using SkiaSharp;
 
 namespace KeypointML.Tests.Report;
@@ -62,6 +64,40 @@ public class ReportCommandTests
         Assert.That(html, Does.Contain("No loss curves: no runs folder").And.Contain("training runs are not committed"));
         Assert.That(html, Does.Contain("<tr id=\"model-imm-nose\">"));
         Assert.That(File.Exists(Path.Combine(output, "imm-nose-losses.png")), Is.False);
+    }
+
+    [Test, NonParallelizable] // sets the working directory and KEYPOINTML_MODELS, both process-wide
+    public void NoVerb_RunsTheMainJob_TheReportOnTheDefaults()
+    {
+        var work = Directory.CreateDirectory(Path.Combine(_folder.Path, "main-job")).FullName;
+        string directoryBefore = Directory.GetCurrentDirectory();
+        string? modelsBefore = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        CliRun run;
+        try
+        {
+            Directory.SetCurrentDirectory(work);
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, _models);
+            run = CliRun.Of();
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(directoryBefore);
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, modelsBefore);
+        }
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Out, Does.Match(@"^model\s+evaluated on\s+faces\s+MSE"), "the results table, header first");
+        Assert.That(run.Out, Does.Match(@"\nimm-nose\s+imm-val\s+48\s"), "all 48 validation faces: no --limit");
+        string index = Path.Combine(work, ReportCommand.MainJobOutFolder, "index.html");
+        Assert.That(run.Out, Does.Contain("report: " + index));
+        Assert.That(File.ReadAllText(index), Does.Contain("<tr id=\"model-imm-nose\"><td>imm-nose</td><td>imm-val</td><td>48</td>"));
+    }
+
+    [Test]
+    public void RootHelp_SaysWhatNoVerbDoes()
+    {
+        var run = CliRun.Of("--help");
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Out, Does.Contain("Without a verb: the main job, 'report --out report'"));
     }
 
     [Test]

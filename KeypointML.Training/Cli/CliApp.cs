@@ -20,7 +20,10 @@ public static class CliApp
 
     public static RootCommand CreateRoot()
     {
-        var root = new RootCommand("KeypointML: train facial keypoint models in TorchSharp, export them to ONNX, evaluate and predict with ML.NET.");
+        var root = new RootCommand("KeypointML: train facial keypoint models in TorchSharp, export them to ONNX, evaluate and predict with ML.NET. "
+            + ReportCommand.MainJobDescription);
+        // No verb: the main job (the README's main command), so `dotnet run --project KeypointML.Training` alone does it.
+        root.SetAction(_ => ReportCommand.RunMainJob());
         var verbs = typeof(CliApp).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && t.GetInterfaces().Contains(typeof(ICliCommand)))
             .Select(t => (Command)t.GetMethod(nameof(ICliCommand.Create), BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!)

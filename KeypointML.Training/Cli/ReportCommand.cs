@@ -4,9 +4,20 @@ using KeypointML.Training.Report;
 
 namespace KeypointML.Training.Cli;
 
-/// <summary><c>keypointml report --out DIR [--models DIR] [--runs DIR] [--limit N]</c>: the HTML page of every model's results.</summary>
+/// <summary>
+/// <c>keypointml report --out DIR [--models DIR] [--runs DIR] [--limit N]</c>: the HTML page of every model's results.
+/// It is also the tool's main job: <c>keypointml</c> without a verb runs it on the defaults (<see cref="RunMainJob"/>).
+/// </summary>
 public sealed class ReportCommand : ICliCommand
 {
+    /// <summary>The report folder of the main job, relative to the working directory.</summary>
+    public const string MainJobOutFolder = "report";
+
+    /// <summary>What the tool does without a verb, for the root command's help.</summary>
+    public const string MainJobDescription =
+        $"Without a verb: the main job, 'report --out {MainJobOutFolder}' on the defaults (the models folder: KEYPOINTML_MODELS, else the repository's models/; " +
+        "the data: KEYPOINTML_DATA, else ../shared/data): prints the results table and writes report/index.html.";
+
     public static Command Create()
     {
         var output = new Option<string>("--out", "-o") { Description = "Report folder (index.html and PNGs); written whole, replacing an earlier report.", Required = true };
@@ -18,21 +29,25 @@ public sealed class ReportCommand : ICliCommand
         {
             output, models, runs, limit,
         };
-        command.SetAction(parse => CliApp.Guard(() =>
-        {
-            var modelsFolder = parse.GetValue(models) ?? ModelsFolder.TryFind()
-                ?? throw new ArgumentException("no models folder found: set KEYPOINTML_MODELS, run inside the repository, or pass --models.");
-            var runsFolder = parse.GetValue(runs) ?? (ModelsFolder.RepositoryRoot() is string root ? Path.Combine(root, "runs") : null);
-            if (parse.GetValue(limit) is < 1) throw new ArgumentException($"--limit must be at least 1; got {parse.GetValue(limit)}.");
-            var options = new ReportOptions(modelsFolder, runsFolder, parse.GetValue(limit));
-            int count = ReportBuilder.ModelFiles(modelsFolder).Count;
-            var outFolder = parse.GetValue(output)!;
-            var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, done => set(done)));
-            foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);
-            if (results.Count == 0) CliApp.Out.WriteLine($"no models (*.onnx) in {modelsFolder}");
-            CliApp.Out.WriteLine($"report: {Path.Combine(Path.GetFullPath(outFolder), ReportFolder.IndexFile)}");
-            return 0;
-        }));
+        command.SetAction(parse => CliApp.Guard(() => Run(parse.GetValue(output)!, parse.GetValue(models), parse.GetValue(runs), parse.GetValue(limit))));
         return command;
+    }
+
+    /// <summary>The main job: <c>report --out report</c> with every other option at its default.</summary>
+    public static int RunMainJob() => CliApp.Guard(() => Run(MainJobOutFolder, models: null, runs: null, limit: null));
+
+    private static int Run(string outFolder, string? models, string? runs, int? limit)
+    {
+        var modelsFolder = models ?? ModelsFolder.TryFind()
+            ?? throw new ArgumentException("no models folder found: set KEYPOINTML_MODELS, run inside the repository, or pass --models (keypointml report --models DIR --out DIR).");
+        var runsFolder = runs ?? (ModelsFolder.RepositoryRoot() is string root ? Path.Combine(root, "runs") : null);
+        if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
+        var options = new ReportOptions(modelsFolder, runsFolder, limit);
+        int count = ReportBuilder.ModelFiles(modelsFolder).Count;
+        var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, done => set(done)));
+        foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);
+        if (results.Count == 0) CliApp.Out.WriteLine($"no models (*.onnx) in {modelsFolder}");
+        CliApp.Out.WriteLine($"report: {Path.Combine(Path.GetFullPath(outFolder), ReportFolder.IndexFile)}");
+        return 0;
     }
 }

@@ -1,36 +1,56 @@
 using System.Globalization;
 using KeypointML.Models;
-using KeypointML.Preprocessing;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using KeypointML.Transforms;
+using Microsoft.ML;
 
-// Usage: PackageConsumer MODEL-NAME GREY-LEVEL
-// Opens a shipped model by name, runs it once on a uniform grey image and prints one "key: value" line per fact.
+// Usage: PackageConsumer MODEL-NAME IMAGE-FILE
+// Opens a shipped model by name, runs one prediction on the image through the ML.NET pipeline (DetectKeypoints,
+// whole image), saves the fitted pipeline, loads it back and predicts again; prints one "key: value" line per fact.
 // Exit code 2 with the library's message on stderr when the model cannot be found.
 string name = args[0];
-float grey = float.Parse(args[1], CultureInfo.InvariantCulture);
+string image = Path.GetFullPath(args[1]);
 
 Console.WriteLine("names: " + string.Join(",", ShippedModels.Names));
-string path;
+string modelPath;
 try
 {
-    path = ShippedModels.Path(name);
+    modelPath = ShippedModels.Path(name);
 }
 catch (FileNotFoundException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
 }
-Console.WriteLine("path: " + path);
+Console.WriteLine("path: " + modelPath);
 
-using var session = new InferenceSession(path);
-var metadata = KeypointModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, path);
-Console.WriteLine($"model: {metadata.Name} {metadata.InputHeight}x{metadata.InputWidth} {metadata.KeypointCount} keypoints {metadata.OutputKind}");
+var ml = new MLContext(seed: 0);
+var input = new Face { ImagePath = image };
+IDataView data = ml.Data.LoadFromEnumerable(new[] { input });
+var estimator = ml.Transforms.DetectKeypoints(modelPath);
+var m = estimator.Model.Metadata;
+Console.WriteLine($"model: {m.Name} {m.InputHeight}x{m.InputWidth} {m.KeypointCount} keypoints {m.OutputKind}");
 
-// The image as the model sees it: [1, 1, H, W] grey values normalized the one KeypointML way.
-var image = new DenseTensor<float>([1, 1, metadata.InputHeight, metadata.InputWidth]);
-image.Fill(GrayscaleNormalization.Normalize(grey));
-using var results = session.Run([NamedOnnxValue.CreateFromTensor(KeypointModelMetadata.InputName, image)]);
-float[] output = results.Single(r => r.Name == KeypointModelMetadata.OutputName).AsEnumerable<float>().ToArray();
-Console.WriteLine("output: " + string.Join(",", output.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+ITransformer detector = estimator.Fit(data);
+using (var engine = ml.Model.CreatePredictionEngine<Face, Detection>(detector))
+    Console.WriteLine("keypoints: " + Format(engine.Predict(input).Keypoints));
+
+// A pipeline saved by one application and loaded by another: the CustomMapping factories must be registered.
+string saved = Path.GetFullPath("detector.zip");
+ml.Model.Save(detector, data.Schema, saved);
+var other = new MLContext(seed: 0).RegisterKeypointComponents();
+ITransformer loaded = other.Model.Load(saved, out _);
+using (var engine = other.Model.CreatePredictionEngine<Face, Detection>(loaded))
+    Console.WriteLine("reloaded: " + Format(engine.Predict(input).Keypoints));
 return 0;
+
+static string Format(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+public sealed class Face
+{
+    public string ImagePath { get; set; } = "";
+}
+
+public sealed class Detection
+{
+    public float[] Keypoints { get; set; } = [];
+}

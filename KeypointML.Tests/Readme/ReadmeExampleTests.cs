@@ -1,0 +1,108 @@
+using KeypointML.Data;
+using KeypointML.Evaluation;
+using KeypointML.Models;
+using KeypointML.Tests.Packaging;
+using KeypointML.Transforms;
+using Microsoft.ML;
+
+namespace KeypointML.Tests.Readme;
+
+/// <summary>
+/// The README's "C# pipeline example", compiled and run: this file holds every line of it in order (a test checks that;
+/// the usings at the top, the statements in <see cref="Example"/>, the row classes after it), run on the repository's
+/// models/imm-nose.onnx and the IMM validation faces.
+/// </summary>
+public sealed class ReadmeExampleTests
+{
+    /// <summary>imm-nose's validation MSE as its model card (models/imm-nose.md) and <c>keypointml evaluate</c> give it.</summary>
+    private const double CardMse = 0.0009353191693718175;
+
+    private const string Section = "## C# pipeline example";
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
+    public void The_example_runs_and_gives_the_model_cards_figure()
+    {
+        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        KeypointMetrics metrics;
+        try
+        {
+            // What the KeypointML.Models package does for an application: the models by name.
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(PackedPackages.RepositoryRoot(), "models"));
+            metrics = Example();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
+        }
+        TestContext.Out.WriteLine(metrics.ToJson());
+        Assert.That(metrics.Count, Is.EqualTo(48));
+        Assert.That(metrics.Mse, Is.EqualTo(CardMse).Within(1e-9));
+        Assert.That(metrics.MeanPixelError, Is.EqualTo(19.442869050241995).Within(1e-6));
+    }
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_example()
+    {
+        string root = PackedPackages.RepositoryRoot();
+        var readme = File.ReadAllLines(Path.Combine(root, "README.md"));
+        int heading = Array.IndexOf(readme, Section);
+        Assert.That(heading, Is.GreaterThanOrEqualTo(0), $"README.md has no '{Section}' heading");
+        int open = Array.FindIndex(readme, heading, l => l == "```csharp");
+        int close = Array.FindIndex(readme, open + 1, l => l == "```");
+        Assert.That(open, Is.GreaterThan(heading));
+        Assert.That(close, Is.GreaterThan(open));
+        var shown = Code(readme[(open + 1)..close]);
+
+        // Every line the README shows is in this file, in the same order; the file adds the method around the statements.
+        var source = Code(File.ReadAllLines(Path.Combine(root, "KeypointML.Tests", "Readme", "ReadmeExampleTests.cs")));
+        int at = 0;
+        foreach (var line in shown)
+        {
+            int found = source.IndexOf(line, at);
+            Assert.That(found, Is.GreaterThanOrEqualTo(0), $"the README's line '{line}' is not in ReadmeExampleTests.cs (after line '{(at > 0 ? source[at - 1] : "")}')");
+            at = found + 1;
+        }
+        Assert.That(shown, Has.Count.GreaterThan(20));
+    }
+
+    /// <summary>Non-empty lines without indentation.</summary>
+    private static List<string> Code(IEnumerable<string> lines) => lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+
+    // The README's example from here (its usings are at the top of this file) ...
+    private static KeypointMetrics Example()
+    {
+        var ml = new MLContext();
+
+        // Image file paths in an IDataView, with the labelled nose tip (IMM point 52) to evaluate against.
+        Face[] faces = KeypointDatasets.Load(ml, "imm-val").Rows
+            .Select(r => new Face { ImagePath = r.ImagePath, Label = [r.Keypoints[104], r.Keypoints[105]] })
+            .ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(faces);
+
+        // Load, grayscale, resize, score with the ONNX model, decode to pixels of the original image.
+        ITransformer detector = ml.Transforms.DetectKeypoints(ShippedModels.Path("imm-nose")).Fit(data);
+
+        // One image at a time.
+        var engine = ml.Model.CreatePredictionEngine<Face, Detection>(detector);
+        Detection one = engine.Predict(new Face { ImagePath = faces[0].ImagePath });
+        Console.WriteLine($"nose tip at x = {one.Keypoints[0]:F1}, y = {one.Keypoints[1]:F1} px");
+
+        // A batch: Transform streams over all rows, EvaluateKeypoints compares Keypoints with Label.
+        IDataView scored = detector.Transform(data);
+        KeypointMetrics metrics = ml.EvaluateKeypoints(scored);
+        Console.WriteLine($"MSE {metrics.Mse:F6}, mean error {metrics.MeanPixelError:F1} px on {metrics.Count} faces");
+        return metrics;
+    }
+
+    public class Face
+    {
+        public string ImagePath { get; set; } = "";
+        public float[] Label { get; set; } = [];
+    }
+
+    public class Detection
+    {
+        public float[] Keypoints { get; set; } = [];
+    }
+    // ... to here.
+}
