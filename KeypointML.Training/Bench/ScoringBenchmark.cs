@@ -35,8 +35,9 @@ public sealed record ScoringBenchmarkResult(
 /// <summary>
 /// Measures ScoreKeypoints (ML.NET OnnxTransformer) against InferenceSession.Run on the same model and the same
 /// normalized tensors, so that only the scoring path differs. Both use ONNX Runtime's default session options.
-/// "Batch" is the pipeline's Transform over an IDataView (one row at a time inside OnnxTransformer) against direct runs
-/// of <c>batchSize</c> images; "single" is PredictionEngine.Predict against one direct run per image.
+/// "Batch" is the pipeline's Transform over an IDataView (ScoreKeypoints with <c>BatchSize = batchSize</c>: its cursor
+/// reads that many rows ahead and runs them as one tensor) against direct runs of <c>batchSize</c> images; "single" is
+/// PredictionEngine.Predict (one OnnxTransformer run per row) against one direct run per image.
 /// </summary>
 public static class ScoringBenchmark
 {
@@ -62,7 +63,7 @@ public static class ScoringBenchmark
             var schema = SchemaDefinition.Create(typeof(PixelsRow));
             schema[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, model.Metadata.InputHeight, model.Metadata.InputWidth);
             var data = ml.Data.LoadFromEnumerable(tensors.Select(t => new PixelsRow { Pixels = t }), schema);
-            var scorer = ml.Transforms.ScoreKeypoints(modelPath).Fit(data);
+            using var scorer = ml.Transforms.ScoreKeypoints(new KeypointScoringOptions { ModelPath = modelPath, BatchSize = batchSize }).Fit(data);
             using var session = new InferenceSession(modelPath);
             using var engine = ml.Model.CreatePredictionEngine<PixelsRow, OutputRow>(scorer, inputSchemaDefinition: schema);
 

@@ -19,7 +19,7 @@ public sealed class BenchCommand : ICliCommand
         var data = ModelOptions.Data(required: false);
         data.Description = "Images to time the pipeline on; default the model's evaluation set (imm-val for IMM models, ibug-test for 68 points). " + data.Description;
         var images = new Option<int>("--images") { Description = "Faces (and random tensors for the scoring comparison) per timed run.", DefaultValueFactory = _ => 128 };
-        var batch = new Option<int>("--batch") { Description = "Batch size of the direct ONNX Runtime runs", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch") { Description = "Rows per ONNX Runtime run, for the direct runs and the pipeline's Transform (ScoreKeypoints BatchSize)", DefaultValueFactory = _ => 16 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per path (the best is kept)", DefaultValueFactory = _ => 3 };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {

@@ -32,6 +32,8 @@ public static class KeypointDefaults
     public const bool CropSquare = true;
     /// <summary>Grey level of crop pixels outside the image.</summary>
     public const byte CropFill = 0;
+    /// <summary>Rows per ONNX Runtime run when <c>ScoreKeypoints</c> transforms an IDataView.</summary>
+    public const int ScoringBatchSize = 16;
     /// <summary>Normalized error above which a sample counts as a failure, and the end of the cumulative error curve.</summary>
     public const double FailureThreshold = 0.08;
 }

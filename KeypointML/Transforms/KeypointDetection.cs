@@ -36,6 +36,8 @@ public sealed class KeypointDetectionOptions
     public int? IntraOpNumThreads { get; set; }
     /// <summary>ONNX Runtime inter-op threads; null = default.</summary>
     public int? InterOpNumThreads { get; set; }
+    /// <summary>Rows per ONNX Runtime run in <c>Transform</c>; see <see cref="KeypointScoringOptions.BatchSize"/>.</summary>
+    public int BatchSize { get; set; } = KeypointDefaults.ScoringBatchSize;
 }
 
 /// <summary>
@@ -62,6 +64,7 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
             ModelPath = options.ModelPath, InputColumnName = PixelsColumn, OutputColumnName = options.ModelOutputColumnName,
             GpuDeviceId = options.GpuDeviceId, FallbackToCpu = options.FallbackToCpu,
             IntraOpNumThreads = options.IntraOpNumThreads, InterOpNumThreads = options.InterOpNumThreads,
+            BatchSize = options.BatchSize,
         });
         Model = scoring.Model;
         var m = Model.Metadata;

@@ -23,14 +23,23 @@ public sealed class KeypointScoringOptions
     public int? IntraOpNumThreads { get; set; }
     /// <summary>ONNX Runtime threads across operators; null = ONNX Runtime's default.</summary>
     public int? InterOpNumThreads { get; set; }
+    /// <summary>
+    /// Rows scored per ONNX Runtime run by <c>Transform</c> (16 by default): its cursors read this many rows ahead and
+    /// score them as one [n, 1, H, W] tensor. 1 = one run per row through ML.NET's OnnxTransformer (no second session).
+    /// PredictionEngine and a saved-and-loaded pipeline always score one row per run.
+    /// </summary>
+    public int BatchSize { get; set; } = KeypointDefaults.ScoringBatchSize;
 }
 
 /// <summary>
-/// Runs an exported KeypointML ONNX model (input <c>input</c> [N,1,H,W], output <c>output</c>) through ML.NET's
-/// OnnxTransformer, which also persists the model bytes in a saved pipeline. The model's metadata says its input size,
-/// keypoint count and output kind; the input column is checked against it up front.
+/// Runs an exported KeypointML ONNX model (input <c>input</c> [N,1,H,W], output <c>output</c>). The model's metadata
+/// says its input size, keypoint count and output kind; the input column is checked against it up front.
 /// </summary>
 /// <remarks>
+/// <para>Two paths, same columns and values. <c>Transform</c> scores <see cref="KeypointScoringOptions.BatchSize"/> rows
+/// per ONNX Runtime run with a session of its own (see <see cref="BatchScoredDataView"/> for what its cursors buffer).
+/// PredictionEngine (<c>GetRowToRowMapper</c>) and saving use ML.NET's OnnxTransformer, one row per run; it also persists
+/// the model bytes, so a saved pipeline loads as that per-row chain.</para>
 /// For ONNX Runtime settings beyond these options, give ML.NET your own <c>SessionOptions</c> factory with
 /// <c>mlContext.SetOnnxSessionOption(new OnnxSessionOptions { CreateSessionOptions = () =&gt; ... })</c> before fitting
 /// or loading: OnnxTransformer then builds its session from it.
@@ -48,6 +57,8 @@ public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransfo
     internal KeypointScoringEstimator(TransformsCatalog catalog, KeypointScoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.BatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"{Component}: BatchSize must be at least 1.");
         _catalog = catalog;
         _options = options;
         Model = KeypointModelFile.Open(options.ModelPath);
@@ -80,28 +91,50 @@ public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransfo
     public KeypointScoringTransformer Fit(IDataView input)
     {
         KeypointScoringTransformer.Check(input.Schema, _options.InputColumnName, Model);
-        return new KeypointScoringTransformer(_chain.Fit(input), _options.InputColumnName, Model);
+        var inner = _chain.Fit(input);
+        var session = _options.BatchSize > 1 ? new KeypointBatchSession(Model, _options) : null;
+        return new KeypointScoringTransformer(inner, _options.InputColumnName, _options.OutputColumnName, _options.BatchSize, session, Model);
     }
 
     internal static string InputMeaning(KeypointModelFile model) =>
         $"the [1, {model.Metadata.InputHeight}, {model.Metadata.InputWidth}] tensor model '{Path.GetFileName(model.Path)}' reads";
 }
 
-/// <summary>The fitted scorer; see <see cref="KeypointScoringEstimator"/>.</summary>
+/// <summary>The fitted scorer; see <see cref="KeypointScoringEstimator"/>. Dispose it (or the chain holding it) to free
+/// its ONNX Runtime sessions at once rather than at finalization.</summary>
 public sealed class KeypointScoringTransformer : ComposedTransformer
 {
-    private readonly string _inputColumn;
+    private readonly string _inputColumn, _outputColumn;
+    private readonly KeypointBatchSession? _session;
 
     /// <summary>The model file and its metadata.</summary>
     public KeypointModelFile Model { get; }
 
-    internal KeypointScoringTransformer(ITransformer inner, string inputColumn, KeypointModelFile model) : base(inner)
+    /// <summary>Rows per ONNX Runtime run in <c>Transform</c> (1 = per row through OnnxTransformer).</summary>
+    public int BatchSize { get; }
+
+    internal KeypointScoringTransformer(ITransformer inner, string inputColumn, string outputColumn, int batchSize,
+        KeypointBatchSession? session, KeypointModelFile model) : base(inner)
     {
         _inputColumn = inputColumn;
+        _outputColumn = outputColumn;
+        BatchSize = batchSize;
+        _session = session;
         Model = model;
     }
 
     private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _inputColumn, Model);
+
+    private protected override IDataView Transform(IDataView input, ITransformer inner) => _session is null
+        ? inner.Transform(input)
+        : BatchScoredDataView.Create(input, inner, _session, BatchSize, _inputColumn, _outputColumn);
+
+    /// <summary>Frees the batch session and the inner OnnxTransformer's session.</summary>
+    public override void Dispose()
+    {
+        _session?.Dispose();
+        base.Dispose();
+    }
 
     internal static void Check(DataViewSchema schema, string column, KeypointModelFile model)
     {
