@@ -140,8 +140,7 @@ internal sealed class BatchScoredDataView : IDataView
         var pixels = source.Schema.GetColumnOrNull(pixelsColumn);
         var map = MapColumns(source.Schema, schema, output?.Index ?? -1);
         if (output is not { } o || pixels is not { } p || map is null
-            || o.Type is not VectorDataViewType { ItemType: NumberDataViewType, Size: var size } vt || vt.ItemType != NumberDataViewType.Single
-            || size != session.OutputLength)
+            || o.Type is not VectorDataViewType vt || vt.ItemType != NumberDataViewType.Single || vt.Size != session.OutputLength)
             return perRow.Transform(source);
         return new BatchScoredDataView(source, perRow, schema, session, batchSize, p.Index, o.Index, map);
     }
