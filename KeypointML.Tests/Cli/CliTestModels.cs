@@ -45,4 +45,18 @@ internal static class CliTestModels
     /// <summary>A small 68-point conv regressor (sigmoid outputs: every point inside the crop), square crops of the box.</summary>
     public static string Ibug68(string folder) =>
         SyntheticOnnxModels.Save(SyntheticOnnxModels.ConvRegressor(64, 64, 68), Path.Combine(folder, "ibug68-tiny.onnx"));
+
+    /// <summary>The same regressor with the metadata <c>train ibug-resnet18</c> writes: trained on ibug-train, square
+    /// crops of the face box scaled by <paramref name="cropScale"/>.</summary>
+    public static string Ibug68Trained(string folder, float cropScale)
+    {
+        var model = Onnx.ModelProto.Parser.ParseFrom(SyntheticOnnxModels.ConvRegressor(64, 64, 68));
+        var metadata = KeypointModelMetadata.FromProperties(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), "ConvRegressor") with
+        {
+            Name = "ibug-resnet18", CropScale = cropScale, CropSquare = true, TrainingData = "ibug-train: 1220 faces",
+        };
+        model.MetadataProps.Clear();
+        foreach (var (key, value) in metadata.ToProperties()) model.MetadataProps.Add(new Onnx.StringStringEntryProto { Key = key, Value = value });
+        return SyntheticOnnxModels.Save(Google.Protobuf.MessageExtensions.ToByteArray(model), Path.Combine(folder, "ibug68-trained.onnx"));
+    }
 }

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using KeypointML.Data;
 using KeypointML.Evaluation;
+using KeypointML.Geometry;
 using KeypointML.Tests.Data;
+using KeypointML.Tests.Packaging;
+using KeypointML.Training.Training;
 using Microsoft.ML;
 
 namespace KeypointML.Tests.Cli;
@@ -9,7 +12,8 @@ namespace KeypointML.Tests.Cli;
 public class EvaluateCommandTests
 {
     private TempFolder _folder = null!;
-    private string _face58 = "", _nose = "";
+    private string _face58 = "", _nose = "", _ibug68 = "";
+    private const float Ibug68CropScale = 1.25f;
 
     [OneTimeSetUp]
     public void MakeModels()
@@ -17,6 +21,7 @@ public class EvaluateCommandTests
         _folder = new TempFolder();
         _face58 = CliTestModels.Face58(_folder.Path);
         _nose = CliTestModels.Nose(_folder.Path);
+        _ibug68 = CliTestModels.Ibug68Trained(_folder.Path, Ibug68CropScale);
     }
 
     [OneTimeTearDown]
@@ -82,5 +87,101 @@ public class EvaluateCommandTests
         Assert.That(run.Code, Is.EqualTo(1), run.ToString());
         Assert.That(run.ErrLines, Has.Length.EqualTo(1));
         Assert.That(run.Err, Does.Contain("predicts 1 point(s)").And.Contain("labels 68"));
+    }
+
+    /// <summary>
+    /// The shipped models' mean-shape baseline on imm-val (mean of imm-train's 192 faces) equals what their training runs
+    /// printed and wrote to summary.json (BaselineMse, BaselineMeanPixelError of runs/imm-face58 and runs/imm-nose-s*;
+    /// the log: "mean-shape baseline 4.0867E-003", "baseline 42.78 px").
+    /// </summary>
+    [TestCase("imm-face58", 0.0040866960771381855, 42.78150947132587)]
+    [TestCase("imm-nose", 0.005085395183414221, 47.408503782541494)]
+    public void MeanShapeOf_ReproducesTheTrainingRunsBaseline(string model, double mse, double pixels)
+    {
+        var path = Path.Combine(PackedPackages.RepositoryRoot(), "models", model + ".onnx");
+        var run = CliRun.Of("evaluate", "--model", path, "--data", "imm-val", "--mean-shape-of", "imm-train", "--json");
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        var json = JsonDocument.Parse(run.Out).RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(json.GetProperty("count").GetInt32(), Is.EqualTo(48));
+            Assert.That(json.GetProperty("mse").GetDouble(), Is.EqualTo(mse).Within(mse * 1e-6));
+            Assert.That(json.GetProperty("meanPixelError").GetDouble(), Is.EqualTo(pixels).Within(0.01));
+            Assert.That(json.GetProperty("regions").ValueKind, Is.EqualTo(JsonValueKind.Null), "IMM points have no regions");
+        });
+    }
+
+    /// <summary>68 points, box crops scaled 1.25 and squared: the baseline equals the training path's mean target
+    /// (FaceTensorLoader, TensorDataset.MeanTarget) mapped through the crops the pipeline makes, evaluated by the library.</summary>
+    [Test]
+    public void MeanShapeOf_On68Points_IsTheTrainingMeanShapeInThePipelinesCrops()
+    {
+        const int faces = 6;
+        var run = CliRun.Of("evaluate", "--model", _ibug68, "--data", "ibug-test", "--limit", faces.ToString(), "--mean-shape-of", "ibug-test", "--json");
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        var json = JsonDocument.Parse(run.Out).RootElement;
+
+        var ml = new MLContext(seed: 0);
+        var trainRows = KeypointDatasets.Load(ml, "ibug-test").Rows.ToList();
+        float[] meanShape;
+        using (var train = FaceTensorLoader.Load(ml, trainRows, 16, 16, new FaceCropSpec(UseBox: true, Ibug68CropScale, CropSquare: true)))
+            meanShape = train.MeanTarget();
+        var scored = LibraryPipeline.Score(ml, _ibug68, ml.Data.TakeRows(KeypointDatasets.Load(ml, "ibug-test").Data, faces));
+        var labels = LibraryPipeline.Column(scored, "Label");
+        var boxes = LibraryPipeline.Column(scored, "Box");
+        var sizes = LibraryPipeline.Column(scored, "ImageSize");
+        var geometries = LibraryPipeline.Column(scored, "CropGeometry");
+        var rows = Enumerable.Range(0, faces).Select(i => new BaselineRow
+        {
+            Label = labels[i], Box = boxes[i], ImageSize = sizes[i],
+            Keypoints = CropGeometry.FromVector(geometries[i]).KeypointsFromNormalized(meanShape),
+        });
+        var expected = ml.EvaluateKeypoints(ml.Data.LoadFromEnumerable(rows));
+
+        static void Near(JsonElement value, double? want, string name) =>
+            Assert.That(value.GetDouble(), Is.EqualTo(want!.Value).Within(Math.Abs(want.Value) * 1e-5 + 1e-9), name);
+        Assert.Multiple(() =>
+        {
+            Assert.That(json.GetProperty("count").GetInt32(), Is.EqualTo(faces));
+            Near(json.GetProperty("mse"), expected.Mse, "mse");
+            Near(json.GetProperty("meanPixelError"), expected.MeanPixelError, "meanPixelError");
+            Near(json.GetProperty("nmeInterOcular"), expected.NmeInterOcular, "nmeInterOcular");
+            Near(json.GetProperty("nmeInterPupil"), expected.NmeInterPupil, "nmeInterPupil");
+            Near(json.GetProperty("auc"), expected.Auc, "auc");
+            Assert.That(json.GetProperty("failureRate").GetDouble(), Is.EqualTo(expected.FailureRate));
+            foreach (var (region, error) in expected.Regions!.ToList())
+            {
+                var r = json.GetProperty("regions").GetProperty(region.Name);
+                Near(r.GetProperty("nmeInterOcular"), error.NmeInterOcular, region.Name);
+                Near(r.GetProperty("meanPixelError"), error.MeanPixelError, region.Name);
+            }
+        });
+    }
+
+    [Test]
+    public void MeanShapeOf_Table_SaysItIsTheBaselineAndListsRegions()
+    {
+        var run = CliRun.Of("evaluate", "--model", _ibug68, "--data", "ibug-test", "--limit", "3", "--mean-shape-of", "ibug-test");
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        TestContext.Out.WriteLine(run.Out);
+        Assert.That(run.Out, Does.Contain("the mean shape of ibug-test (337 faces)").And.Contain("ibug-test (3 faces)")
+            .And.Contain("NME inter-ocular").And.Contain("jaw (points 0-16)").And.Contain("mouth (points 48-67)"));
+    }
+
+    [Test]
+    public void MeanShapeOf_AnotherPointScheme_IsOneLineError()
+    {
+        var run = CliRun.Of("evaluate", "--model", _ibug68, "--data", "ibug-test", "--mean-shape-of", "imm-train");
+        Assert.That(run.Code, Is.EqualTo(1), run.ToString());
+        Assert.That(run.ErrLines, Has.Length.EqualTo(1));
+        Assert.That(run.Err, Does.Contain("'imm-train' labels 58").And.Contain("labels 68"));
+    }
+
+    private sealed class BaselineRow
+    {
+        public float[] Label { get; set; } = [];
+        public float[] Keypoints { get; set; } = [];
+        [Microsoft.ML.Data.VectorType(4)] public float[] Box { get; set; } = [];
+        [Microsoft.ML.Data.VectorType(2)] public float[] ImageSize { get; set; } = [];
     }
 }

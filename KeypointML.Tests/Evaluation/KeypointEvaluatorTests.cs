@@ -47,7 +47,60 @@ public class KeypointEvaluatorTests
             Assert.That(m.Auc, Is.EqualTo((0.08 - 0.0625 + 0.08 - 0.0375) / (2 * 0.08)).Within(1e-9));
             Assert.That(m.NmeInterOcular, Is.Null, "not defined for 2 points");
             Assert.That(m.NmeInterPupil, Is.Null);
+            Assert.That(m.Regions, Is.Null, "regions are the 68-point scheme's");
         });
+    }
+
+    [Test]
+    public void Sixty_eight_point_example_gives_errors_per_region()
+    {
+        // Face 1: outer eye corners 36 and 45 at (0, 0) and (100, 0): inter-ocular distance 100.
+        var label1 = new float[136];
+        label1[2 * 45] = 100;
+        var prediction1 = (float[])label1.Clone();
+        prediction1[2 * 0] += 6; prediction1[2 * 0 + 1] += 8;     // jaw point 0: 10 px
+        prediction1[2 * 30] += 3; prediction1[2 * 30 + 1] += 4;   // nose point 30: 5 px
+        // Face 2: corners at (0, 0) and (0, 50): inter-ocular distance 50.
+        var label2 = new float[136];
+        label2[2 * 45 + 1] = 50;
+        var prediction2 = (float[])label2.Clone();
+        prediction2[2 * 60] += 8; prediction2[2 * 60 + 1] += 15;  // mouth point 60: 17 px
+        prediction2[2 * 16] += 20;                                // jaw point 16: 20 px
+        var ml = new MLContext(seed: 1);
+        var m = ml.EvaluateKeypoints(ml.Data.LoadFromEnumerable(new[]
+        {
+            new PlainRow { Label = label1, Keypoints = prediction1 },
+            new PlainRow { Label = label2, Keypoints = prediction2 },
+        }));
+        var regions = m.Regions!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(regions, Is.Not.Null);
+            // Jaw, 17 points: face 1 mean 10/17 px (/100), face 2 mean 20/17 px (/50).
+            Assert.That(regions.Jaw.MeanPixelError, Is.EqualTo((10.0 / 17 + 20.0 / 17) / 2).Within(1e-12));
+            Assert.That(regions.Jaw.NmeInterOcular, Is.EqualTo((10.0 / 17 / 100 + 20.0 / 17 / 50) / 2).Within(1e-12));
+            // Nose, 9 points: face 1 only.
+            Assert.That(regions.Nose.MeanPixelError, Is.EqualTo(5.0 / 9 / 2).Within(1e-12));
+            Assert.That(regions.Nose.NmeInterOcular, Is.EqualTo(5.0 / 9 / 100 / 2).Within(1e-12));
+            // Mouth, 20 points: face 2 only.
+            Assert.That(regions.Mouth.MeanPixelError, Is.EqualTo(17.0 / 20 / 2).Within(1e-12));
+            Assert.That(regions.Mouth.NmeInterOcular, Is.EqualTo(17.0 / 20 / 50 / 2).Within(1e-12));
+            Assert.That(regions.Brows.MeanPixelError, Is.EqualTo(0.0));
+            Assert.That(regions.Eyes.NmeInterOcular, Is.EqualTo(0.0));
+            Assert.That(regions.ToList().Select(r => r.Region.Name), Is.EqualTo(new[] { "jaw", "brows", "nose", "eyes", "mouth" }));
+            Assert.That(regions.ToList().Sum(r => r.Region.Count), Is.EqualTo(68));
+            // The whole face's figures are the regions' weighted by their point counts.
+            Assert.That(regions.ToList().Sum(r => r.Error.NmeInterOcular * r.Region.Count) / 68, Is.EqualTo(m.NmeInterOcular).Within(1e-12));
+            Assert.That(regions.ToList().Sum(r => r.Error.MeanPixelError * r.Region.Count) / 68, Is.EqualTo(m.MeanPixelError).Within(1e-12));
+        });
+
+        using var json = JsonDocument.Parse(m.ToJson());
+        var jaw = json.RootElement.GetProperty("regions").GetProperty("jaw");
+        Assert.That(jaw.GetProperty("nmeInterOcular").GetDouble(), Is.EqualTo(regions.Jaw.NmeInterOcular));
+        Assert.That(jaw.GetProperty("meanPixelError").GetDouble(), Is.EqualTo(regions.Jaw.MeanPixelError));
+        Assert.That(json.RootElement.GetProperty("regions").EnumerateObject().Select(p => p.Name),
+            Is.EqualTo(new[] { "jaw", "brows", "nose", "eyes", "mouth" }));
+        Assert.That(JsonSerializer.Deserialize<KeypointMetrics>(m.ToJson())!.Regions, Is.EqualTo(regions), "reads back");
     }
 
     [Test]
@@ -99,6 +152,7 @@ public class KeypointEvaluatorTests
         Assert.That(names, Is.SupersetOf(new[] { "mse", "meanPixelError", "nmeInterOcular", "nmeInterPupil", "nmeBox", "failureRate", "auc", "perKeypointError", "count" }));
         Assert.That(json.RootElement.GetProperty("nmeInterOcular").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(json.RootElement.GetProperty("count").GetInt32(), Is.EqualTo(1));
+        Assert.That(json.RootElement.GetProperty("regions").ValueKind, Is.EqualTo(JsonValueKind.Null), "regions: null for 1 point");
     }
 
     [Test]

@@ -7,7 +7,11 @@ using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
 
-/// <summary><c>keypointml evaluate --model M --data D [--json] [--limit N]</c>: the model's metrics on a labelled dataset.</summary>
+/// <summary>
+/// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--json] [--limit N]</c>: the model's metrics on a
+/// labelled dataset, or with <c>--mean-shape-of</c> those of the trivial baseline that predicts training set T's mean
+/// shape in the model's crops (<see cref="ModelOnDataset.PredictMeanShape"/>), measured by the same evaluation.
+/// </summary>
 public sealed class EvaluateCommand : ICliCommand
 {
     public static Command Create()
@@ -16,14 +20,21 @@ public sealed class EvaluateCommand : ICliCommand
         var data = ModelOptions.Data();
         var json = new Option<bool>("--json") { Description = "Print the metrics as one JSON object on one line (field names as KeypointMetrics: mse, meanPixelError, nmeInterOcular, ...)." };
         var limit = ModelOptions.Limit();
+        var meanShapeOf = new Option<string?>("--mean-shape-of")
+        {
+            Description = "Measure the trivial baseline instead of the model: every face gets the mean shape of this labelled dataset " +
+                "(e.g. imm-train, ibug-train; the model's training set), taken in the model's crops (its crop scale and square) as training " +
+                "computes its mean-shape baseline, and mapped back through each face's crop. The model is not run; its metadata gives the crops and points.",
+        };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, json, limit,
+            model, data, meanShapeOf, json, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit));
-            var faces = ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
+            var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
+            var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             var metrics = run.Evaluate(faces);
             var output = CliApp.Out;
             if (parse.GetValue(json))
@@ -33,6 +44,8 @@ public sealed class EvaluateCommand : ICliCommand
             }
             output.WriteLine($"model  {run.Model.Path}");
             output.WriteLine($"       {ModelDescription.Of(run.Model, run.LabelIndices)}");
+            if (baseline is not null)
+                output.WriteLine($"       baseline, not the model's output: the mean shape of {baseline.TrainSpec} ({baseline.TrainFaces} faces) in the model's crops");
             output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces)");
             var rows = MetricsText.Rows(metrics);
             int width = rows.Max(r => r.Name.Length);

@@ -20,7 +20,8 @@ public static class MetricsText
     /// <summary>Milliseconds, e.g. <c>3.4</c>.</summary>
     public static string Milliseconds(double? value) => value is double v ? v.ToString(v < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) : Missing;
 
-    /// <summary>The rows of a readable metrics table: (name, value).</summary>
+    /// <summary>The rows of a readable metrics table: (name, value); for 68 points one more row per region
+    /// (<c>jaw (points 0-16)</c>: <c>NME inter-ocular 5.12 %, 3.40 px</c>).</summary>
     public static IReadOnlyList<(string Name, string Value)> Rows(KeypointMetrics m) =>
     [
         ("faces", m.Count.ToString(CultureInfo.InvariantCulture)),
@@ -31,5 +32,8 @@ public static class MetricsText
         ("NME box", Percent(m.NmeBox)),
         ($"failure rate (NME {m.NmeBasis ?? "n/a"} > {Percent(m.Threshold)})", Percent(m.FailureRate)),
         ($"AUC at {Percent(m.Threshold)}", Percent(m.Auc)),
+        .. (m.Regions?.ToList() ?? []).Select(r => (
+            string.Create(CultureInfo.InvariantCulture, $"{r.Region.Name} (points {r.Region.First}-{r.Region.Last})"),
+            $"NME inter-ocular {Percent(r.Error.NmeInterOcular)}, {Pixels(r.Error.MeanPixelError)} px")),
     ];
 }

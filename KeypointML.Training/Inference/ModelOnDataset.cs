@@ -1,6 +1,7 @@
 using KeypointML.Data;
 using KeypointML.Evaluation;
 using KeypointML.Scoring;
+using KeypointML.Training.Training;
 using KeypointML.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -108,6 +109,35 @@ public sealed class ModelOnDataset
     }
 
     /// <summary>
+    /// The trivial mean-shape baseline in <see cref="Predict"/>'s form, without running the model: every face gets the
+    /// mean shape of the labelled dataset <paramref name="trainSpec"/>, computed as training computes its mean-shape
+    /// baseline (the mean over those faces of the model's points in normalized crop coordinates,
+    /// <see cref="FaceCropSpec.MeanShape"/>) and mapped back through the face's own crop. Crops are the model's
+    /// (<see cref="FaceCropSpec.OfModel"/>): the same geometry the pipeline's <c>CropGeometry</c> column holds. Images
+    /// are not decoded; sizes come from their headers.
+    /// </summary>
+    public MeanShapeBaseline PredictMeanShape(string trainSpec)
+    {
+        if (!HasTruth) throw new ArgumentException($"dataset '{DataSpec}' has no labels for this model's points.");
+        var train = KeypointDatasets.Load(_ml, trainSpec);
+        if (train.KeypointCount != Dataset.KeypointCount)
+            throw new ArgumentException($"--mean-shape-of '{trainSpec}' labels {train.KeypointCount} point(s) per face but dataset '{DataSpec}' labels {Dataset.KeypointCount}; the mean shape must come from the same point scheme.");
+        var trainIndices = LearnedKeypoints.Resolve(Model.Metadata, Model.Path, train.KeypointCount, trainSpec);
+        var trainRows = train.Rows.ToList();
+        var meanShape = FaceCropSpec.OfModel(Model.Metadata, trainIndices).MeanShape(trainRows);
+
+        var crop = FaceCropSpec.OfModel(Model.Metadata, LabelIndices);
+        var rows = Limit is int n ? Dataset.Rows.Take(n) : Dataset.Rows;
+        var faces = rows.Select(sample =>
+        {
+            var geometry = crop.GeometryOf(sample);
+            return new FacePrediction(sample.ImagePath, sample.Box, [sample.Width, sample.Height], geometry.ToVector(),
+                crop.Select(sample.Keypoints), geometry.KeypointsFromNormalized(meanShape));
+        }).ToList();
+        return new MeanShapeBaseline(trainSpec, trainRows.Count, meanShape, faces);
+    }
+
+    /// <summary>
     /// The library's <c>EvaluateKeypoints</c> over already scored faces (labels, predictions, boxes, image sizes): the
     /// same numbers as evaluating the pipeline's output directly, without running the model a second time.
     /// </summary>
@@ -147,3 +177,10 @@ public sealed class ModelOnDataset
         public float[] ImageSize { get; set; } = [];
     }
 }
+
+/// <summary>What <see cref="ModelOnDataset.PredictMeanShape"/> predicted.</summary>
+/// <param name="TrainSpec">The dataset the mean shape was taken over.</param>
+/// <param name="TrainFaces">Its number of faces.</param>
+/// <param name="MeanShape">The mean shape in normalized crop coordinates (x0, y0, ... of the model's points).</param>
+/// <param name="Faces">The evaluated dataset's faces, each predicted as the mean shape in its crop.</param>
+public sealed record MeanShapeBaseline(string TrainSpec, int TrainFaces, float[] MeanShape, IReadOnlyList<FacePrediction> Faces);

@@ -1,5 +1,6 @@
 using KeypointML.Data;
 using KeypointML.Geometry;
+using KeypointML.Models;
 using KeypointML.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -25,6 +26,44 @@ public sealed record FaceCropSpec(bool UseBox, float CropScale, bool CropSquare,
             r[2 * i + 1] = keypoints[2 * KeypointIndices[i] + 1];
         }
         return r;
+    }
+
+    /// <summary>
+    /// The crops a model's metadata asks for, as <c>DetectKeypoints</c> makes them when evaluate, predict and report run
+    /// it: around the dataset's face box, scaled by <see cref="KeypointModelMetadata.CropScale"/> and squared per
+    /// <see cref="KeypointModelMetadata.CropSquare"/>. Datasets without boxes (IMM, image folders) carry the whole image
+    /// as the box, and whole-image models record scale 1, not square, so their crop is the whole image, as in training.
+    /// </summary>
+    public static FaceCropSpec OfModel(KeypointModelMetadata model, IReadOnlyList<int>? keypointIndices) =>
+        new(UseBox: true, model.CropScale, model.CropSquare, keypointIndices);
+
+    /// <summary>The crop of one face, by the rule <c>CropToFaceBox</c> applies (the whole image when
+    /// <see cref="UseBox"/> is false; sizes from the image header, which the readers record).</summary>
+    public CropGeometry GeometryOf(KeypointSample sample) => UseBox
+        ? CropGeometry.AroundBox(sample.Box[0], sample.Box[1], sample.Box[2], sample.Box[3], CropScale, CropSquare)
+        : CropGeometry.WholeImage(sample.Width, sample.Height);
+
+    /// <summary>The training target of one face: its learned keypoints in normalized coordinates of <paramref name="crop"/>.</summary>
+    public float[] Target(KeypointSample sample, CropGeometry crop) => crop.KeypointsToNormalized(Select(sample.Keypoints));
+
+    /// <summary>
+    /// The mean shape: the mean over <paramref name="samples"/> of <see cref="Target"/> in their crops
+    /// (<see cref="GeometryOf"/>), which is <see cref="TensorDataset.MeanTarget"/> of the same faces loaded by
+    /// <see cref="FaceTensorLoader"/>, without decoding an image. Summed in double, so it may differ from the tensor mean
+    /// (float) in the last bit.
+    /// </summary>
+    public float[] MeanShape(IReadOnlyCollection<KeypointSample> samples)
+    {
+        if (samples.Count == 0) throw new ArgumentException("The dataset has no faces to average.");
+        double[]? sum = null;
+        foreach (var sample in samples)
+        {
+            var target = Target(sample, GeometryOf(sample));
+            sum ??= new double[target.Length];
+            if (target.Length != sum.Length) throw new InvalidDataException($"{sample.ImagePath}: {target.Length / 2} keypoints; earlier faces have {sum.Length / 2}.");
+            for (int i = 0; i < target.Length; i++) sum[i] += target[i];
+        }
+        return sum!.Select(v => (float)(v / samples.Count)).ToArray();
     }
 }
 
@@ -78,9 +117,8 @@ public static class FaceTensorLoader
                 if (values.Length != height * width) throw new InvalidDataException($"{samples[n].ImagePath}: preprocessing gave {values.Length} pixels; expected {height * width}.");
                 values.CopyTo(pixels, n * height * width);
                 var geometry = CropGeometry.FromVector(geo.DenseValues().ToArray());
-                var keypoints = crop.Select(samples[n].Keypoints);
-                targets.AddRange(geometry.KeypointsToNormalized(keypoints));
-                faces.Add(new FaceRecord(samples[n].ImagePath, geometry, keypoints));
+                targets.AddRange(crop.Target(samples[n], geometry));
+                faces.Add(new FaceRecord(samples[n].ImagePath, geometry, crop.Select(samples[n].Keypoints)));
                 n++;
             }
         }

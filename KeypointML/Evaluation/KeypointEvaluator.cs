@@ -73,11 +73,15 @@ public static class KeypointEvaluator
         private double _squaredNormalized, _pixelError;
         private double[] _perKeypoint = [];
         private readonly List<double> _nmeOcular = [], _nmePupil = [], _nmeBox = [];
+        // 68 points: per region (KeypointRegion.Ibug68), sums over rows of the region's mean point error, in pixels and
+        // divided by the row's inter-ocular distance.
+        private readonly double[] _regionPixels = new double[KeypointRegion.Ibug68.Count], _regionOcular = new double[KeypointRegion.Ibug68.Count];
+        private double[] _pointErrors = [];
 
         public void Add(float[] label, float[] prediction, float[]? box, float[]? size, long row)
         {
             int k = label.Length / 2;
-            if (_keypoints < 0) { _keypoints = k; _perKeypoint = new double[k]; }
+            if (_keypoints < 0) { _keypoints = k; _perKeypoint = new double[k]; _pointErrors = new double[k]; }
             else if (k != _keypoints) throw new InvalidDataException($"EvaluateKeypoints: row {row} has {k} keypoints; earlier rows have {_keypoints}.");
             double rowError = 0;
             for (int i = 0; i < k; i++)
@@ -86,13 +90,23 @@ public static class KeypointEvaluator
                 double d = Math.Sqrt(dx * dx + dy * dy);
                 rowError += d;
                 _perKeypoint[i] += d;
+                _pointErrors[i] = d;
                 if (hasSize) _squaredNormalized += dx / size![0] * (dx / size[0]) + dy / size[1] * (dy / size[1]);
             }
             _pixelError += rowError;
             double meanRowError = rowError / k;
             if (k == Ibug68)
             {
-                _nmeOcular.Add(meanRowError / Distance(Point(label, RightEyeOuter), Point(label, LeftEyeOuter)));
+                double interOcular = Distance(Point(label, RightEyeOuter), Point(label, LeftEyeOuter));
+                _nmeOcular.Add(meanRowError / interOcular);
+                for (int r = 0; r < KeypointRegion.Ibug68.Count; r++)
+                {
+                    var region = KeypointRegion.Ibug68[r];
+                    double sum = 0;
+                    for (int i = region.First; i <= region.Last; i++) sum += _pointErrors[i];
+                    _regionPixels[r] += sum / region.Count;
+                    _regionOcular[r] += sum / region.Count / interOcular;
+                }
                 _nmePupil.Add(meanRowError / Distance(Mean(label, 36, 41), Mean(label, 42, 47)));
             }
             if (hasBox) _nmeBox.Add(meanRowError / Math.Sqrt(box![2] * (double)box[3]));
@@ -117,6 +131,10 @@ public static class KeypointEvaluator
                 Auc = basis?.Sum(e => e < threshold ? threshold - e : 0) / (_count * threshold),
                 Threshold = threshold,
                 PerKeypointError = _perKeypoint.Select(e => e / _count).ToArray(),
+                Regions = _keypoints == Ibug68
+                    ? KeypointRegionMetrics.FromList(_regionPixels.Zip(_regionOcular, (px, ocular) =>
+                        new KeypointRegionError { NmeInterOcular = ocular / _count, MeanPixelError = px / _count }).ToList())
+                    : null,
             };
         }
 

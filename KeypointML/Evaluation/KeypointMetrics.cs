@@ -6,7 +6,7 @@ namespace KeypointML.Evaluation;
 /// <summary>
 /// Accuracy of predicted keypoints against labels over a data set. Metrics that are not defined for the data are null
 /// (JSON null): the inter-ocular and inter-pupil NMEs need the 68-point iBUG scheme, the box NME needs a face box column,
-/// the MSE needs the image size column.
+/// the MSE needs the image size column; the per-region errors need the 68-point scheme.
 /// </summary>
 public sealed record KeypointMetrics
 {
@@ -43,6 +43,10 @@ public sealed record KeypointMetrics
 
     /// <summary>Mean pixel error of each keypoint.</summary>
     [JsonPropertyName("perKeypointError")] public required double[] PerKeypointError { get; init; }
+
+    /// <summary>68-point data: the inter-ocular NME and mean pixel error of each iBUG region (jaw, brows, nose, eyes,
+    /// mouth; <see cref="KeypointRegion.Ibug68"/>); null for other point counts (and in JSON written before it existed).</summary>
+    [JsonPropertyName("regions")] public KeypointRegionMetrics? Regions { get; init; }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
