@@ -13,8 +13,8 @@ public sealed class TrainCommand : ICliCommand
     {
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {string.Join(", ", TrainingRecipe.Names)}." };
         recipe.AcceptOnlyFromAmong([.. TrainingRecipe.Names]);
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 20, imm-face58 40, ibug-resnet18 10, ibug-heatmap-* 30). With --resume: the new total." };
-        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3; ibug-resnet18 5e-3)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 25, imm-face58 40, ibug-resnet18 20, ibug-heatmap-* 30). With --resume: the new total." };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3)." };
         var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-* 1e-5)." };
         var batch = new Option<int?>("--batch") { Description = "Batch size (imm-nose 4, imm-face58 16, ibug-resnet18 64, ibug-heatmap-* 16)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of initialisation, shuffle, augmentation and dropout (1)." };
@@ -22,7 +22,7 @@ public sealed class TrainCommand : ICliCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (all cores)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the run folder from its last checkpoint." };
         var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58 and ibug-resnet18: start the last layer at the mean training shape (true)." };
-        var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-*: start the ResNet18 encoder from ImageNet weights (ibug-resnet18 false, ibug-heatmap-* true)." };
+        var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-*: start the ResNet18 encoder from ImageNet weights (true; --pretrained false starts from random weights)." };
         var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-*: box scale (measured on the training set)." };
         var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size (224; smaller for smoke tests only)." };
         var heatmapStride = new Option<int?>("--heatmap-stride") { Description = "ibug-heatmap-*: input pixels per heatmap cell, 4 (56x56 maps) or 2 (112x112) (4)." };
