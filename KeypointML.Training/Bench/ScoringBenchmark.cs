@@ -70,7 +70,7 @@ public static class ScoringBenchmark
             var h = model.Metadata.InputHeight;
             var w = model.Metadata.InputWidth;
             double Direct(int batch) => Time(() => DirectRuns(session, tensors, batch, h, w));
-            double Pipeline() => Time(() => PipelineRun(scorer.Transform(data), ml));
+            double Pipeline() => Time(() => PipelineRun(scorer.Transform(data)));
             double Single() => Time(() => { foreach (var t in tensors) engine.Predict(new PixelsRow { Pixels = t }); });
 
             // Warm up every path once, then keep the best of the repeats (least disturbed by other work on the machine).
@@ -107,7 +107,7 @@ public static class ScoringBenchmark
         }
     }
 
-    private static void PipelineRun(IDataView scored, MLContext ml)
+    private static void PipelineRun(IDataView scored)
     {
         var column = scored.Schema[KeypointDefaults.ModelOutputColumn];
         using var cursor = scored.GetRowCursor([column]);

@@ -67,12 +67,12 @@ public static class ReportHtml
 
                 """);
         }
-        foreach (var r in results) Section(html, r, context);
+        foreach (var r in results) Section(html, r);
         html.Append("</body>\n</html>\n");
         return html.ToString();
     }
 
-    private static void Section(StringBuilder html, ModelResult r, ReportContext context)
+    private static void Section(StringBuilder html, ModelResult r)
     {
         html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"section-{E(r.Name)}\">{E(r.Name)}</h2>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p>{E(r.File)}{(r.Description is null ? "" : ": " + E(r.Description))}</p>\n");
