@@ -143,7 +143,6 @@ public sealed class ResNet18 : KeypointNet, IResNetEncoder
 
     public Conv2d Conv1 => conv1;
     public BatchNorm2d Bn1 => bn1;
-    internal Linear Fc => fc;
 
     /// <summary>The basic blocks in order (layer1.0, layer1.1, ..., layer4.1).</summary>
     internal IEnumerable<BasicBlock> Blocks => Stages.SelectMany(s => s);

@@ -79,16 +79,6 @@ public static class Checkpoint
         return state;
     }
 
-    /// <summary>Reads only the header (for a quick look at a run folder).</summary>
-    public static CheckpointState ReadState(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream, Encoding.UTF8);
-        if (r.ReadString() != Magic) throw new InvalidDataException($"{path}: not a KeypointML checkpoint.");
-        r.ReadInt32();
-        return JsonSerializer.Deserialize<CheckpointState>(r.ReadString(), JsonOptions)!;
-    }
-
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -149,10 +149,6 @@ public sealed class Trainer
     /// <summary>The objective's loss on <paramref name="data"/> in eval mode (no dropout, BN running statistics).</summary>
     public double Evaluate(TensorDataset data) => EvaluateLossAndKeypointMse(model, data, options.BatchSize, options.Objective).Loss;
 
-    /// <summary>MSE over every coordinate of <paramref name="data"/> for a coordinate network in eval mode.</summary>
-    public static double EvaluateLoss(KeypointNet net, TensorDataset data, int batchSize) =>
-        EvaluateLossAndKeypointMse(net, data, batchSize, CoordinateMse.Instance).Loss;
-
     /// <summary>
     /// The objective's loss (mean over faces) and the MSE of the decoded normalized keypoints over every coordinate, for
     /// <paramref name="net"/> in eval mode, batch by batch (heatmaps of a whole set would not fit in memory).
