@@ -33,7 +33,7 @@ public sealed class TrainCommand : ICliCommand
         var schedule = new Option<string?>("--lr-schedule") { Description = "Learning-rate schedule: constant or cosine (annealing to 0 over the epochs); default: the recipe's." };
         schedule.AcceptOnlyFromAmong("constant", "cosine");
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
-        var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces (smoke tests)." };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {

@@ -33,7 +33,7 @@ public sealed record RecipeOverrides
     public HeatmapLossKind? HeatmapLoss { get; init; }
     /// <summary>Heatmap recipes with the logistic loss: weight of the positive (target 1) cells.</summary>
     public float? PositiveWeight { get; init; }
-    /// <summary>Use only the first N training and validation faces (smoke tests).</summary>
+    /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
 }
 
