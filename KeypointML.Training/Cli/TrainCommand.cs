@@ -13,7 +13,7 @@ public sealed class TrainCommand : ICliCommand
     {
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {string.Join(", ", TrainingRecipe.Names)}." };
         recipe.AcceptOnlyFromAmong([.. TrainingRecipe.Names]);
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 25, imm-face58 40, ibug-resnet18 20, ibug-heatmap-* 30). With --resume: the new total." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (imm-nose 25, imm-face58 40, ibug-resnet18 20, ibug-heatmap-* 20). With --resume: the new total." };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3)." };
         var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-* 1e-5)." };
         var batch = new Option<int?>("--batch") { Description = "Batch size (imm-nose 4, imm-face58 16, ibug-resnet18 64, ibug-heatmap-* 16)." };
