@@ -2,9 +2,11 @@ using System.Text.Json;
 using KeypointML.Data;
 using KeypointML.Evaluation;
 using KeypointML.Geometry;
+using KeypointML.Scoring;
 using KeypointML.Tests.Data;
 using KeypointML.Tests.Packaging;
 using KeypointML.Training.Training;
+using KeypointML.Transforms;
 using Microsoft.ML;
 
 namespace KeypointML.Tests.Cli;
@@ -155,6 +157,35 @@ public class EvaluateCommandTests
                 Near(r.GetProperty("nmeInterOcular"), error.NmeInterOcular, region.Name);
                 Near(r.GetProperty("meanPixelError"), error.MeanPixelError, region.Name);
             }
+        });
+    }
+
+    /// <summary>The shipped heatmap model on 8 test faces: <c>--refine quarter-offset</c> equals the library's
+    /// DetectKeypoints with <see cref="HeatmapRefinement.QuarterOffset"/>, and moves the points (plain argmax differs).</summary>
+    [Test]
+    public void Refine_QuarterOffset_IsTheLibrarysRefinedDecoding()
+    {
+        const int faces = 8;
+        var path = Path.Combine(PackedPackages.RepositoryRoot(), "models", "ibug68-heatmap.onnx");
+        var refined = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", "quarter-offset", "--json");
+        var argmax = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--json");
+        Assert.That(refined.Code, Is.EqualTo(0), refined.ToString());
+        Assert.That(argmax.Code, Is.EqualTo(0), argmax.ToString());
+
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, "ibug-test").Data, faces);
+        data = ml.Transforms.CopyColumns("Label", "Keypoints").Fit(data).Transform(data);
+        var options = new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box", Refinement = HeatmapRefinement.QuarterOffset };
+        var expected = ml.EvaluateKeypoints(ml.Transforms.DetectKeypoints(options).Fit(data).Transform(data));
+
+        var r = JsonDocument.Parse(refined.Out).RootElement;
+        var a = JsonDocument.Parse(argmax.Out).RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.GetProperty("count").GetInt32(), Is.EqualTo(faces));
+            Assert.That(r.GetProperty("meanPixelError").GetDouble(), Is.EqualTo(expected.MeanPixelError).Within(1e-9));
+            Assert.That(r.GetProperty("nmeInterOcular").GetDouble(), Is.EqualTo(expected.NmeInterOcular!.Value).Within(1e-12));
+            Assert.That(a.GetProperty("meanPixelError").GetDouble(), Is.Not.EqualTo(expected.MeanPixelError).Within(1e-3), "argmax and quarter-offset decode differently");
         });
     }
 

@@ -64,6 +64,10 @@ public class UserMistakeTests
         AssertOneLineError(CliRun.Of("predict", "--model", _nose, "--data", "imm-val", "--out", "x.csv", "--limit", "few"), 2, "few");
 
     [Test]
+    public void UnknownRefinement() =>
+        AssertOneLineError(CliRun.Of("evaluate", "--model", _nose, "--data", "imm-val", "--refine", "parabola"), 2, "parabola");
+
+    [Test]
     public void MissingRequiredOption() =>
         AssertOneLineError(CliRun.Of("evaluate", "--model", _nose), 2, "--data");
 

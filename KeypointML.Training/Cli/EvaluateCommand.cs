@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KeypointML.Evaluation;
+using KeypointML.Models;
+using KeypointML.Scoring;
 using KeypointML.Training.Inference;
 using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
 
 /// <summary>
-/// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--json] [--limit N]</c>: the model's metrics on a
+/// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--refine quarter-offset] [--json] [--limit N]</c>: the model's metrics on a
 /// labelled dataset, or with <c>--mean-shape-of</c> those of the trivial baseline that predicts training set T's mean
 /// shape in the model's crops (<see cref="ModelOnDataset.PredictMeanShape"/>), measured by the same evaluation.
 /// </summary>
@@ -20,6 +22,7 @@ public sealed class EvaluateCommand : ICliCommand
         var data = ModelOptions.Data();
         var json = new Option<bool>("--json") { Description = "Print the metrics as one JSON object on one line (field names as KeypointMetrics: mse, meanPixelError, nmeInterOcular, ...)." };
         var limit = ModelOptions.Limit();
+        var refine = ModelOptions.Refine();
         var meanShapeOf = new Option<string?>("--mean-shape-of")
         {
             Description = "Measure the trivial baseline instead of the model: every face gets the mean shape of this labelled dataset " +
@@ -28,11 +31,11 @@ public sealed class EvaluateCommand : ICliCommand
         };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, meanShapeOf, json, limit,
+            model, data, meanShapeOf, refine, json, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
-            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit));
+            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             var metrics = run.Evaluate(faces);
@@ -44,6 +47,8 @@ public sealed class EvaluateCommand : ICliCommand
             }
             output.WriteLine($"model  {run.Model.Path}");
             output.WriteLine($"       {ModelDescription.Of(run.Model, run.LabelIndices)}");
+            if (run.Model.Metadata.OutputKind == KeypointOutputKind.Heatmaps && baseline is null)
+                output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.QuarterOffset ? "argmax + quarter-cell offset" : "argmax (--refine quarter-offset for the sub-cell step)")}");
             if (baseline is not null)
                 output.WriteLine($"       baseline, not the model's output: the mean shape of {baseline.TrainSpec} ({baseline.TrainFaces} faces) in the model's crops");
             output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces)");

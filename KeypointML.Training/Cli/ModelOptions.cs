@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KeypointML.Data;
+using KeypointML.Scoring;
 
 namespace KeypointML.Training.Cli;
 
@@ -19,4 +20,17 @@ internal static class ModelOptions
     };
 
     public static Option<int?> Limit() => new("--limit") { Description = "Only the first N faces (quick checks)." };
+
+    /// <summary><c>--refine none|quarter-offset</c>: the heatmap decoder's sub-cell step (<see cref="HeatmapRefinement"/>).</summary>
+    public static Option<HeatmapRefinement> Refine()
+    {
+        var option = new Option<HeatmapRefinement>("--refine")
+        {
+            Description = "Heatmap models: plain argmax (none, the library's default) or a quarter cell toward the higher neighbour (quarter-offset). Coordinate models ignore it.",
+            DefaultValueFactory = _ => HeatmapRefinement.None,
+            CustomParser = result => result.Tokens[0].Value == "quarter-offset" ? HeatmapRefinement.QuarterOffset : HeatmapRefinement.None,
+        };
+        option.AcceptOnlyFromAmong("none", "quarter-offset");
+        return option;
+    }
 }

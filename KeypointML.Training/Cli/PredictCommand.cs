@@ -5,7 +5,7 @@ using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
 
-/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--limit N]</c>.</summary>
+/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine quarter-offset] [--limit N]</c>.</summary>
 public sealed class PredictCommand : ICliCommand
 {
     public static Command Create()
@@ -19,15 +19,16 @@ public sealed class PredictCommand : ICliCommand
         };
         var overlays = new Option<string?>("--overlays") { Description = "Folder for pictures of the predictions (red) and, where labelled, the truth (green); one PNG per image." };
         var limit = ModelOptions.Limit();
+        var refine = ModelOptions.Refine();
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face).")
         {
-            model, data, output, overlays, limit,
+            model, data, output, overlays, refine, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             var csv = parse.GetValue(output)!;
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
-            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit));
+            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
             CliApp.Out.WriteLine($"{faces.Count} faces -> {csv}");

@@ -21,7 +21,7 @@ public sealed class ModelOnDataset
 {
     private readonly MLContext _ml;
 
-    private ModelOnDataset(MLContext ml, KeypointModelFile model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit)
+    private ModelOnDataset(MLContext ml, KeypointModelFile model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit, HeatmapRefinement refinement)
     {
         _ml = ml;
         Model = model;
@@ -31,8 +31,9 @@ public sealed class ModelOnDataset
         HasTruth = hasTruth;
         Input = input;
         Limit = limit;
+        Refinement = refinement;
         ImageNames = DatasetImageNames.For(dataSpec);
-        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = model.Path, BoxColumnName = KeypointColumns.Box }).Fit(input);
+        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = model.Path, BoxColumnName = KeypointColumns.Box, Refinement = refinement }).Fit(input);
     }
 
     public KeypointModelFile Model { get; }
@@ -46,6 +47,8 @@ public sealed class ModelOnDataset
     /// <summary>The dataset's rows (the first <see cref="Limit"/>), with a <c>Label</c> column of the model's points when <see cref="HasTruth"/>.</summary>
     public IDataView Input { get; }
     public int? Limit { get; }
+    /// <summary>How heatmaps are decoded (ignored by coordinate models).</summary>
+    public HeatmapRefinement Refinement { get; }
     public DatasetImageNames ImageNames { get; }
     /// <summary>The fitted ML.NET detection chain.</summary>
     public KeypointDetectionTransformer Detector { get; }
@@ -53,8 +56,9 @@ public sealed class ModelOnDataset
     /// <summary>
     /// Opens the model and the dataset. With <paramref name="requireTruth"/> the dataset must have labels that match the
     /// model's points (evaluation); otherwise labels are used when they match and ignored when they do not.
+    /// <paramref name="refinement"/> is the heatmap decoder's sub-cell step (plain argmax by default, as in the library).
     /// </summary>
-    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null)
+    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = HeatmapRefinement.None)
     {
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
         var model = KeypointModelFile.Open(modelPath);
@@ -70,7 +74,7 @@ public sealed class ModelOnDataset
             input = ml.Transforms.CustomMapping<LabelsIn, LabelOut>((i, o) => o.Label = LearnedKeypoints.Select(i.Keypoints, selected), contractName: null)
                 .Fit(input).Transform(input);
         }
-        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit);
+        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit, refinement);
     }
 
     /// <summary>Number of faces that <see cref="Predict"/> will score (reads the label files, not the images).</summary>
