@@ -160,14 +160,15 @@ public class EvaluateCommandTests
         });
     }
 
-    /// <summary>The shipped heatmap model on 8 test faces: <c>--refine quarter-offset</c> equals the library's
-    /// DetectKeypoints with <see cref="HeatmapRefinement.QuarterOffset"/>, and moves the points (plain argmax differs).</summary>
-    [Test]
-    public void Refine_QuarterOffset_IsTheLibrarysRefinedDecoding()
+    /// <summary>The shipped heatmap model on 8 test faces: <c>--refine NAME</c> equals the library's DetectKeypoints
+    /// with that <see cref="HeatmapRefinement"/>, and moves the points (plain argmax differs).</summary>
+    [TestCase("quarter-offset", HeatmapRefinement.QuarterOffset)]
+    [TestCase("log-parabola", HeatmapRefinement.LogParabola)]
+    public void Refine_IsTheLibrarysRefinedDecoding(string name, HeatmapRefinement refinement)
     {
         const int faces = 8;
         var path = Path.Combine(PackedPackages.RepositoryRoot(), "models", "ibug68-heatmap.onnx");
-        var refined = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", "quarter-offset", "--json");
+        var refined = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", name, "--json");
         var argmax = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--json");
         Assert.That(refined.Code, Is.EqualTo(0), refined.ToString());
         Assert.That(argmax.Code, Is.EqualTo(0), argmax.ToString());
@@ -175,7 +176,7 @@ public class EvaluateCommandTests
         var ml = new MLContext(seed: 0);
         var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, "ibug-test").Data, faces);
         data = ml.Transforms.CopyColumns("Label", "Keypoints").Fit(data).Transform(data);
-        var options = new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box", Refinement = HeatmapRefinement.QuarterOffset };
+        var options = new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box", Refinement = refinement };
         var expected = ml.EvaluateKeypoints(ml.Transforms.DetectKeypoints(options).Fit(data).Transform(data));
 
         var r = JsonDocument.Parse(refined.Out).RootElement;
@@ -185,7 +186,7 @@ public class EvaluateCommandTests
             Assert.That(r.GetProperty("count").GetInt32(), Is.EqualTo(faces));
             Assert.That(r.GetProperty("meanPixelError").GetDouble(), Is.EqualTo(expected.MeanPixelError).Within(1e-9));
             Assert.That(r.GetProperty("nmeInterOcular").GetDouble(), Is.EqualTo(expected.NmeInterOcular!.Value).Within(1e-12));
-            Assert.That(a.GetProperty("meanPixelError").GetDouble(), Is.Not.EqualTo(expected.MeanPixelError).Within(1e-3), "argmax and quarter-offset decode differently");
+            Assert.That(a.GetProperty("meanPixelError").GetDouble(), Is.Not.EqualTo(expected.MeanPixelError).Within(1e-3), "argmax and the refinement decode differently");
         });
     }
 

@@ -52,6 +52,36 @@ public class HeatmapDecoderTests
         Assert.That(n, Is.EqualTo(new[] { 0.5f / 3, 0.5f / 3 }).Within(1e-7f));
     }
 
+    /// <summary>A sampled Gaussian centred off the cell grid decodes to its centre (to float precision) with the
+    /// log-parabola step; the quarter-cell step is off by up to a quarter cell.</summary>
+    [TestCase(2.3f, 3.8f, 1.5f)]
+    [TestCase(3.5f, 3.5f, 1.0f)]
+    [TestCase(4.0f, 1.6f, 2.5f)]
+    public void Log_parabola_finds_the_centre_of_a_Gaussian(float cx, float cy, float sigma)
+    {
+        const int h = 7, w = 8;
+        var maps = new float[h * w];
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                maps[j * w + i] = MathF.Exp(-((i - cx) * (i - cx) + (j - cy) * (j - cy)) / (2 * sigma * sigma));
+        var (n, _) = Decode(maps, 1, h, w, HeatmapRefinement.LogParabola);
+        Assert.That(n, Is.EqualTo(new[] { (cx + 0.5f) / w, (cy + 0.5f) / h }).Within(1e-5f));
+    }
+
+    [Test]
+    public void Log_parabola_falls_back_to_the_quarter_step_where_a_neighbour_is_not_positive()
+    {
+        // x: left neighbour negative (an MSE map's undershoot) -> quarter step toward the right. y: neighbours 1e-9 above
+        // and 0.9 below a peak of 1 -> the vertex 0.5 (d1 - d2) / (d1 + d2) with d = ln peak - ln neighbour: almost half a
+        // cell down, never more.
+        var maps = new float[] { 0, 1e-9f, 0, -0.1f, 1, 0.3f, 0, 0.9f, 0 };
+        var (n, _) = Decode(maps, 1, 3, 3, HeatmapRefinement.LogParabola);
+        double d1 = -Math.Log(1e-9f), d2 = -Math.Log(0.9f);
+        double dy = 0.5 * (d1 - d2) / (d1 + d2);
+        Assert.That(dy, Is.InRange(0.49, 0.5));
+        Assert.That(n, Is.EqualTo(new[] { 1.75f / 3, (float)((1.5 + dy) / 3) }).Within(1e-6f));
+    }
+
     [Test]
     public void A_NaN_map_gives_NaN_and_a_wrong_length_is_an_error()
     {

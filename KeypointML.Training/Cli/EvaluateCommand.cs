@@ -10,7 +10,7 @@ using Microsoft.ML;
 namespace KeypointML.Training.Cli;
 
 /// <summary>
-/// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--refine quarter-offset] [--json] [--limit N]</c>: the model's metrics on a
+/// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--refine quarter-offset|log-parabola] [--json] [--limit N]</c>: the model's metrics on a
 /// labelled dataset, or with <c>--mean-shape-of</c> those of the trivial baseline that predicts training set T's mean
 /// shape in the model's crops (<see cref="ModelOnDataset.PredictMeanShape"/>), measured by the same evaluation.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class EvaluateCommand : ICliCommand
             output.WriteLine($"model  {run.Model.Path}");
             output.WriteLine($"       {ModelDescription.Of(run.Model, run.LabelIndices)}");
             if (run.Model.Metadata.OutputKind == KeypointOutputKind.Heatmaps && baseline is null)
-                output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.QuarterOffset ? "argmax + quarter-cell offset" : "argmax (--refine quarter-offset for the sub-cell step)")}");
+                output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.None ? "argmax (--refine quarter-offset or log-parabola for a sub-cell step)" : "argmax + " + ModelOptions.NameOf(run.Refinement))}");
             if (baseline is not null)
                 output.WriteLine($"       baseline, not the model's output: the mean shape of {baseline.TrainSpec} ({baseline.TrainFaces} faces) in the model's crops");
             output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces)");

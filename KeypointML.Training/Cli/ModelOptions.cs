@@ -21,16 +21,26 @@ internal static class ModelOptions
 
     public static Option<int?> Limit() => new("--limit") { Description = "Only the first N faces (quick checks)." };
 
-    /// <summary><c>--refine none|quarter-offset</c>: the heatmap decoder's sub-cell step (<see cref="HeatmapRefinement"/>).</summary>
+    /// <summary><c>--refine none|quarter-offset|log-parabola</c>: the heatmap decoder's sub-cell step (<see cref="HeatmapRefinement"/>).</summary>
+    /// <summary>The command-line names of the refinements.</summary>
+    public static readonly IReadOnlyDictionary<string, HeatmapRefinement> Refinements = new Dictionary<string, HeatmapRefinement>
+    {
+        ["none"] = HeatmapRefinement.None,
+        ["quarter-offset"] = HeatmapRefinement.QuarterOffset,
+        ["log-parabola"] = HeatmapRefinement.LogParabola,
+    };
+
+    public static string NameOf(HeatmapRefinement refinement) => Refinements.First(r => r.Value == refinement).Key;
+
     public static Option<HeatmapRefinement> Refine()
     {
         var option = new Option<HeatmapRefinement>("--refine")
         {
-            Description = "Heatmap models: plain argmax (none, the library's default) or a quarter cell toward the higher neighbour (quarter-offset). Coordinate models ignore it.",
+            Description = "Heatmap models: plain argmax (none, the library's default), a quarter cell toward the higher neighbour (quarter-offset), or the vertex of a parabola through the log values of the peak and its neighbours (log-parabola). Coordinate models ignore it.",
             DefaultValueFactory = _ => HeatmapRefinement.None,
-            CustomParser = result => result.Tokens[0].Value == "quarter-offset" ? HeatmapRefinement.QuarterOffset : HeatmapRefinement.None,
+            CustomParser = result => Refinements[result.Tokens[0].Value],
         };
-        option.AcceptOnlyFromAmong("none", "quarter-offset");
+        option.AcceptOnlyFromAmong([.. Refinements.Keys]);
         return option;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
 
-/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine quarter-offset] [--limit N]</c>.</summary>
+/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine quarter-offset|log-parabola] [--limit N]</c>.</summary>
 public sealed class PredictCommand : ICliCommand
 {
     public static Command Create()

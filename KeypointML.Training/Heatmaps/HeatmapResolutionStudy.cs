@@ -12,27 +12,35 @@ namespace KeypointML.Training.Heatmaps;
 
 /// <summary>
 /// Measures what a heatmap resolution costs in accuracy and time, cheaply: the ground-truth keypoints rendered as Gaussian
-/// heatmaps and decoded by the library's <see cref="HeatmapDecoder"/> (argmax and quarter-offset refinement) give the
+/// heatmaps and decoded by the library's <see cref="HeatmapDecoder"/> (argmax and each sub-cell refinement) give the
 /// error a perfect network would still make at that resolution (quantization); a few timed training steps give the cost.
 /// </summary>
 public static class HeatmapResolutionStudy
 {
+    /// <summary>The decodings the study compares: plain argmax and each sub-cell refinement.</summary>
+    public static readonly IReadOnlyList<HeatmapRefinement> Decodings = [HeatmapRefinement.None, HeatmapRefinement.QuarterOffset, HeatmapRefinement.LogParabola];
+
+    /// <summary>Mean over faces of the mean point error / inter-ocular distance (points 36, 45), and in image pixels.</summary>
+    public sealed record DecodingError(double Nme, double MeanPixelError);
+
     /// <summary>Decoding error of perfect Gaussian heatmaps at one resolution, over a set of faces.</summary>
-    /// <param name="NmeArgmax">Mean over faces of the mean point error / inter-ocular distance (points 36, 45), argmax.</param>
-    /// <param name="NmeRefined">The same with the quarter-offset refinement.</param>
+    /// <param name="Errors">Per decoding of <see cref="Decodings"/>.</param>
     /// <param name="MaxPointErrorCells">The largest point error inside the crop, in heatmap cells (argmax; 0.71 = half a cell diagonally).</param>
-    public sealed record Quantization(int Size, int Faces, double NmeArgmax, double NmeRefined, double MeanPixelErrorArgmax, double MeanPixelErrorRefined, double MaxPointErrorCells);
+    public sealed record Quantization(int Size, int Faces, IReadOnlyDictionary<HeatmapRefinement, DecodingError> Errors, double MaxPointErrorCells);
 
     /// <summary>
     /// Renders every face's keypoints (normalized in the crop the recipes use: the box scaled by <paramref name="cropScale"/>,
     /// squared) as <paramref name="size"/> x <paramref name="size"/> Gaussian maps (sigma <paramref name="sigmaPixels"/> pixels of
-    /// a 224 input), decodes them, maps back to image pixels and measures NME by inter-ocular distance.
+    /// a 224 input), decodes them each way of <see cref="Decodings"/>, maps back to image pixels and measures NME by
+    /// inter-ocular distance.
     /// </summary>
     public static Quantization Measure(IReadOnlyList<KeypointSample> faces, float cropScale, int size, float sigmaPixels = 6f, int batch = 32)
     {
         if (faces.Count == 0 || faces[0].KeypointCount != 68) throw new ArgumentException("The quantization study needs 68-point faces (NME by inter-ocular distance).");
         float sigma = sigmaPixels * size / ResNet18.DefaultSize;
-        double nmeA = 0, nmeR = 0, pixA = 0, pixR = 0, maxCells = 0;
+        var nme = new double[Decodings.Count];
+        var pixels = new double[Decodings.Count];
+        double maxCells = 0;
         for (int start = 0; start < faces.Count; start += batch)
         {
             var chunk = faces.Skip(start).Take(batch).ToList();
@@ -40,17 +48,19 @@ public static class HeatmapResolutionStudy
             var normalized = chunk.SelectMany((f, i) => crops[i].KeypointsToNormalized(f.Keypoints)).ToArray();
             using var scope = NewDisposeScope();
             var maps = HeatmapTargets.Gaussian(tensor(normalized).reshape(chunk.Count, -1), size, size, sigma);
-            var argmax = HeatmapObjective.Decode(maps, HeatmapRefinement.None).data<float>().ToArray();
-            var refined = HeatmapObjective.Decode(maps, HeatmapRefinement.QuarterOffset).data<float>().ToArray();
+            var decoded = Decodings.Select(r => HeatmapObjective.Decode(maps, r).data<float>().ToArray()).ToList();
             for (int i = 0; i < chunk.Count; i++)
             {
                 var truth = chunk[i].Keypoints;
-                var a = crops[i].KeypointsFromNormalized(argmax.AsSpan(i * 136, 136));
-                var r = crops[i].KeypointsFromNormalized(refined.AsSpan(i * 136, 136));
                 double iod = Distance(truth, truth, 36, 45);
-                double ea = Enumerable.Range(0, 68).Average(k => Distance(a, truth, k, k));
-                double er = Enumerable.Range(0, 68).Average(k => Distance(r, truth, k, k));
-                nmeA += ea / iod; nmeR += er / iod; pixA += ea; pixR += er;
+                for (int d = 0; d < Decodings.Count; d++)
+                {
+                    var points = crops[i].KeypointsFromNormalized(decoded[d].AsSpan(i * 136, 136));
+                    double error = Enumerable.Range(0, 68).Average(k => Distance(points, truth, k, k));
+                    nme[d] += error / iod;
+                    pixels[d] += error;
+                }
+                var argmax = decoded[0];
                 for (int k = 0; k < 68; k++)
                 {
                     float nx = normalized[i * 136 + 2 * k], ny = normalized[i * 136 + 2 * k + 1];
@@ -60,7 +70,8 @@ public static class HeatmapResolutionStudy
             }
         }
         int n = faces.Count;
-        return new Quantization(size, n, nmeA / n, nmeR / n, pixA / n, pixR / n, maxCells);
+        var errors = Decodings.Select((r, d) => (r, new DecodingError(nme[d] / n, pixels[d] / n))).ToDictionary(e => e.r, e => e.Item2);
+        return new Quantization(size, n, errors, maxCells);
     }
 
     private static double Distance(float[] a, float[] b, int i, int j) =>
@@ -95,9 +106,12 @@ public static class HeatmapResolutionStudy
         var ic = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(ic, $"Quantization: ground-truth keypoints of {rows.FirstOrDefault()?.Faces ?? 0} faces rendered as Gaussian heatmaps (sigma 6 px of the 224 input), crop scale {cropScale:F2}, decoded by HeatmapDecoder"));
-        sb.AppendLine("heatmap   NME argmax   NME quarter-offset   px argmax   px quarter-offset   max error inside crop (cells)");
+        sb.AppendLine("heatmap   NME argmax   NME quarter-offset   NME log-parabola   px argmax   px quarter-offset   px log-parabola   max error inside crop (cells)");
         foreach (var r in rows)
-            sb.AppendLine(string.Create(ic, $"{r.Size,3}x{r.Size,-3}  {100 * r.NmeArgmax,9:F3}%  {100 * r.NmeRefined,18:F3}%  {r.MeanPixelErrorArgmax,10:F3}  {r.MeanPixelErrorRefined,18:F3}  {r.MaxPointErrorCells,8:F3}"));
+        {
+            DecodingError a = r.Errors[HeatmapRefinement.None], q = r.Errors[HeatmapRefinement.QuarterOffset], l = r.Errors[HeatmapRefinement.LogParabola];
+            sb.AppendLine(string.Create(ic, $"{r.Size,3}x{r.Size,-3}  {100 * a.Nme,9:F3}%  {100 * q.Nme,18:F3}%  {100 * l.Nme,16:F3}%  {a.MeanPixelError,10:F3}  {q.MeanPixelError,18:F3}  {l.MeanPixelError,16:F3}  {r.MaxPointErrorCells,8:F3}"));
+        }
         if (timings.Count > 0)
         {
             sb.AppendLine(string.Create(ic, $"Training cost at 224x224, batch {batch}, {TorchSharp.torch.get_num_threads()} thread(s) (forward + backward + Adam, median step; per epoch = {trainFaces} faces):"));

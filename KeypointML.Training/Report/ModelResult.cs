@@ -16,7 +16,7 @@ public sealed record ModelResult
     public string? EvaluationSet { get; init; }
     /// <summary>The metrics with the pipeline's default decoding (heatmaps: plain argmax).</summary>
     public KeypointMetrics? Metrics { get; init; }
-    /// <summary>Heatmap models: the metrics with the quarter-offset sub-cell step; null for coordinate models.</summary>
+    /// <summary>Heatmap models: the metrics with the log-parabola sub-cell step; null for coordinate models.</summary>
     public KeypointMetrics? RefinedMetrics { get; init; }
     public PipelineThroughput? Speed { get; init; }
     public string? BestPicture { get; init; }

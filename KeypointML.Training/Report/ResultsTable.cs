@@ -7,7 +7,7 @@ public static class ResultsTable
 {
     public static readonly IReadOnlyList<string> Columns =
     [
-        "model", "evaluated on", "faces", "MSE (normalized)", "mean error (px)", "NME", "NME basis", "NME quarter-offset", "failure rate", "AUC",
+        "model", "evaluated on", "faces", "MSE (normalized)", "mean error (px)", "NME", "NME basis", "NME log-parabola", "failure rate", "AUC",
         "ms/face single", "ms/face batched",
     ];
 

@@ -62,13 +62,16 @@ public static class RecipeRunner
         Directory.CreateDirectory(runFolder);
         AtomicFile.WriteAllText(runFile, JsonSerializer.Serialize(new SavedRun(recipe.Name, overrides), new JsonSerializerOptions { WriteIndented = true }));
 
+        int epochs = overrides.Epochs ?? recipe.Epochs;
         var options = new TrainerOptions
         {
-            Epochs = overrides.Epochs ?? recipe.Epochs,
+            Epochs = epochs,
             LearningRate = overrides.LearningRate ?? recipe.LearningRate,
             WeightDecay = overrides.WeightDecay ?? recipe.WeightDecay,
             Schedule = overrides.Schedule ?? recipe.Schedule,
-            WarmupEpochs = overrides.WarmupEpochs ?? recipe.WarmupEpochs,
+            // A short run (--epochs 1 for a smoke test) keeps as much of the recipe's warm-up as leaves one epoch to train;
+            // an explicit --warmup-epochs is checked as given.
+            WarmupEpochs = overrides.WarmupEpochs ?? Math.Min(recipe.WarmupEpochs, epochs - 1),
             BatchSize = overrides.BatchSize ?? recipe.BatchSize,
             Seed = overrides.Seed ?? 1,
             RunFolder = runFolder,

@@ -8,6 +8,11 @@ public enum HeatmapRefinement
     /// <summary>A quarter cell from the argmax toward its higher neighbour, in x and y separately (the usual trick of
     /// Hourglass/HRNet decoders).</summary>
     QuarterOffset = 1,
+    /// <summary>Per axis, the vertex of the parabola through the logarithms of the peak and its two neighbours, at most
+    /// half a cell from the argmax. A Gaussian's logarithm is a parabola, so a Gaussian peak decodes to its exact centre
+    /// (the 1-D form of DARK, Zhang et al. 2020). Where a neighbour is not positive (maps trained with MSE can dip below
+    /// zero) that axis falls back to the quarter-cell step.</summary>
+    LogParabola = 2,
 }
 
 /// <summary>Heatmaps -> normalized keypoints and confidences. Cell (j, i) of an h x w map stands for ((i+0.5)/w, (j+0.5)/h).</summary>
@@ -37,14 +42,30 @@ public static class HeatmapDecoder
             }
             int j = best / width, i = best % width;
             float x = i, y = j;
-            if (refinement == HeatmapRefinement.QuarterOffset)
+            if (refinement != HeatmapRefinement.None)
             {
-                if (i > 0 && i < width - 1) x += 0.25f * MathF.Sign(map[best + 1] - map[best - 1]);
-                if (j > 0 && j < height - 1) y += 0.25f * MathF.Sign(map[best + width] - map[best - width]);
+                if (i > 0 && i < width - 1) x += SubCellOffset(map[best - 1], peak, map[best + 1], refinement);
+                if (j > 0 && j < height - 1) y += SubCellOffset(map[best - width], peak, map[best + width], refinement);
             }
             normalized[2 * k] = (x + 0.5f) / width;
             normalized[2 * k + 1] = (y + 0.5f) / height;
             confidence[k] = peak;
         }
+    }
+
+    /// <summary>Offset in cells from the argmax cell toward the true peak along one axis, given the values before, at and
+    /// after the argmax (<paramref name="peak"/> is the largest of the three).</summary>
+    private static float SubCellOffset(float before, float peak, float after, HeatmapRefinement refinement)
+    {
+        if (refinement == HeatmapRefinement.LogParabola && before > 0 && after > 0)
+        {
+            // ln v(t) = a t^2 + b t + c through t = -1, 0, 1: vertex at t = (ln before - ln after) / (2 (ln before - 2 ln peak + ln after)).
+            double lb = Math.Log(before), lp = Math.Log(peak), la = Math.Log(after);
+            double curvature = lb - 2 * lp + la;
+            if (curvature < 0) return (float)Math.Clamp(0.5 * (lb - la) / curvature, -0.5, 0.5);
+            // A flat top (peak equal to both neighbours) has no vertex: stay on the cell.
+            return 0f;
+        }
+        return 0.25f * MathF.Sign(after - before);
     }
 }
