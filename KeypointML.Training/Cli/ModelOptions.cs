@@ -21,7 +21,6 @@ internal static class ModelOptions
 
     public static Option<int?> Limit() => new("--limit") { Description = "Only the first N faces (quick checks)." };
 
-    /// <summary><c>--refine none|quarter-offset|log-parabola</c>: the heatmap decoder's sub-cell step (<see cref="HeatmapRefinement"/>).</summary>
     /// <summary>The command-line names of the refinements.</summary>
     public static readonly IReadOnlyDictionary<string, HeatmapRefinement> Refinements = new Dictionary<string, HeatmapRefinement>
     {
@@ -32,6 +31,7 @@ internal static class ModelOptions
 
     public static string NameOf(HeatmapRefinement refinement) => Refinements.First(r => r.Value == refinement).Key;
 
+    /// <summary><c>--refine none|quarter-offset|log-parabola</c>: the heatmap decoder's sub-cell step (<see cref="HeatmapRefinement"/>).</summary>
     public static Option<HeatmapRefinement> Refine()
     {
         var option = new Option<HeatmapRefinement>("--refine")

@@ -1,5 +1,7 @@
 using KeypointML.Data;
 using KeypointML.Evaluation;
+using KeypointML.Geometry;
+using KeypointML.Models;
 using KeypointML.Scoring;
 using KeypointML.Training.Training;
 using KeypointML.Transforms;
@@ -88,13 +90,30 @@ public sealed class ModelOnDataset
     public IDataView Score() => Detector.Transform(Input);
 
     /// <summary>Scores every face in dataset order; <paramref name="faceDone"/> is called after each.</summary>
-    public IReadOnlyList<FacePrediction> Predict(Action? faceDone = null)
+    public IReadOnlyList<FacePrediction> Predict(Action? faceDone = null) => Predict(faceDone, null).Faces;
+
+    /// <summary>
+    /// Heatmap models: scores every face once and decodes its maps twice, with this run's <see cref="Refinement"/> and
+    /// with <paramref name="other"/> (from the pipeline's <c>ModelOutput</c> column, as <c>DecodeKeypointHeatmaps</c>
+    /// would), so comparing decodings costs no second pass of the network.
+    /// </summary>
+    public (IReadOnlyList<FacePrediction> Faces, IReadOnlyList<FacePrediction> Other) PredictBothDecodings(HeatmapRefinement other, Action? faceDone = null)
+    {
+        if (Model.Metadata.OutputKind != KeypointOutputKind.Heatmaps)
+            throw new InvalidOperationException($"{Model.Path} outputs coordinates; only heatmap models have a decoding to choose.");
+        var (faces, redecoded) = Predict(faceDone, other);
+        return (faces, redecoded!);
+    }
+
+    private (List<FacePrediction> Faces, List<FacePrediction>? Other) Predict(Action? faceDone, HeatmapRefinement? other)
     {
         var scored = Score();
         var s = scored.Schema;
         var wanted = new List<DataViewSchema.Column> { s[KeypointColumns.ImagePath], s[KeypointColumns.Box], s[KeypointDefaults.ImageSizeColumn], s[KeypointDefaults.CropGeometryColumn], s[KeypointDefaults.KeypointsColumn] };
         if (HasTruth) wanted.Add(s[KeypointDefaults.LabelColumn]);
+        if (other is not null) wanted.Add(s[KeypointDefaults.ModelOutputColumn]);
         var faces = new List<FacePrediction>();
+        var redecoded = other is null ? null : new List<FacePrediction>();
         using var cursor = scored.GetRowCursor(wanted);
         var path = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.ImagePath]);
         var box = Vector(cursor, s[KeypointColumns.Box]);
@@ -102,14 +121,24 @@ public sealed class ModelOnDataset
         var geometry = Vector(cursor, s[KeypointDefaults.CropGeometryColumn]);
         var keypoints = Vector(cursor, s[KeypointDefaults.KeypointsColumn]);
         var truth = HasTruth ? Vector(cursor, s[KeypointDefaults.LabelColumn]) : null;
+        var maps = other is null ? null : Vector(cursor, s[KeypointDefaults.ModelOutputColumn]);
+        var m = Model.Metadata;
+        var normalized = new float[2 * m.KeypointCount];
+        var confidence = new float[m.KeypointCount];
         ReadOnlyMemory<char> p = default;
         while (cursor.MoveNext())
         {
             path(ref p);
-            faces.Add(new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints()));
+            var face = new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints());
+            faces.Add(face);
+            if (maps is not null)
+            {
+                HeatmapDecoder.Decode(maps(), m.KeypointCount, m.HeatmapHeight, m.HeatmapWidth, other!.Value, normalized, confidence);
+                redecoded!.Add(face with { Keypoints = CropGeometry.FromVector(face.CropGeometry).KeypointsFromNormalized(normalized) });
+            }
             faceDone?.Invoke();
         }
-        return faces;
+        return (faces, redecoded);
     }
 
     /// <summary>

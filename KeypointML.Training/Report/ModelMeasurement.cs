@@ -41,16 +41,17 @@ public static class ModelMeasurement
         try
         {
             var run = ModelOnDataset.Open(new MLContext(seed: 0), modelPath, set, requireTruth: true, options.Limit);
-            var faces = run.Predict(faceDone);
-            var metrics = run.Evaluate(faces);
-            // Heatmap models are decoded both ways: the argmax cell (the library's default) and the log-parabola sub-cell
-            // step, the best refinement measured (ibug68-heatmap: 3.78% -> 3.34% NME; quarter-offset 3.46%).
+            // Heatmap models are decoded both ways from one scoring pass: the argmax cell (the library's default) and the
+            // log-parabola sub-cell step, the best refinement measured (docs/heatmap-models.md).
+            IReadOnlyList<FacePrediction> faces;
             KeypointMetrics? refined = null;
             if (model.Metadata.OutputKind == KeypointOutputKind.Heatmaps)
             {
-                var refinedRun = ModelOnDataset.Open(new MLContext(seed: 0), modelPath, set, requireTruth: true, options.Limit, HeatmapRefinement.LogParabola);
-                refined = refinedRun.Evaluate(refinedRun.Predict(faceDone));
+                (faces, var logParabola) = run.PredictBothDecodings(HeatmapRefinement.LogParabola, faceDone);
+                refined = run.Evaluate(logParabola);
             }
+            else faces = run.Predict(faceDone);
+            var metrics = run.Evaluate(faces);
             var speed = PipelineBenchmark.Run(modelPath, run.Dataset.Rows.Take(options.TimedFaces).ToList(), set, Math.Min(options.TimedFaces, faces.Count), repeats: 2);
             var ranked = faces.OrderBy(f => f.MeanPixelError).ToList();
             string best = stem + "-best.png", worst = stem + "-worst.png";
