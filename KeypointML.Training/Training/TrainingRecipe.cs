@@ -116,8 +116,8 @@ public sealed record TrainingRecipe
         // setting for heatmap ResNets): the decoder starts from scratch, and 4x more steps per epoch than batch 64 matter
         // when an epoch costs minutes on a CPU. ImageNet encoder by default for the same reason (--pretrained false to
         // compare). 20 epochs, one warm-up epoch, cosine annealing: a first Gaussian run at constant 1e-3 stopped
-        // improving on validation after epoch 9 (docs/heatmap-models.md), and 20 epochs at ~2-3 min each on 2 cores
-        // is what a working session affords (docs/heatmap-models.md).
+        // improving on validation after epoch 9, and 20 epochs at ~2-3 min each on 2 cores is what a working
+        // session affords (docs/heatmap-models.md).
         "ibug-heatmap-gaussian" => new TrainingRecipe
         {
             Name = name,
