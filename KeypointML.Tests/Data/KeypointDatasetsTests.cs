@@ -28,13 +28,13 @@ public class KeypointDatasetsTests
     {
         var schema = KeypointDatasets.Load(_ml, KeypointDatasets.ImmAll).Data.Schema;
 
-        Assert.That(schema.Select(c => c.Name), Is.EqualTo(new[] { "ImagePath", "Width", "Height", "Box", "Keypoints", "Person", "View", "Gender" }));
+        Assert.That(schema.Select(c => c.Name), Is.EqualTo(new[] { "ImagePath", "Width", "Height", "Box", "Label", "Person", "View", "Gender" }));
         Assert.That(schema["ImagePath"].Type, Is.EqualTo(TextDataViewType.Instance));
         Assert.That(schema["Width"].Type, Is.EqualTo(NumberDataViewType.Int32));
         Assert.That(schema["Person"].Type, Is.EqualTo(NumberDataViewType.Int32));
         Assert.That(schema["Gender"].Type, Is.EqualTo(TextDataViewType.Instance));
         Assert.That(schema["Box"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 4)));
-        Assert.That(schema["Keypoints"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 116)));
+        Assert.That(schema["Label"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 116)));
     }
 
     [Test]
@@ -42,10 +42,10 @@ public class KeypointDatasetsTests
     {
         var data = KeypointDatasets.Load(_ml, KeypointDatasets.IbugTrain).Data;
 
-        Assert.That(data.Schema.Select(c => c.Name), Is.EqualTo(new[] { "ImagePath", "Width", "Height", "Box", "Keypoints" }));
-        Assert.That(data.Schema["Keypoints"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 136)));
+        Assert.That(data.Schema.Select(c => c.Name), Is.EqualTo(new[] { "ImagePath", "Width", "Height", "Box", "Label" }));
+        Assert.That(data.Schema["Label"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single, 136)));
         var firstBox = data.GetColumn<float[]>("Box").First();
-        var firstPoints = data.GetColumn<float[]>("Keypoints").First();
+        var firstPoints = data.GetColumn<float[]>("Label").First();
         Assert.That(firstBox, Is.EqualTo(new[] { 113f, 114f, 213f, 213f }));
         Assert.That((firstPoints[0], firstPoints[1]), Is.EqualTo((111f, 155f)));
     }
@@ -64,7 +64,7 @@ public class KeypointDatasetsTests
 
         var dataset = KeypointDatasets.Load(_ml, temp.Path);
         using var cursor = dataset.Data.GetRowCursor(dataset.Data.Schema);
-        var keypoints = cursor.GetGetter<VBuffer<float>>(dataset.Data.Schema["Keypoints"]);
+        var keypoints = cursor.GetGetter<VBuffer<float>>(dataset.Data.Schema["Label"]);
         var width = cursor.GetGetter<int>(dataset.Data.Schema["Width"]);
         Assert.That(cursor.MoveNext(), Is.True);
         VBuffer<float> points = default;

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Net;
-using KeypointML.Training.DataFetch;
+using KeypointML.Tooling.DataFetch;
 
 namespace KeypointML.Tests.DataFetch;
 

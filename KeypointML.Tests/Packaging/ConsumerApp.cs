@@ -1,3 +1,4 @@
+using KeypointML.Tests.Data;
 namespace KeypointML.Tests.Packaging;
 
 /// <summary>
@@ -53,7 +54,7 @@ internal sealed class ConsumerApp
     /// <summary>The NuGet package cache the solution restores into, as NuGet reports it (NUGET_PACKAGES, nuget.config, or the default).</summary>
     private static string MachinePackageCache()
     {
-        var result = DotnetCommand.Run(PackedPackages.RepositoryRoot(), TimeSpan.FromSeconds(30), "nuget", "locals", "global-packages", "--list");
+        var result = DotnetCommand.Run(RepositoryFiles.Root(), TimeSpan.FromSeconds(30), "nuget", "locals", "global-packages", "--list");
         const string prefix = "global-packages:";
         string? line = result.StdOut.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
         Assert.That(line, Is.Not.Null, "dotnet nuget locals printed no global-packages line:\n" + result.Both);

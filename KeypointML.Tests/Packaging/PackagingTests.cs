@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Xml.Linq;
 using KeypointML.Data;
 using KeypointML.Models;
-using KeypointML.Tests.Cli;
 using KeypointML.Tests.Data;
 using Microsoft.ML;
 
@@ -30,7 +29,7 @@ public sealed class PackagingTests
     private PackedPackages packages = null!;
     private ConsumerApp consumer = null!;
 
-    private static string RepositoryModel(string extension) => Path.Combine(PackedPackages.RepositoryRoot(), "models", ModelName + extension);
+    private static string RepositoryModel(string extension) => Path.Combine(RepositoryFiles.Root(), "models", ModelName + extension);
 
     [OneTimeSetUp]
     public void PackAndBuildConsumer()

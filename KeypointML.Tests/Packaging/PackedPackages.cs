@@ -1,3 +1,5 @@
+using KeypointML.Tests.Data;
+
 namespace KeypointML.Tests.Packaging;
 
 /// <summary>
@@ -53,21 +55,13 @@ internal sealed class PackedPackages : IDisposable
         // Build servers would outlive the command and hold its output pipes open.
         string[] common = ["-c", "Release", "-o", Feed, "--artifacts-path", Path.Combine(Root, "artifacts"),
             $"-p:Version={Version}", "--disable-build-servers"];
-        string repo = RepositoryRoot();
+        string repo = RepositoryFiles.Root();
         // The models project references the library, so this restores and builds both; the library pack then only packs.
         DotnetCommand.Run(repo, PackTimeout, ["pack", "KeypointML.Models/KeypointML.Models.csproj", $"-p:KeypointModelsDir={ModelsDir}", .. common]);
         DotnetCommand.Run(repo, PackTimeout, ["pack", "KeypointML/KeypointML.csproj", "--no-restore", .. common]);
     }
 
     /// <summary>The folder holding KeypointML.sln, found upwards from the test assembly.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KeypointML.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"No KeypointML.sln above {TestContext.CurrentContext.TestDirectory}.");
-    }
-
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); }

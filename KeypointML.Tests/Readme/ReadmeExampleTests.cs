@@ -1,3 +1,4 @@
+using KeypointML.Tests.Data;
 using KeypointML.Data;
 using KeypointML.Evaluation;
 using KeypointML.Models;
@@ -27,7 +28,7 @@ public sealed class ReadmeExampleTests
         try
         {
             // What the KeypointML.Models package does for an application: the models by name.
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(PackedPackages.RepositoryRoot(), "models"));
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
             metrics = Example();
         }
         finally
@@ -43,7 +44,7 @@ public sealed class ReadmeExampleTests
     [Test]
     public void The_readme_shows_the_code_of_the_example()
     {
-        string root = PackedPackages.RepositoryRoot();
+        string root = RepositoryFiles.Root();
         var readme = File.ReadAllLines(Path.Combine(root, "README.md"));
         int heading = Array.IndexOf(readme, Section);
         Assert.That(heading, Is.GreaterThanOrEqualTo(0), $"README.md has no '{Section}' heading");

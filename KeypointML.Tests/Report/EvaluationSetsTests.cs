@@ -1,5 +1,5 @@
 using KeypointML.Models;
-using KeypointML.Training.Inference;
+using KeypointML.Tooling.Inference;
 
 namespace KeypointML.Tests.Report;
 

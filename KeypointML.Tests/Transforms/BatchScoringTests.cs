@@ -1,5 +1,6 @@
+using KeypointML.Tooling.Onnx;
 using KeypointML.Data;
-using KeypointML.Training.Bench;
+using KeypointML.Tooling.Bench;
 using KeypointML.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;

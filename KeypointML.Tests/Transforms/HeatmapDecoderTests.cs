@@ -1,4 +1,4 @@
-using KeypointML.Scoring;
+using KeypointML.Codecs;
 
 namespace KeypointML.Tests.Transforms;
 

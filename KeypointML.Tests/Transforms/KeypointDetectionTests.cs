@@ -1,5 +1,6 @@
-using KeypointML.Scoring;
-using KeypointML.Training.Bench;
+using KeypointML.Tooling.Onnx;
+using KeypointML.Codecs;
+using KeypointML.Tooling.Bench;
 using KeypointML.Transforms;
 using Microsoft.ML;
 

@@ -1,4 +1,5 @@
-using KeypointML.Training.Bench;
+using KeypointML.Tooling.Onnx;
+using KeypointML.Tooling.Bench;
 using KeypointML.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;

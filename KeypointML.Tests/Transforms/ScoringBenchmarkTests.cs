@@ -1,4 +1,5 @@
-using KeypointML.Training.Bench;
+using KeypointML.Tooling.Onnx;
+using KeypointML.Tooling.Bench;
 
 namespace KeypointML.Tests.Transforms;
 

@@ -1,4 +1,5 @@
-using KeypointML.Training.Bench;
+using KeypointML.Tooling.Onnx;
+using KeypointML.Tooling.Bench;
 using SkiaSharp;
 
 namespace KeypointML.Tests.Transforms;

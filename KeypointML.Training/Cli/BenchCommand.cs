@@ -1,8 +1,9 @@
+using KeypointML.Models;
 using System.CommandLine;
 using KeypointML.Data;
-using KeypointML.Scoring;
-using KeypointML.Training.Bench;
-using KeypointML.Training.Inference;
+using KeypointML.Codecs;
+using KeypointML.Tooling.Bench;
+using KeypointML.Tooling.Inference;
 using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
@@ -33,7 +34,7 @@ public sealed class BenchCommand : ICliCommand
             string? modelPath = parse.GetValue(model) is string given ? ModelsFolder.ResolveModel(given) : null;
             if (modelPath is not null)
             {
-                var file = KeypointModelFile.Open(modelPath);
+                using var file = KeypointModel.Open(modelPath);
                 var spec = parse.GetValue(data) ?? EvaluationSets.Require(file.Metadata, modelPath);
                 var faces = KeypointDatasets.Load(new MLContext(seed: 0), spec).Rows.ToList();
                 output.WriteLine(ModelDescription.Of(file, null));

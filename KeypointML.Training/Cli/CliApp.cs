@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using KeypointML.Data;
-using KeypointML.Training.DataFetch;
+using KeypointML.Tooling.DataFetch;
 
 namespace KeypointML.Training.Cli;
 

@@ -1,10 +1,11 @@
+using KeypointML.Tooling.Report;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KeypointML.Evaluation;
 using KeypointML.Models;
-using KeypointML.Scoring;
-using KeypointML.Training.Inference;
+using KeypointML.Codecs;
+using KeypointML.Tooling.Inference;
 using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
@@ -35,7 +36,7 @@ public sealed class EvaluateCommand : ICliCommand
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
-            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             var metrics = run.Evaluate(faces);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using KeypointML.Data;
-using KeypointML.Training.DataFetch;
+using KeypointML.Tooling.DataFetch;
 
 namespace KeypointML.Training.Cli;
 

@@ -1,3 +1,4 @@
+using KeypointML.Codecs;
 using System.CommandLine;
 using KeypointML.Data;
 using KeypointML.Training.Heatmaps;

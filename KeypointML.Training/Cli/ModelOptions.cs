@@ -1,6 +1,6 @@
 using System.CommandLine;
 using KeypointML.Data;
-using KeypointML.Scoring;
+using KeypointML.Codecs;
 
 namespace KeypointML.Training.Cli;
 

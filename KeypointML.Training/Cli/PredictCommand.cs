@@ -1,6 +1,7 @@
+using KeypointML.Tooling.Report;
 using System.CommandLine;
-using KeypointML.Training.Inference;
-using KeypointML.Training.Plots;
+using KeypointML.Tooling.Inference;
+using KeypointML.Tooling.Plots;
 using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
@@ -28,7 +29,7 @@ public sealed class PredictCommand : ICliCommand
         {
             var csv = parse.GetValue(output)!;
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
-            var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
             CliApp.Out.WriteLine($"{faces.Count} faces -> {csv}");

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using KeypointML.Training.Inference;
-using KeypointML.Training.Report;
+using KeypointML.Tooling.Inference;
+using KeypointML.Tooling.Report;
 
 namespace KeypointML.Training.Cli;
 

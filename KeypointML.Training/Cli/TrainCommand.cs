@@ -1,3 +1,4 @@
+using KeypointML.Tooling.Report;
 using System.CommandLine;
 using System.Globalization;
 using KeypointML.Training.Heatmaps;

@@ -1,3 +1,4 @@
+using KeypointML.Tooling.Files;
 using Google.Protobuf;
 using KeypointML.Models;
 using KeypointML.Training.Models;

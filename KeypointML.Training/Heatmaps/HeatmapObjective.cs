@@ -1,18 +1,9 @@
 using System.Globalization;
-using KeypointML.Scoring;
+using KeypointML.Codecs;
 using KeypointML.Training.Training;
 using static TorchSharp.torch;
 
 namespace KeypointML.Training.Heatmaps;
-
-/// <summary>The heatmap a keypoint is trained towards.</summary>
-public enum HeatmapTargetKind
-{
-    /// <summary>A 2-D Gaussian around the keypoint (peak 1), sigma in cells.</summary>
-    Gaussian,
-    /// <summary>A single 1 at the keypoint's cell, 0 elsewhere (the seed's "bells and whistles").</summary>
-    ZeroOne,
-}
 
 /// <summary>The per-cell loss between output and target heatmaps.</summary>
 public enum HeatmapLossKind
@@ -24,9 +15,10 @@ public enum HeatmapLossKind
 }
 
 /// <summary>
-/// Heatmap training: targets rendered per batch from the augmented keypoints (<see cref="HeatmapTargets"/>), MSE or
-/// logistic loss, and decoding through the library's <see cref="HeatmapDecoder"/> (the inference decoder), so the
-/// validation keypoint error is what the ML.NET pipeline will see.
+/// Heatmap training on the library's <see cref="HeatmapCodec"/>: targets rendered per batch from the augmented keypoints
+/// by the codec's <see cref="HeatmapCodec.Encode"/>, MSE or logistic loss, and validation decoded by the codec after its
+/// activation (the sigmoid the exported graph ends in for logistic models), so the validation keypoints are exactly what
+/// the ML.NET pipeline decodes from the exported model.
 /// </summary>
 /// <remarks>
 /// <para>Reduction: summed over the cells of a map, averaged over maps (keypoints x batch). Adam adds the weight decay to
@@ -43,6 +35,11 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
 {
     public string Fingerprint => FormattableString.Invariant(
         $"heatmap={Target},{LossKind},{Height}x{Width},sigma={(Target == HeatmapTargetKind.Gaussian ? Sigma : 0):R},pw={(LossKind == HeatmapLossKind.Logistic ? PositiveWeight : 1):R}");
+
+    /// <summary>The codec the exported model is decoded with: these maps, this target, the sigmoid for logistic models.</summary>
+    public HeatmapCodec Codec(int keypointCount) => new(keypointCount, Height, Width,
+        Target == HeatmapTargetKind.Gaussian ? HeatmapTarget.Gaussian(Sigma) : HeatmapTarget.ZeroOne,
+        OutputIsLogits ? OutputActivation.Sigmoid : OutputActivation.None, Refinement);
 
     public string LossName => LossKind == HeatmapLossKind.Mse ? "MSE per map" : "BCE per map";
 
@@ -64,10 +61,20 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
             throw new ArgumentException("Zero-one targets are trained with the logistic loss (MSE towards a single 1 among thousands of 0s learns to output 0).");
     }
 
-    /// <summary>The target maps <c>[B, K, h, w]</c> for normalized keypoints <c>[B, 2K]</c>.</summary>
-    public Tensor Targets(Tensor keypoints) => Target == HeatmapTargetKind.Gaussian
-        ? HeatmapTargets.Gaussian(keypoints, Height, Width, Sigma)
-        : HeatmapTargets.ZeroOne(keypoints, Height, Width);
+    /// <summary>The target maps <c>[B, K, h, w]</c> for normalized keypoints <c>[B, 2K]</c>, rendered by the codec.</summary>
+    public Tensor Targets(Tensor keypoints)
+    {
+        if (keypoints.dim() != 2 || keypoints.shape[1] % 2 != 0)
+            throw new ArgumentException($"Keypoints must be [B, 2K]; got [{string.Join(", ", keypoints.shape)}].");
+        int b = (int)keypoints.shape[0], k = (int)keypoints.shape[1] / 2;
+        var codec = Codec(k);
+        float[] points;
+        using (var c = keypoints.detach().to(ScalarType.Float32).cpu().contiguous()) points = c.data<float>().ToArray();
+        var maps = new float[b * codec.OutputLength];
+        for (int n = 0; n < b; n++)
+            codec.Encode(points.AsSpan(n * 2 * k, 2 * k), maps.AsSpan(n * codec.OutputLength, codec.OutputLength));
+        return tensor(maps, [b, k, Height, Width], device: keypoints.device);
+    }
 
     /// <summary>
     /// The mean target value of a map: 1 / cells for zero-one, the Gaussian's sum 2 pi sigma^2 / cells for Gaussian (a
@@ -103,21 +110,26 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         return (perCell.sum() / maps).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes with the library's <see cref="HeatmapDecoder"/> (argmax, or the refinement of this objective).</summary>
+    /// <summary>Decodes a batch of raw network outputs as the exported model's output is decoded: the codec's activation
+    /// (sigmoid for logits), then the codec's decode with this objective's refinement.</summary>
     public Tensor Decode(Tensor output) => Decode(output, Refinement);
 
-    /// <summary>Decodes <c>[B, K, h, w]</c> maps with <see cref="HeatmapDecoder"/> into <c>[B, 2K]</c> normalized keypoints.</summary>
-    public static Tensor Decode(Tensor output, HeatmapRefinement refinement)
+    /// <summary>As <see cref="Decode(Tensor)"/> with another sub-cell refinement.</summary>
+    public Tensor Decode(Tensor output, HeatmapRefinement refinement)
     {
-        int b = (int)output.shape[0], k = (int)output.shape[1], h = (int)output.shape[2], w = (int)output.shape[3];
+        int b = (int)output.shape[0], k = (int)output.shape[1];
+        var codec = Codec(k).WithRefinement(refinement);
         float[] maps;
-        using (var c = output.detach().to(ScalarType.Float32).cpu().contiguous())
-            maps = c.data<float>().ToArray();
+        using (var scope = NewDisposeScope())
+        {
+            var exported = codec.Activation == OutputActivation.Sigmoid ? sigmoid(output.detach()) : output.detach();
+            maps = exported.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        }
         var keypoints = new float[b * 2 * k];
         var confidence = new float[k];
-        int perFace = k * h * w;
+        int perFace = codec.OutputLength;
         for (int n = 0; n < b; n++)
-            HeatmapDecoder.Decode(maps.AsSpan(n * perFace, perFace), k, h, w, refinement, keypoints.AsSpan(n * 2 * k, 2 * k), confidence);
+            codec.Decode(maps.AsSpan(n * perFace, perFace), keypoints.AsSpan(n * 2 * k, 2 * k), confidence);
         return tensor(keypoints).reshape(b, 2 * k);
     }
 }

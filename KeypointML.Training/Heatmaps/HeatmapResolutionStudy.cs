@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using KeypointML.Data;
-using KeypointML.Geometry;
-using KeypointML.Scoring;
+using KeypointML.Evaluation;
+using KeypointML.Preprocessing;
+using KeypointML.Codecs;
 using KeypointML.Training.Models;
 using KeypointML.Training.Training;
 using static TorchSharp.torch;
@@ -34,48 +35,39 @@ public static class HeatmapResolutionStudy
     /// a 224 input), decodes them each way of <see cref="Decodings"/>, maps back to image pixels and measures NME by
     /// inter-ocular distance.
     /// </summary>
-    public static Quantization Measure(IReadOnlyList<KeypointSample> faces, float cropScale, int size, float sigmaPixels = 6f, int batch = 32)
+    public static Quantization Measure(IReadOnlyList<KeypointSample> faces, float cropScale, int size, float sigmaPixels = 6f)
     {
-        if (faces.Count == 0 || faces[0].KeypointCount != 68) throw new ArgumentException("The quantization study needs 68-point faces (NME by inter-ocular distance).");
+        if (faces.Count == 0 || faces[0].KeypointCount != KeypointErrors.Ibug68PointCount) throw new ArgumentException("The quantization study needs 68-point faces (NME by inter-ocular distance).");
         float sigma = sigmaPixels * size / ResNet18.DefaultSize;
-        var nme = new double[Decodings.Count];
-        var pixels = new double[Decodings.Count];
+        // The crop rule the recipes and DetectKeypoints use, and the codec that renders and decodes the maps.
+        var preprocessing = new FacePreprocessing { InputHeight = size, InputWidth = size, CropScale = cropScale, CropSquare = true };
+        var codec = new HeatmapCodec(KeypointErrors.Ibug68PointCount, size, size, HeatmapTarget.Gaussian(sigma));
+        var accumulators = Decodings.Select(_ => new KeypointMetricsAccumulator(hasBox: false, hasSize: false)).ToArray();
+        var maps = new float[codec.OutputLength];
+        var decoded = new float[2 * codec.KeypointCount];
+        var confidence = new float[codec.KeypointCount];
         double maxCells = 0;
-        for (int start = 0; start < faces.Count; start += batch)
+        foreach (var face in faces)
         {
-            var chunk = faces.Skip(start).Take(batch).ToList();
-            var crops = chunk.Select(f => CropGeometry.AroundBox(f.Box[0], f.Box[1], f.Box[2], f.Box[3], cropScale, square: true)).ToList();
-            var normalized = chunk.SelectMany((f, i) => crops[i].KeypointsToNormalized(f.Keypoints)).ToArray();
-            using var scope = NewDisposeScope();
-            var maps = HeatmapTargets.Gaussian(tensor(normalized).reshape(chunk.Count, -1), size, size, sigma);
-            var decoded = Decodings.Select(r => HeatmapObjective.Decode(maps, r).data<float>().ToArray()).ToList();
-            for (int i = 0; i < chunk.Count; i++)
+            var crop = preprocessing.CropOf(face.Box);
+            var normalized = crop.KeypointsToNormalized(face.Keypoints);
+            codec.Encode(normalized, maps);
+            for (int d = 0; d < Decodings.Count; d++)
             {
-                var truth = chunk[i].Keypoints;
-                double iod = Distance(truth, truth, 36, 45);
-                for (int d = 0; d < Decodings.Count; d++)
+                codec.WithRefinement(Decodings[d]).Decode(maps, decoded, confidence);
+                accumulators[d].Add(face.Keypoints, crop.KeypointsFromNormalized(decoded));
+                if (Decodings[d] != HeatmapRefinement.None) continue;
+                for (int k = 0; k < codec.KeypointCount; k++)
                 {
-                    var points = crops[i].KeypointsFromNormalized(decoded[d].AsSpan(i * 136, 136));
-                    double error = Enumerable.Range(0, 68).Average(k => Distance(points, truth, k, k));
-                    nme[d] += error / iod;
-                    pixels[d] += error;
-                }
-                var argmax = decoded[0];
-                for (int k = 0; k < 68; k++)
-                {
-                    float nx = normalized[i * 136 + 2 * k], ny = normalized[i * 136 + 2 * k + 1];
+                    float nx = normalized[2 * k], ny = normalized[2 * k + 1];
                     if (nx is >= 0 and < 1 && ny is >= 0 and < 1)
-                        maxCells = Math.Max(maxCells, Math.Sqrt(Math.Pow((argmax[i * 136 + 2 * k] - nx) * size, 2) + Math.Pow((argmax[i * 136 + 2 * k + 1] - ny) * size, 2)));
+                        maxCells = Math.Max(maxCells, Math.Sqrt(Math.Pow((decoded[2 * k] - nx) * size, 2) + Math.Pow((decoded[2 * k + 1] - ny) * size, 2)));
                 }
             }
         }
-        int n = faces.Count;
-        var errors = Decodings.Select((r, d) => (r, new DecodingError(nme[d] / n, pixels[d] / n))).ToDictionary(e => e.r, e => e.Item2);
-        return new Quantization(size, n, errors, maxCells);
+        var errors = Decodings.Select((r, d) => (r, accumulators[d].Metrics())).ToDictionary(e => e.r, e => new DecodingError(e.Item2.NmeInterOcular!.Value, e.Item2.MeanPixelError));
+        return new Quantization(size, faces.Count, errors, maxCells);
     }
-
-    private static double Distance(float[] a, float[] b, int i, int j) =>
-        Math.Sqrt(Math.Pow(a[2 * i] - b[2 * j], 2) + Math.Pow(a[2 * i + 1] - b[2 * j + 1], 2));
 
     /// <summary>Seconds per training step (forward, backward, Adam) of a network on random 224 inputs: the median of
     /// <paramref name="steps"/> timed steps after one warm-up step.</summary>

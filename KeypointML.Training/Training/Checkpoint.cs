@@ -1,3 +1,5 @@
+using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Report;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -5,15 +7,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KeypointML.Training.Training;
-
-/// <summary>One epoch's numbers.</summary>
-/// <param name="ValidationKeypointMse">MSE of the normalized coordinates decoded from the validation outputs, for objectives
-/// whose loss is something else (heatmaps); null when the loss is that MSE.</param>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double ValidationLoss, double Seconds, double? ValidationKeypointMse = null)
-{
-    /// <summary>What model selection minimises: the validation keypoint MSE (which is the validation loss of coordinate models).</summary>
-    public double SelectionMetric => ValidationKeypointMse ?? ValidationLoss;
-}
 
 /// <summary>The run state saved after each epoch besides the weights.</summary>
 public sealed record CheckpointState

@@ -1,12 +1,16 @@
+using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Report;
 using System.Globalization;
 using System.Text.Json;
 using KeypointML.Data;
+using KeypointML.Evaluation;
 using KeypointML.Models;
-using KeypointML.Scoring;
+using KeypointML.Preprocessing;
+using KeypointML.Codecs;
 using KeypointML.Training.Export;
 using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Models;
-using KeypointML.Training.Plots;
+using KeypointML.Tooling.Plots;
 using Microsoft.ML;
 using static TorchSharp.torch;
 
@@ -22,11 +26,14 @@ public sealed record SplitMetrics(string Data, int Faces, double Mse, double Mea
     double? NmeInterOcular = null);
 
 /// <summary>What a finished run reports (also written as summary.json in the run folder).</summary>
-/// <param name="RefinedValidation">Heatmap models: the validation figures with the decoder's quarter-offset refinement
-/// (the plain ones are argmax).</param>
+/// <param name="RefinedValidation">Heatmap models: the validation figures with the decoder's log-parabola refinement
+/// (the plain ones are argmax), as the report gives them.</param>
 public sealed record RunSummary(string Recipe, string RunFolder, int Epochs, int BestEpoch, double BestValidationLoss,
     SplitMetrics Validation, SplitMetrics? Test, string OnnxPath, float OnnxMaxAbsDifference, int ParityImages, double SecondsPerEpoch, string? CropNote,
     string? Objective = null, SplitMetrics? RefinedValidation = null, SplitMetrics? RefinedTest = null);
+
+/// <summary>How a run's faces become tensors (the library's preprocessing) and which of their points it learns (null = all).</summary>
+public sealed record FaceSetup(FacePreprocessing Preprocessing, int[]? Learned);
 
 /// <summary>Runs a <see cref="TrainingRecipe"/> end to end: data through the ML.NET preprocessing, training, metrics,
 /// pictures, ONNX export with its parity check.</summary>
@@ -92,17 +99,21 @@ public static class RecipeRunner
         if (overrides.Limit is int limit) { trainRows = trainRows.Take(limit).ToList(); valRows = valRows.Take(Math.Max(1, limit / 4)).ToList(); }
 
         string? cropNote = null;
-        FaceCropSpec crop;
+        // How faces are cropped (the preprocessing is completed with the model's input size below) and which points are learned.
+        (float Scale, bool Square) crop;
+        int[]? learned = null;
         random.manual_seed(options.Seed);
         KeypointNet model;
         switch (recipe.Name)
         {
             case "imm-nose":
-                crop = new FaceCropSpec(UseBox: false, 1f, CropSquare: false, [TrainingRecipe.ImmNoseTipIndex]);
+                // The whole image: IMM has no boxes, so its box column is the whole image, and scale 1 unsquared crops exactly that.
+                crop = (1f, false);
+                learned = [TrainingRecipe.ImmNoseTipIndex];
                 model = new NoseTipNet();
                 break;
             case "imm-face58":
-                crop = new FaceCropSpec(UseBox: false, 1f, CropSquare: false);
+                crop = (1f, false);
                 model = new Face58Net(keypointCount: trainRows[0].KeypointCount);
                 break;
             case "ibug-resnet18" or "ibug-heatmap-gaussian" or "ibug-heatmap-zeroone":
@@ -115,7 +126,7 @@ public static class RecipeRunner
                     cropNote = m.ToString();
                 }
                 log.WriteLine(cropNote);
-                crop = new FaceCropSpec(UseBox: true, scale, CropSquare: true);
+                crop = (scale, true);
                 model = heatmapObjective is null
                     ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
                     : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);
@@ -125,8 +136,9 @@ public static class RecipeRunner
         }
         if (heatmapObjective is not null) log.WriteLine(heatmapObjective.Describe());
         log.WriteLine($"preprocessing {trainRows.Count} training and {valRows.Count} validation faces through the ML.NET pipeline ({model.InputHeight}x{model.InputWidth})...");
-        var train = FaceTensorLoader.Load(ml, trainRows, model.InputHeight, model.InputWidth, crop);
-        var val = FaceTensorLoader.Load(ml, valRows, model.InputHeight, model.InputWidth, crop);
+        var preprocessing = new FacePreprocessing { InputHeight = model.InputHeight, InputWidth = model.InputWidth, CropScale = crop.Scale, CropSquare = crop.Square };
+        var train = FaceTensorLoader.Load(ml, trainRows, preprocessing, learned);
+        var val = FaceTensorLoader.Load(ml, valRows, preprocessing, learned);
         var meanShape = train.MeanTarget();
 
         if (!resume)
@@ -153,12 +165,12 @@ public static class RecipeRunner
             }
         }
 
-        return new PreparedRun(recipe, overrides, options, ml, model, train, val, crop, cropNote, resume);
+        return new PreparedRun(recipe, overrides, options, ml, model, train, val, new FaceSetup(preprocessing, learned), cropNote, resume);
     }
 
     /// <summary>A run ready to train: model, tensors, settings.</summary>
     public sealed class PreparedRun(TrainingRecipe recipe, RecipeOverrides overrides, TrainerOptions options, MLContext ml,
-        KeypointNet model, TensorDataset train, TensorDataset val, FaceCropSpec crop, string? cropNote, bool resume) : IDisposable
+        KeypointNet model, TensorDataset train, TensorDataset val, FaceSetup crop, string? cropNote, bool resume) : IDisposable
     {
         private TrainingResult? result;
 
@@ -183,13 +195,14 @@ public static class RecipeRunner
     }
 
     private static RunSummary Finish(TrainingRecipe recipe, RecipeOverrides overrides, TrainerOptions options, MLContext ml,
-        KeypointNet model, TensorDataset train, TensorDataset val, FaceCropSpec crop, string? cropNote, TrainingResult result)
+        KeypointNet model, TensorDataset train, TensorDataset val, FaceSetup crop, string? cropNote, TrainingResult result)
     {
         string runFolder = options.RunFolder;
         var objective = options.Objective;
         var heatmap = objective as HeatmapObjective;
-        // Heatmap models are measured twice: argmax (the objective's decoder) and the quarter-offset refinement.
-        var refined = heatmap is null ? null : heatmap with { Refinement = HeatmapRefinement.QuarterOffset };
+        // Heatmap models are measured twice, as the report measures them: argmax (the library's default decoder) and the
+        // log-parabola refinement.
+        var refined = heatmap is null ? null : heatmap with { Refinement = HeatmapRefinement.LogParabola };
         var meanShape = train.MeanTarget();
         Trainer.LoadBest(model, runFolder);
 
@@ -201,7 +214,7 @@ public static class RecipeRunner
         {
             var testRows = KeypointDatasets.Load(ml, testSpec).Rows.ToList();
             if (overrides.Limit is int l2) testRows = testRows.Take(Math.Max(1, l2 / 4)).ToList();
-            using var test = FaceTensorLoader.Load(ml, testRows, model.InputHeight, model.InputWidth, crop);
+            using var test = FaceTensorLoader.Load(ml, testRows, crop.Preprocessing, crop.Learned);
             testMetrics = Measure(model, test, meanShape, testSpec, options.BatchSize, objective);
             if (refined is not null) testRefined = Measure(model, test, meanShape, testSpec, options.BatchSize, refined);
         }
@@ -229,9 +242,9 @@ public static class RecipeRunner
             OutputKind = model.OutputKind,
             HeatmapHeight = heatmaps ? (int)model.OutputShape[1] : 0,
             HeatmapWidth = heatmaps ? (int)model.OutputShape[2] : 0,
-            CropScale = crop.UseBox ? crop.CropScale : 1f,
-            CropSquare = crop.CropSquare,
-            TrainingData = $"{recipe.TrainData}: {train.Count} faces" + (crop.KeypointIndices is { } idx ? $", point(s) {string.Join(" ", idx)}" : ""),
+            CropScale = crop.Preprocessing.CropScale,
+            CropSquare = crop.Preprocessing.CropSquare,
+            TrainingData = $"{recipe.TrainData}: {train.Count} faces" + (crop.Learned is { } idx ? $", point(s) {string.Join(" ", idx)}" : ""),
         };
         var onnxPath = Path.Combine(runFolder, recipe.Name + ".onnx");
         OnnxExporter.Export(model, metadata, onnxPath);
@@ -258,7 +271,8 @@ public static class RecipeRunner
     }
 
     /// <summary>MSE and mean pixel error of <paramref name="model"/> on <paramref name="data"/> (keypoints decoded by
-    /// <paramref name="objective"/>; coordinate MSE when null), and of the mean-shape baseline.</summary>
+    /// <paramref name="objective"/>; coordinate MSE when null), and of the mean-shape baseline. The pixel and NME figures
+    /// come from the library's error core (<see cref="KeypointMetricsAccumulator"/>), as <c>evaluate</c> and the report compute them.</summary>
     public static SplitMetrics Measure(KeypointNet model, TensorDataset data, float[] meanShape, string name, int batchSize, ITrainingObjective? objective = null)
     {
         using var scope = NewDisposeScope();
@@ -267,41 +281,30 @@ public static class RecipeRunner
         double mse = nn.functional.mse_loss(pred, data.Targets.cpu()).item<float>();
         double baseMse = nn.functional.mse_loss(baseline, data.Targets.cpu()).item<float>();
         var p = pred.contiguous().data<float>().ToArray();
-        var perFace = PixelErrors(p, data);
-        var basePerFace = PixelErrors(Enumerable.Range(0, data.Count).SelectMany(_ => meanShape).ToArray(), data);
-        return new SplitMetrics(name, data.Count, mse, perFace.Average(), baseMse, basePerFace.Average(), NmeInterOcular(p, data));
+        var metrics = PixelMetrics(p, data);
+        var baselineMetrics = PixelMetrics(Enumerable.Range(0, data.Count).SelectMany(_ => meanShape).ToArray(), data);
+        return new SplitMetrics(name, data.Count, mse, metrics.MeanPixelError, baseMse, baselineMetrics.MeanPixelError, metrics.NmeInterOcular);
     }
 
-    /// <summary>Mean over faces of the mean point error / distance between points 36 and 45 (outer eye corners), as
-    /// <c>KeypointEvaluator</c> computes it; null unless the data has 68 points.</summary>
-    public static double? NmeInterOcular(float[] normalizedPredictions, TensorDataset data)
+    /// <summary>The error core's metrics of normalized predictions mapped back through each face's crop.</summary>
+    public static KeypointMetrics PixelMetrics(float[] normalizedPredictions, TensorDataset data)
     {
-        if (data.KeypointCount != 68 || data.Faces.Count != data.Count) return null;
-        var errors = PixelErrors(normalizedPredictions, data);
-        double sum = 0;
+        int d = 2 * data.KeypointCount;
+        var accumulator = new KeypointMetricsAccumulator(hasBox: false, hasSize: false);
         for (int i = 0; i < data.Count; i++)
         {
-            var t = data.Faces[i].Keypoints;
-            sum += errors[i] / Math.Sqrt(Math.Pow(t[72] - t[90], 2) + Math.Pow(t[73] - t[91], 2));
+            var face = data.Faces[i];
+            accumulator.Add(face.Keypoints, face.Crop.KeypointsFromNormalized(normalizedPredictions.AsSpan(i * d, d)));
         }
-        return sum / data.Count;
+        return accumulator.Metrics();
     }
 
     /// <summary>Per face: mean Euclidean distance (original-image pixels) between predicted and true points.</summary>
     public static double[] PixelErrors(float[] normalizedPredictions, TensorDataset data)
     {
         int d = 2 * data.KeypointCount;
-        var errors = new double[data.Count];
-        for (int i = 0; i < data.Count; i++)
-        {
-            var face = data.Faces[i];
-            var px = face.Crop.KeypointsFromNormalized(normalizedPredictions.AsSpan(i * d, d));
-            double sum = 0;
-            for (int k = 0; k < d; k += 2)
-                sum += Math.Sqrt(Math.Pow(px[k] - face.Keypoints[k], 2) + Math.Pow(px[k + 1] - face.Keypoints[k + 1], 2));
-            errors[i] = sum / data.KeypointCount;
-        }
-        return errors;
+        return Enumerable.Range(0, data.Count).Select(i => KeypointErrors.MeanPointError(data.Faces[i].Keypoints,
+            data.Faces[i].Crop.KeypointsFromNormalized(normalizedPredictions.AsSpan(i * d, d)))).ToArray();
     }
 
     private static void DrawBestAndWorst(KeypointNet model, TensorDataset val, string runFolder, int batchSize, ITrainingObjective objective)

@@ -1,3 +1,5 @@
+using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Report;
 using System.Diagnostics;
 using KeypointML.Training.Augmentation;
 using KeypointML.Training.Models;

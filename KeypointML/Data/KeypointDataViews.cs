@@ -8,9 +8,9 @@ namespace KeypointML.Data;
 /// nothing is held in memory, and no image is decoded (the rows hold paths; a later LoadImages decodes).
 /// </summary>
 /// <remarks>
-/// The schema gives the vector columns fixed sizes (<c>Box</c>: 4, <c>Keypoints</c>: 2K), which reflection over
+/// The schema gives the vector columns fixed sizes (<c>Box</c>: 4, <c>Label</c>: 2K), which reflection over
 /// <c>float[]</c> cannot know, so downstream transforms see <c>Vector&lt;Single, 116&gt;</c> rather than a
-/// variable-length vector. A dataset without keypoints has no <c>Keypoints</c> column at all, so a pipeline that
+/// variable-length vector. A dataset without keypoints has no <c>Label</c> column at all, so a pipeline that
 /// needs labels fails at once naming the missing column instead of training on empty vectors.
 /// </remarks>
 public static class KeypointDataViews
@@ -18,19 +18,22 @@ public static class KeypointDataViews
     private static readonly string[] ColumnOrder =
     [
         KeypointColumns.ImagePath, KeypointColumns.Width, KeypointColumns.Height, KeypointColumns.Box,
-        KeypointColumns.Keypoints, KeypointColumns.Person, KeypointColumns.View, KeypointColumns.Gender,
+        KeypointColumns.Label, KeypointColumns.Person, KeypointColumns.View, KeypointColumns.Gender,
     ];
 
-    /// <summary>The schema for rows of type <typeparamref name="T"/> with <paramref name="keypointCount"/> keypoints (0: no Keypoints column).</summary>
+    /// <summary>The schema for rows of type <typeparamref name="T"/> with <paramref name="keypointCount"/> keypoints (0: no Label column).</summary>
     public static SchemaDefinition CreateSchema<T>(int keypointCount) where T : KeypointSample
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keypointCount);
         var schema = SchemaDefinition.Create(typeof(T), SchemaDefinition.Direction.Read);
         schema[KeypointColumns.Box].ColumnType = new VectorDataViewType(NumberDataViewType.Single, KeypointSample.BoxLength);
+        // The record's Keypoints are the dataset's labels: the column is Label, so predictions (Keypoints) never meet it.
+        var labels = schema[nameof(KeypointSample.Keypoints)];
+        labels.ColumnName = KeypointColumns.Label;
         if (keypointCount > 0)
-            schema[KeypointColumns.Keypoints].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2 * keypointCount);
+            labels.ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2 * keypointCount);
         else
-            schema.Remove(schema[KeypointColumns.Keypoints]);
+            schema.Remove(labels);
         schema.Sort((a, b) => Rank(a.ColumnName).CompareTo(Rank(b.ColumnName)));
         return schema;
     }

@@ -23,7 +23,7 @@ public sealed class KeypointDataset
     /// <summary>Keypoints per face: 58 (IMM), 68 (iBUG 300-W), or 0 when the rows carry no labels.</summary>
     public int KeypointCount { get; }
 
-    /// <summary>Whether the rows carry keypoints (and <see cref="Data"/> has a <c>Keypoints</c> column).</summary>
+    /// <summary>Whether the rows carry keypoints (and <see cref="Data"/> has a <c>Label</c> column).</summary>
     public bool HasKeypoints => KeypointCount > 0;
 
     /// <summary>The rows as records; <see cref="ImmFaceSample"/> for the IMM Face Database.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KeypointML.Codecs;
 
 namespace KeypointML.Models;
 
@@ -32,6 +33,10 @@ public sealed record KeypointModelMetadata
     /// <summary>Heatmap height and width (0 for coordinate models).</summary>
     public int HeatmapHeight { get; init; }
     public int HeatmapWidth { get; init; }
+    /// <summary>What the exported graph applies last (a sigmoid for heatmap networks trained on logits).</summary>
+    public OutputActivation OutputActivation { get; init; } = OutputActivation.None;
+    /// <summary>Heatmap models: the training target (Gaussian of a sigma, or zero-one); null when not recorded.</summary>
+    public HeatmapTarget? HeatmapTarget { get; init; }
     /// <summary>The pixel normalization the model was trained with; only <see cref="GrayscaleNormalization.Name"/> exists.</summary>
     public string Normalization { get; init; } = Preprocessing.GrayscaleNormalization.Name;
     /// <summary>How far the face box is scaled around its centre before cropping (1 = the box itself). Ignored without a box.</summary>
@@ -47,7 +52,7 @@ public sealed record KeypointModelMetadata
     public IReadOnlyDictionary<string, string> ToProperties()
     {
         var ic = CultureInfo.InvariantCulture;
-        return new Dictionary<string, string>
+        var props = new Dictionary<string, string>
         {
             [KeyPrefix + "name"] = Name,
             [KeyPrefix + "input_height"] = InputHeight.ToString(ic),
@@ -60,7 +65,10 @@ public sealed record KeypointModelMetadata
             [KeyPrefix + "crop_scale"] = CropScale.ToString("R", ic),
             [KeyPrefix + "crop_square"] = CropSquare ? "true" : "false",
             [KeyPrefix + "training_data"] = TrainingData,
+            [KeyPrefix + "output_activation"] = OutputActivation == OutputActivation.Sigmoid ? "sigmoid" : "none",
         };
+        if (HeatmapTarget is { } target) props[KeyPrefix + "heatmap_target"] = target.ToString();
+        return props;
     }
 
     /// <summary>Reads the metadata back; <paramref name="source"/> names the model file in error messages.</summary>
@@ -79,6 +87,13 @@ public sealed record KeypointModelMetadata
             "heatmaps" => KeypointOutputKind.Heatmaps,
             _ => throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}output_kind' = '{kind}'; expected 'coordinates' or 'heatmaps'."),
         };
+        string activation = props.GetValueOrDefault(KeyPrefix + "output_activation", "none");
+        var outputActivation = activation switch
+        {
+            "none" => OutputActivation.None,
+            "sigmoid" => OutputActivation.Sigmoid,
+            _ => throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}output_activation' = '{activation}'; expected 'none' or 'sigmoid'."),
+        };
         float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
         return new KeypointModelMetadata
         {
@@ -93,6 +108,8 @@ public sealed record KeypointModelMetadata
             CropScale = cropScale,
             CropSquare = props.GetValueOrDefault(KeyPrefix + "crop_square", "true") == "true",
             TrainingData = props.GetValueOrDefault(KeyPrefix + "training_data", ""),
+            OutputActivation = outputActivation,
+            HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
         };
     }
 }

@@ -60,6 +60,10 @@ public abstract class ComposedTransformer : ITransformer, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Saves the inner chain of public transformers (see the remarks on the class).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _inner.Save(ctx);
+    /// <summary>The chain <c>mlContext.Model.Save</c> writes; by default the inner chain. A component whose inner chain
+    /// cannot be persisted (the scorer runs its shared session) builds a persistable equivalent here.</summary>
+    private protected virtual ITransformer ForSaving() => _inner;
+
+    /// <summary>Saves the chain of public transformers (see the remarks on the class).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ForSaving().Save(ctx);
 }

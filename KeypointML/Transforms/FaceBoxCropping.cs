@@ -10,13 +10,13 @@ namespace KeypointML.Transforms;
 public sealed class FaceBoxCropOptions
 {
     /// <summary>Input image column (as ImageAnalytics' LoadImages gives).</summary>
-    public string ImageColumnName { get; set; } = KeypointDefaults.ImageColumn;
+    public string ImageColumnName { get; set; } = KeypointColumns.Image;
     /// <summary>Input face box column, float[4] left, top, width, height; <c>null</c> = the whole image is the crop.</summary>
-    public string? BoxColumnName { get; set; } = KeypointDefaults.BoxColumn;
+    public string? BoxColumnName { get; set; } = KeypointColumns.Box;
     /// <summary>Output cropped image column.</summary>
-    public string OutputImageColumnName { get; set; } = KeypointDefaults.CroppedImageColumn;
+    public string OutputImageColumnName { get; set; } = KeypointColumns.CroppedImage;
     /// <summary>Output crop geometry column, float[4] X0, Y0, Width, Height (<see cref="CropGeometry.ToVector"/>).</summary>
-    public string GeometryColumnName { get; set; } = KeypointDefaults.CropGeometryColumn;
+    public string GeometryColumnName { get; set; } = KeypointColumns.CropGeometry;
     /// <summary>How far the box is scaled around its centre (1 = the box itself).</summary>
     public float Scale { get; set; } = KeypointDefaults.CropScale;
     /// <summary>Whether the crop is widened to a square of its longer side.</summary>

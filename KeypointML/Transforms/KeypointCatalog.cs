@@ -1,4 +1,5 @@
-using KeypointML.Scoring;
+using KeypointML.Codecs;
+using KeypointML.Models;
 using Microsoft.ML;
 
 namespace KeypointML.Transforms;
@@ -11,10 +12,10 @@ public static class KeypointCatalog
     /// column (<paramref name="boxColumnName"/> = null) the whole image is the crop.
     /// </summary>
     public static FaceBoxCropEstimator CropToFaceBox(this TransformsCatalog catalog,
-        string outputImageColumnName = KeypointDefaults.CroppedImageColumn,
-        string imageColumnName = KeypointDefaults.ImageColumn,
-        string? boxColumnName = KeypointDefaults.BoxColumn,
-        string geometryColumnName = KeypointDefaults.CropGeometryColumn,
+        string outputImageColumnName = KeypointColumns.CroppedImage,
+        string imageColumnName = KeypointColumns.Image,
+        string? boxColumnName = KeypointColumns.Box,
+        string geometryColumnName = KeypointColumns.CropGeometry,
         float scale = KeypointDefaults.CropScale,
         bool square = KeypointDefaults.CropSquare,
         byte fill = KeypointDefaults.CropFill) =>
@@ -39,13 +40,13 @@ public static class KeypointCatalog
     /// <summary>Loads image files (text path column) into an image column and writes the image size, float[2] width, height;
     /// an unreadable file stops with an error naming it.</summary>
     public static ImageFileLoadingEstimator LoadKeypointImages(this TransformsCatalog catalog,
-        string imageColumnName = KeypointDefaults.ImageColumn, string pathColumnName = KeypointDefaults.ImagePathColumn,
-        string imageSizeColumnName = KeypointDefaults.ImageSizeColumn) =>
+        string imageColumnName = KeypointColumns.Image, string pathColumnName = KeypointColumns.ImagePath,
+        string imageSizeColumnName = KeypointColumns.ImageSize) =>
         new(catalog, imageColumnName, pathColumnName, imageSizeColumnName);
 
     /// <summary>Runs an exported KeypointML ONNX model on a [1, H, W] tensor column; the model file says H, W and its output.</summary>
     public static KeypointScoringEstimator ScoreKeypoints(this TransformsCatalog catalog, string modelPath,
-        string outputColumnName = KeypointDefaults.ModelOutputColumn, string inputColumnName = KeypointDefaults.PixelsColumn,
+        string outputColumnName = KeypointColumns.ModelOutput, string inputColumnName = KeypointColumns.Pixels,
         int? gpuDeviceId = null, bool fallbackToCpu = true) =>
         catalog.ScoreKeypoints(new KeypointScoringOptions
         {
@@ -53,37 +54,46 @@ public static class KeypointCatalog
             GpuDeviceId = gpuDeviceId, FallbackToCpu = fallbackToCpu,
         });
 
+    /// <summary>Runs an opened model (shared; the caller disposes it) on a [1, H, W] tensor column.</summary>
+    public static KeypointScoringEstimator ScoreKeypoints(this TransformsCatalog catalog, KeypointModel model,
+        string outputColumnName = KeypointColumns.ModelOutput, string inputColumnName = KeypointColumns.Pixels) =>
+        catalog.ScoreKeypoints(new KeypointScoringOptions { Model = model, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+
     /// <summary>Runs an exported KeypointML ONNX model; see <see cref="KeypointScoringOptions"/>.</summary>
     public static KeypointScoringEstimator ScoreKeypoints(this TransformsCatalog catalog, KeypointScoringOptions options) =>
         new(catalog, options);
 
-    /// <summary>Normalized coordinates (x0, y0, ...) -> original image pixels through the crop geometry column.</summary>
-    public static CoordinateDecodingEstimator DecodeKeypointCoordinates(this TransformsCatalog catalog,
-        string outputColumnName = KeypointDefaults.KeypointsColumn, string inputColumnName = KeypointDefaults.ModelOutputColumn,
-        string geometryColumnName = KeypointDefaults.CropGeometryColumn) =>
-        new(catalog, outputColumnName, inputColumnName, geometryColumnName);
-
-    /// <summary>Heatmaps [K, h, w] -> keypoints in original image pixels plus confidences (peak values).</summary>
-    public static HeatmapDecodingEstimator DecodeKeypointHeatmaps(this TransformsCatalog catalog, int keypointCount,
-        int heatmapHeight, int heatmapWidth, HeatmapRefinement refinement = HeatmapRefinement.None) =>
-        catalog.DecodeKeypointHeatmaps(new HeatmapDecodingOptions
+    /// <summary>Model output -> keypoints in original image pixels (and confidences, for codecs that have them), decoded
+    /// by <paramref name="codec"/> (<see cref="KeypointModel.Codec"/> gives a model's own) through the crop geometry.</summary>
+    public static KeypointDecodingEstimator DecodeKeypoints(this TransformsCatalog catalog, KeypointCodec codec,
+        string outputColumnName = KeypointColumns.Keypoints, string inputColumnName = KeypointColumns.ModelOutput,
+        string geometryColumnName = KeypointColumns.CropGeometry) =>
+        catalog.DecodeKeypoints(new KeypointDecodingOptions
         {
-            KeypointCount = keypointCount, HeatmapHeight = heatmapHeight, HeatmapWidth = heatmapWidth, Refinement = refinement,
+            Codec = codec, OutputColumnName = outputColumnName, InputColumnName = inputColumnName, GeometryColumnName = geometryColumnName,
         });
 
-    /// <summary>Heatmaps -> keypoints and confidences; see <see cref="HeatmapDecodingOptions"/>.</summary>
-    public static HeatmapDecodingEstimator DecodeKeypointHeatmaps(this TransformsCatalog catalog, HeatmapDecodingOptions options) =>
+    /// <summary>Model output -> keypoints and confidences; see <see cref="KeypointDecodingOptions"/>.</summary>
+    public static KeypointDecodingEstimator DecodeKeypoints(this TransformsCatalog catalog, KeypointDecodingOptions options) =>
         new(catalog, options);
 
     /// <summary>
     /// The whole chain for a model file: image path column -> load -> crop to <paramref name="boxColumnName"/> (null = whole
-    /// image; scale and square from the model) -> normalize -> score -> decode into <c>Keypoints</c> (and <c>Confidence</c>).
+    /// image; scale and square from the model) -> normalize -> score -> decode with the model's codec into <c>Keypoints</c> (and <c>Confidence</c>).
     /// </summary>
     public static KeypointDetectionEstimator DetectKeypoints(this TransformsCatalog catalog, string modelPath,
-        string imagePathColumnName = KeypointDefaults.ImagePathColumn, string? boxColumnName = null) =>
+        string imagePathColumnName = KeypointColumns.ImagePath, string? boxColumnName = null) =>
         catalog.DetectKeypoints(new KeypointDetectionOptions
         {
             ModelPath = modelPath, ImagePathColumnName = imagePathColumnName, BoxColumnName = boxColumnName,
+        });
+
+    /// <summary>The whole chain for an opened model (shared; the caller disposes it); see the overload with a path.</summary>
+    public static KeypointDetectionEstimator DetectKeypoints(this TransformsCatalog catalog, KeypointModel model,
+        string imagePathColumnName = KeypointColumns.ImagePath, string? boxColumnName = null) =>
+        catalog.DetectKeypoints(new KeypointDetectionOptions
+        {
+            Model = model, ImagePathColumnName = imagePathColumnName, BoxColumnName = boxColumnName,
         });
 
     /// <summary>The whole detection chain; see <see cref="KeypointDetectionOptions"/>.</summary>

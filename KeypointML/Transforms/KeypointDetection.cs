@@ -1,5 +1,7 @@
 using KeypointML.Models;
-using KeypointML.Scoring;
+using KeypointML.Codecs;
+using KeypointML.Preprocessing;
+using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -8,26 +10,30 @@ namespace KeypointML.Transforms;
 /// <summary>Options of <see cref="KeypointCatalog.DetectKeypoints(TransformsCatalog, KeypointDetectionOptions)"/>.</summary>
 public sealed class KeypointDetectionOptions
 {
-    /// <summary>The exported KeypointML ONNX model.</summary>
-    public required string ModelPath { get; set; }
+    /// <summary>The exported KeypointML ONNX model file (or give an opened <see cref="Model"/>).</summary>
+    public string? ModelPath { get; set; }
+    /// <summary>An opened model to share instead of <see cref="ModelPath"/>; the caller keeps ownership.</summary>
+    public KeypointModel? Model { get; set; }
     /// <summary>Input column of image file paths (text).</summary>
-    public string ImagePathColumnName { get; set; } = KeypointDefaults.ImagePathColumn;
+    public string ImagePathColumnName { get; set; } = KeypointColumns.ImagePath;
     /// <summary>Input face box column (float[4] left, top, width, height); null = the model sees the whole image.</summary>
     public string? BoxColumnName { get; set; }
     /// <summary>Output keypoints, float[2K] x0, y0, ... in original image pixels.</summary>
-    public string KeypointsColumnName { get; set; } = KeypointDefaults.KeypointsColumn;
+    public string KeypointsColumnName { get; set; } = KeypointColumns.Keypoints;
     /// <summary>Output per-keypoint confidence (heatmap models only), float[K].</summary>
-    public string ConfidenceColumnName { get; set; } = KeypointDefaults.ConfidenceColumn;
+    public string ConfidenceColumnName { get; set; } = KeypointColumns.Confidence;
     /// <summary>Output crop geometry, float[4].</summary>
-    public string GeometryColumnName { get; set; } = KeypointDefaults.CropGeometryColumn;
+    public string GeometryColumnName { get; set; } = KeypointColumns.CropGeometry;
     /// <summary>Output image size, float[2] width, height.</summary>
-    public string ImageSizeColumnName { get; set; } = KeypointDefaults.ImageSizeColumn;
+    public string ImageSizeColumnName { get; set; } = KeypointColumns.ImageSize;
     /// <summary>Output raw model output ([2K] or [K, h, w]).</summary>
-    public string ModelOutputColumnName { get; set; } = KeypointDefaults.ModelOutputColumn;
+    public string ModelOutputColumnName { get; set; } = KeypointColumns.ModelOutput;
     /// <summary>Grey level outside the image when a crop reaches past it.</summary>
     public byte Fill { get; set; } = KeypointDefaults.CropFill;
     /// <summary>Heatmap sub-cell refinement (heatmap models only).</summary>
-    public HeatmapRefinement Refinement { get; set; } = HeatmapRefinement.None;
+    public HeatmapRefinement Refinement { get; set; } = KeypointDefaults.Refinement;
+    /// <summary>The caller's ONNX Runtime session options (see <see cref="KeypointModelOptions.SessionOptions"/>).</summary>
+    public SessionOptions? SessionOptions { get; set; }
     /// <summary>CUDA device; null = CPU. See <see cref="KeypointScoringOptions"/>.</summary>
     public int? GpuDeviceId { get; set; }
     /// <summary>Run on CPU when CUDA cannot be used.</summary>
@@ -41,62 +47,67 @@ public sealed class KeypointDetectionOptions
 }
 
 /// <summary>
-/// The whole chain for one model file: load image -> crop to the face box (when a box column is given; scale and square
-/// from the model metadata) -> normalize to the model's input size -> score -> decode to original image pixels.
-/// Intermediate images and tensors are dropped, so rows stay small and cursors stream.
+/// The whole chain for one model: the model's preprocessing (<see cref="FacePreprocessing"/>: load image -> crop to the
+/// face box, scale and square from the model metadata -> grey, resize, normalize) -> score -> decode with the model's
+/// codec to original image pixels. Intermediate images and tensors are dropped, so rows stay small and cursors stream.
+/// The model file is opened once, when the estimator is made.
 /// </summary>
 public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTransformer>
 {
     internal const string Component = "DetectKeypoints";
     private const string ImageColumn = "__keypointml_detect_image", CroppedColumn = "__keypointml_detect_crop", PixelsColumn = "__keypointml_detect_pixels";
+    private readonly TransformsCatalog _catalog;
     private readonly KeypointDetectionOptions _options;
-    private readonly IEstimator<ITransformer>[] _steps;
+    private readonly ModelLease _lease;
 
-    /// <summary>The model file and its metadata.</summary>
-    public KeypointModelFile Model { get; }
+    /// <summary>The model and its metadata.</summary>
+    public KeypointModel Model => _lease.Model;
+
+    /// <summary>The codec the chain decodes with (the model's, with the options' refinement).</summary>
+    public KeypointCodec Codec { get; }
 
     internal KeypointDetectionEstimator(TransformsCatalog catalog, KeypointDetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Model is null && string.IsNullOrWhiteSpace(options.ModelPath))
+            throw new ArgumentException($"{Component}: give ModelPath or Model.", nameof(options));
+        _catalog = catalog;
         _options = options;
-        var scoring = new KeypointScoringEstimator(catalog, new KeypointScoringOptions
-        {
-            ModelPath = options.ModelPath, InputColumnName = PixelsColumn, OutputColumnName = options.ModelOutputColumnName,
-            GpuDeviceId = options.GpuDeviceId, FallbackToCpu = options.FallbackToCpu,
-            IntraOpNumThreads = options.IntraOpNumThreads, InterOpNumThreads = options.InterOpNumThreads,
-            BatchSize = options.BatchSize,
-        });
-        Model = scoring.Model;
-        var m = Model.Metadata;
-        IEstimator<ITransformer> decode = m.OutputKind == KeypointOutputKind.Heatmaps
-            ? new HeatmapDecodingEstimator(catalog, new HeatmapDecodingOptions
-            {
-                KeypointCount = m.KeypointCount, HeatmapHeight = m.HeatmapHeight, HeatmapWidth = m.HeatmapWidth,
-                InputColumnName = options.ModelOutputColumnName, GeometryColumnName = options.GeometryColumnName,
-                OutputColumnName = options.KeypointsColumnName, ConfidenceColumnName = options.ConfidenceColumnName,
-                Refinement = options.Refinement,
-            })
-            : new CoordinateDecodingEstimator(catalog, options.KeypointsColumnName, options.ModelOutputColumnName, options.GeometryColumnName);
-        _steps =
-        [
-            new ImageFileLoadingEstimator(catalog, ImageColumn, options.ImagePathColumnName, options.ImageSizeColumnName),
-            new FaceBoxCropEstimator(catalog, new FaceBoxCropOptions
-            {
-                ImageColumnName = ImageColumn, BoxColumnName = options.BoxColumnName, OutputImageColumnName = CroppedColumn,
-                GeometryColumnName = options.GeometryColumnName, Scale = m.CropScale, Square = m.CropSquare, Fill = options.Fill,
-            }),
-            new GrayscaleNormalizingEstimator(catalog, PixelsColumn, CroppedColumn, m.InputHeight, m.InputWidth),
-            scoring,
-            decode,
-            catalog.DropColumns(ImageColumn, CroppedColumn, PixelsColumn),
-        ];
+        _lease = options.Model is { } shared ? ModelLease.Shared(shared) : ModelLease.Open(options.ModelPath!, ModelOptions(options));
+        Codec = Model.Codec(options.Refinement);
     }
+
+    private static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()
+    {
+        SessionOptions = o.SessionOptions, GpuDeviceId = o.GpuDeviceId, FallbackToCpu = o.FallbackToCpu,
+        IntraOpNumThreads = o.IntraOpNumThreads, InterOpNumThreads = o.InterOpNumThreads,
+    };
+
+    private IEnumerable<IEstimator<ITransformer>> Steps(KeypointModel model, IEstimator<ITransformer> scoring)
+    {
+        var preprocessing = model.Preprocessing with { Fill = _options.Fill };
+        foreach (var step in preprocessing.Steps(_catalog, new FacePreprocessingColumns(_options.ImagePathColumnName,
+            _options.BoxColumnName, ImageColumn, _options.ImageSizeColumnName, CroppedColumn, _options.GeometryColumnName, PixelsColumn)))
+            yield return step;
+        yield return scoring;
+        yield return new KeypointDecodingEstimator(_catalog, new KeypointDecodingOptions
+        {
+            Codec = Codec, InputColumnName = _options.ModelOutputColumnName, GeometryColumnName = _options.GeometryColumnName,
+            OutputColumnName = _options.KeypointsColumnName, ConfidenceColumnName = _options.ConfidenceColumnName,
+        });
+        yield return _catalog.DropColumns(ImageColumn, CroppedColumn, PixelsColumn);
+    }
+
+    private KeypointScoringEstimator Scoring(KeypointModel model) => new(_catalog, new KeypointScoringOptions
+    {
+        Model = model, InputColumnName = PixelsColumn, OutputColumnName = _options.ModelOutputColumnName, BatchSize = _options.BatchSize,
+    });
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var shape = inputSchema;
-        foreach (var step in _steps) shape = step.GetOutputSchema(shape);
+        foreach (var step in Steps(Model, Scoring(Model))) shape = step.GetOutputSchema(shape);
         return shape;
     }
 
@@ -104,27 +115,50 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
     public KeypointDetectionTransformer Fit(IDataView input)
     {
         KeypointDetectionTransformer.Check(input.Schema, _options);
-        var chain = new InnerChain();
-        foreach (var step in _steps) chain.Then(step);
-        return new KeypointDetectionTransformer(chain.Fit(input), _options, Model);
+        var (model, owned) = _lease.Take();
+        try
+        {
+            var chain = new InnerChain();
+            foreach (var step in Steps(model, Scoring(model))) chain.Then(step);
+            return new KeypointDetectionTransformer(chain.Fit(input), _options, model, owned, Codec);
+        }
+        catch
+        {
+            if (owned) model.Dispose();
+            throw;
+        }
     }
 }
 
-/// <summary>The fitted detection chain; see <see cref="KeypointDetectionEstimator"/>.</summary>
+/// <summary>The fitted detection chain; see <see cref="KeypointDetectionEstimator"/>. Dispose it to free the model's
+/// ONNX Runtime session.</summary>
 public sealed class KeypointDetectionTransformer : ComposedTransformer
 {
     private readonly KeypointDetectionOptions _options;
+    private readonly bool _ownsModel;
 
-    /// <summary>The model file and its metadata.</summary>
-    public KeypointModelFile Model { get; }
+    /// <summary>The model and its metadata.</summary>
+    public KeypointModel Model { get; }
 
-    internal KeypointDetectionTransformer(ITransformer inner, KeypointDetectionOptions options, KeypointModelFile model) : base(inner)
+    /// <summary>The codec the chain decodes with.</summary>
+    public KeypointCodec Codec { get; }
+
+    internal KeypointDetectionTransformer(ITransformer inner, KeypointDetectionOptions options, KeypointModel model, bool ownsModel, KeypointCodec codec) : base(inner)
     {
         _options = options;
         Model = model;
+        _ownsModel = ownsModel;
+        Codec = codec;
     }
 
     private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _options);
+
+    /// <summary>Frees the chain and, when this chain opened it, the model's session.</summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        if (_ownsModel) Model.Dispose();
+    }
 
     internal static void Check(DataViewSchema schema, KeypointDetectionOptions o)
     {

@@ -1,7 +1,7 @@
 using KeypointML.Models;
-using KeypointML.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Transforms.Onnx;
 
 namespace KeypointML.Transforms;
@@ -9,12 +9,17 @@ namespace KeypointML.Transforms;
 /// <summary>Options of <see cref="KeypointCatalog.ScoreKeypoints(TransformsCatalog, KeypointScoringOptions)"/>.</summary>
 public sealed class KeypointScoringOptions
 {
-    /// <summary>The exported KeypointML ONNX model; everything else about it is read from its metadata.</summary>
-    public required string ModelPath { get; set; }
+    /// <summary>The exported KeypointML ONNX model file (or give an opened <see cref="Model"/>); everything else about
+    /// the model is read from its metadata.</summary>
+    public string? ModelPath { get; set; }
+    /// <summary>An opened model to share instead of <see cref="ModelPath"/>; the caller keeps ownership and disposes it.</summary>
+    public KeypointModel? Model { get; set; }
     /// <summary>Input tensor column, float [1, H, W] (as <c>NormalizeGrayscale</c> gives).</summary>
-    public string InputColumnName { get; set; } = KeypointDefaults.PixelsColumn;
+    public string InputColumnName { get; set; } = KeypointColumns.Pixels;
     /// <summary>Raw model output column: [2K] normalized coordinates or [K, h, w] heatmaps.</summary>
-    public string OutputColumnName { get; set; } = KeypointDefaults.ModelOutputColumn;
+    public string OutputColumnName { get; set; } = KeypointColumns.ModelOutput;
+    /// <summary>The caller's ONNX Runtime session options (see <see cref="KeypointModelOptions.SessionOptions"/>).</summary>
+    public SessionOptions? SessionOptions { get; set; }
     /// <summary>CUDA device to run on; null = CPU.</summary>
     public int? GpuDeviceId { get; set; }
     /// <summary>Whether to run on CPU when the CUDA provider cannot be created (true by default).</summary>
@@ -25,59 +30,43 @@ public sealed class KeypointScoringOptions
     public int? InterOpNumThreads { get; set; }
     /// <summary>
     /// Rows scored per ONNX Runtime run by <c>Transform</c> (16 by default): its cursors read this many rows ahead and
-    /// score them as one [n, 1, H, W] tensor. 1 = one run per row through ML.NET's OnnxTransformer (no second session).
-    /// PredictionEngine and a saved-and-loaded pipeline always score one row per run.
+    /// score them as one [n, 1, H, W] tensor. 1 = one run per row. PredictionEngine scores one row per run.
     /// </summary>
     public int BatchSize { get; set; } = KeypointDefaults.ScoringBatchSize;
+
+    internal KeypointModelOptions ModelOptions => new()
+    {
+        SessionOptions = SessionOptions, GpuDeviceId = GpuDeviceId, FallbackToCpu = FallbackToCpu,
+        IntraOpNumThreads = IntraOpNumThreads, InterOpNumThreads = InterOpNumThreads,
+    };
 }
 
 /// <summary>
-/// Runs an exported KeypointML ONNX model (input <c>input</c> [N,1,H,W], output <c>output</c>). The model's metadata
-/// says its input size, keypoint count and output kind; the input column is checked against it up front.
+/// Runs an exported KeypointML ONNX model on a [1, H, W] tensor column. The model file is opened once
+/// (<see cref="KeypointModel"/>) and its one session serves the batched <c>Transform</c> and the per-row path
+/// (<c>PredictionEngine</c>). <c>mlContext.Model.Save</c> writes ML.NET's OnnxTransformer chain with the model embedded,
+/// so a saved pipeline is self-contained.
 /// </summary>
-/// <remarks>
-/// <para>Two paths, same columns and values. <c>Transform</c> scores <see cref="KeypointScoringOptions.BatchSize"/> rows
-/// per ONNX Runtime run with a session of its own (see <see cref="BatchScoredDataView"/> for what its cursors buffer).
-/// PredictionEngine (<c>GetRowToRowMapper</c>) and saving use ML.NET's OnnxTransformer, one row per run; it also persists
-/// the model bytes, so a saved pipeline loads as that per-row chain.</para>
-/// For ONNX Runtime settings beyond these options, give ML.NET your own <c>SessionOptions</c> factory with
-/// <c>mlContext.SetOnnxSessionOption(new OnnxSessionOptions { CreateSessionOptions = () =&gt; ... })</c> before fitting
-/// or loading: OnnxTransformer then builds its session from it.
-/// </remarks>
 public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransformer>
 {
     internal const string Component = "ScoreKeypoints";
     private readonly TransformsCatalog _catalog;
     private readonly KeypointScoringOptions _options;
-    private readonly InnerChain _chain;
+    private readonly ModelLease _lease;
 
-    /// <summary>The model file and its metadata.</summary>
-    public KeypointModelFile Model { get; }
+    /// <summary>The model and its metadata.</summary>
+    public KeypointModel Model => _lease.Model;
 
     internal KeypointScoringEstimator(TransformsCatalog catalog, KeypointScoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.BatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"{Component}: BatchSize must be at least 1.");
+        if (options.Model is null && string.IsNullOrWhiteSpace(options.ModelPath))
+            throw new ArgumentException($"{Component}: give ModelPath or Model.", nameof(options));
         _catalog = catalog;
         _options = options;
-        Model = KeypointModelFile.Open(options.ModelPath);
-        var onnx = new OnnxOptions
-        {
-            ModelFile = options.ModelPath,
-            InputColumns = [KeypointModelMetadata.InputName],
-            OutputColumns = [KeypointModelMetadata.OutputName],
-            GpuDeviceId = options.GpuDeviceId,
-            FallbackToCpu = options.FallbackToCpu,
-            IntraOpNumThreads = options.IntraOpNumThreads,
-            InterOpNumThreads = options.InterOpNumThreads,
-        };
-        // OnnxTransformer binds data columns to graph nodes by name, hence the copies to and from "input"/"output".
-        _chain = new InnerChain()
-            .Then(catalog.CopyColumns(KeypointModelMetadata.InputName, options.InputColumnName))
-            .Then(catalog.ApplyOnnxModel(onnx))
-            .Then(catalog.CopyColumns(options.OutputColumnName, KeypointModelMetadata.OutputName))
-            .Then(catalog.DropColumns(KeypointModelMetadata.InputName, KeypointModelMetadata.OutputName));
+        _lease = options.Model is { } shared ? ModelLease.Shared(shared) : ModelLease.Open(options.ModelPath!, options.ModelOptions);
     }
 
     /// <inheritdoc />
@@ -91,55 +80,144 @@ public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransfo
     public KeypointScoringTransformer Fit(IDataView input)
     {
         KeypointScoringTransformer.Check(input.Schema, _options.InputColumnName, Model);
-        var inner = _chain.Fit(input);
-        var session = _options.BatchSize > 1 ? new KeypointBatchSession(Model, _options) : null;
-        return new KeypointScoringTransformer(inner, _options.InputColumnName, _options.OutputColumnName, _options.BatchSize, session, Model);
+        var (model, owned) = _lease.Take();
+        return KeypointScoringTransformer.Create(_catalog, input, model, owned, _options);
     }
 
-    internal static string InputMeaning(KeypointModelFile model) =>
-        $"the [1, {model.Metadata.InputHeight}, {model.Metadata.InputWidth}] tensor model '{Path.GetFileName(model.Path)}' reads";
+    internal static string InputMeaning(KeypointModel model) =>
+        $"the [1, {model.Metadata.InputHeight}, {model.Metadata.InputWidth}] tensor model '{model.Name}' reads";
 }
 
 /// <summary>The fitted scorer; see <see cref="KeypointScoringEstimator"/>. Dispose it (or the chain holding it) to free
-/// its ONNX Runtime sessions at once rather than at finalization.</summary>
+/// its ONNX Runtime session at once rather than at finalization.</summary>
 public sealed class KeypointScoringTransformer : ComposedTransformer
 {
-    private readonly string _inputColumn, _outputColumn;
-    private readonly KeypointBatchSession? _session;
+    private readonly TransformsCatalog _catalog;
+    private readonly IDataView _fittedOn;
+    private readonly KeypointScoringOptions _options;
+    private readonly bool _ownsModel;
+    private ITransformer? _saveable;
 
-    /// <summary>The model file and its metadata.</summary>
-    public KeypointModelFile Model { get; }
+    /// <summary>The model and its metadata.</summary>
+    public KeypointModel Model { get; }
 
-    /// <summary>Rows per ONNX Runtime run in <c>Transform</c> (1 = per row through OnnxTransformer).</summary>
-    public int BatchSize { get; }
+    /// <summary>Rows per ONNX Runtime run in <c>Transform</c> (1 = one run per row).</summary>
+    public int BatchSize => _options.BatchSize;
 
-    internal KeypointScoringTransformer(ITransformer inner, string inputColumn, string outputColumn, int batchSize,
-        KeypointBatchSession? session, KeypointModelFile model) : base(inner)
+    private KeypointScoringTransformer(ITransformer perRow, TransformsCatalog catalog, IDataView fittedOn, KeypointModel model,
+        bool ownsModel, KeypointScoringOptions options) : base(perRow)
     {
-        _inputColumn = inputColumn;
-        _outputColumn = outputColumn;
-        BatchSize = batchSize;
-        _session = session;
+        _catalog = catalog;
+        _fittedOn = fittedOn;
         Model = model;
+        _ownsModel = ownsModel;
+        _options = options;
     }
 
-    private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _inputColumn, Model);
+    internal static KeypointScoringTransformer Create(TransformsCatalog catalog, IDataView input, KeypointModel model, bool ownsModel, KeypointScoringOptions options)
+    {
+        // The per-row path runs the shared session itself: one Run per row, no second copy of the model in memory.
+        var inDefinition = SchemaDefinition.Create(typeof(PixelsRow));
+        inDefinition[0].ColumnName = options.InputColumnName;
+        var outDefinition = SchemaDefinition.Create(typeof(OutputRow));
+        outDefinition[0].ColumnName = options.OutputColumnName;
+        outDefinition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Codec().OutputShape.ToArray());
+        int inputLength = model.InputLength, outputLength = model.OutputLength;
+        var perRow = catalog.CustomMapping<PixelsRow, OutputRow>((row, output) =>
+        {
+            if (row.Pixels.Length != inputLength)
+                throw new InvalidOperationException($"{KeypointScoringEstimator.Component}: a row has a tensor of {row.Pixels.Length} values; model '{model.Name}' reads {inputLength}.");
+            var scores = new float[outputLength];
+            model.Run(row.Pixels, 1, scores);
+            output.Output = scores;
+        }, contractName: null, inDefinition, outDefinition).Fit(input);
+        return new KeypointScoringTransformer(perRow, catalog, input, model, ownsModel, options);
+    }
 
-    private protected override IDataView Transform(IDataView input, ITransformer inner) => _session is null
+    private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _options.InputColumnName, Model);
+
+    private protected override IDataView Transform(IDataView input, ITransformer inner) => BatchSize <= 1
         ? inner.Transform(input)
-        : BatchScoredDataView.Create(input, inner, _session, BatchSize, _inputColumn, _outputColumn);
+        : BatchScoredDataView.Create(input, inner, Model, BatchSize, _options.InputColumnName, _options.OutputColumnName);
 
-    /// <summary>Frees the batch session and the inner OnnxTransformer's session.</summary>
+    // Saving embeds the model through ML.NET's OnnxTransformer (whose loader ML.NET registers), reading the file again:
+    // saving is a use of its own. OnnxTransformer binds data columns to graph nodes by name, hence the copies.
+    private protected override ITransformer ForSaving() => _saveable ??= new InnerChain()
+        .Then(_catalog.CopyColumns(KeypointModelMetadata.InputName, _options.InputColumnName))
+        .Then(_catalog.ApplyOnnxModel(new OnnxOptions
+        {
+            ModelFile = Model.Path,
+            InputColumns = [KeypointModelMetadata.InputName],
+            OutputColumns = [KeypointModelMetadata.OutputName],
+            GpuDeviceId = Model.Options.GpuDeviceId,
+            FallbackToCpu = Model.Options.FallbackToCpu,
+            IntraOpNumThreads = Model.Options.IntraOpNumThreads,
+            InterOpNumThreads = Model.Options.InterOpNumThreads,
+        }))
+        .Then(_catalog.CopyColumns(_options.OutputColumnName, KeypointModelMetadata.OutputName))
+        .Then(_catalog.DropColumns(KeypointModelMetadata.InputName, KeypointModelMetadata.OutputName))
+        .Fit(_fittedOn);
+
+    /// <summary>Frees the model's session when this transformer opened it.</summary>
     public override void Dispose()
     {
-        _session?.Dispose();
+        if (_ownsModel) Model.Dispose();
+        (_saveable as IDisposable)?.Dispose();
         base.Dispose();
     }
 
-    internal static void Check(DataViewSchema schema, string column, KeypointModelFile model)
+    internal static void Check(DataViewSchema schema, string column, KeypointModel model)
     {
         SchemaChecks.CheckFloatVector(schema, column, KeypointScoringEstimator.Component, model.InputLength, KeypointScoringEstimator.InputMeaning(model));
         if (schema[column].Type is VectorDataViewType { Size: 0 })
             throw new ArgumentException($"{KeypointScoringEstimator.Component}: input column '{column}' is a vector of unknown size; expected {model.InputLength} values ({KeypointScoringEstimator.InputMeaning(model)}).");
+    }
+
+    private sealed class PixelsRow
+    {
+        public float[] Pixels { get; set; } = [];
+    }
+
+    private sealed class OutputRow
+    {
+        public float[] Output { get; set; } = [];
+    }
+}
+
+/// <summary>
+/// Who owns an estimator's model: a model the estimator opened goes to the first transformer fitted (which frees it on
+/// Dispose), and a later Fit opens the file again, so each fitted transformer owns what it frees. A model the caller
+/// passed in is shared and never freed here.
+/// </summary>
+internal sealed class ModelLease
+{
+    private readonly string? _path;
+    private readonly KeypointModelOptions? _options;
+    private bool _handedOver;
+
+    private ModelLease(KeypointModel model, string? path, KeypointModelOptions? options)
+    {
+        Model = model;
+        _path = path;
+        _options = options;
+    }
+
+    /// <summary>The model (its metadata stays readable after a transformer freed its session).</summary>
+    public KeypointModel Model { get; }
+
+    public static ModelLease Open(string path, KeypointModelOptions options) => new(KeypointModel.Open(path, options), path, options);
+
+    public static ModelLease Shared(KeypointModel model) => new(model, null, null);
+
+    /// <summary>The model for one fitted transformer, and whether that transformer owns (frees) it.</summary>
+    public (KeypointModel Model, bool Owned) Take()
+    {
+        if (_path is null) return (Model, false);
+        if (!_handedOver)
+        {
+            _handedOver = true;
+            return (Model, true);
+        }
+        return (KeypointModel.Open(_path, _options), true);
     }
 }

@@ -1,0 +1,17 @@
+namespace KeypointML.Tests.Data;
+
+/// <summary>Files of this repository (the shipped models, the README) as seen from a test run.</summary>
+internal static class RepositoryFiles
+{
+    /// <summary>The folder holding KeypointML.sln, searched upwards from the test assembly.</summary>
+    public static string Root()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KeypointML.sln")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException($"No KeypointML.sln above {TestContext.CurrentContext.TestDirectory}.");
+    }
+
+    /// <summary>A shipped model file, models/NAME.onnx.</summary>
+    public static string Model(string name) => Path.Combine(Root(), "models", name + ".onnx");
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Text;
+using KeypointML.Tooling.Files;
+
+namespace KeypointML.Tooling.Inference;
+
+/// <summary>
+/// The predictions file: header <c>image,x0,y0,x1,y1,...</c>, one row per face in dataset order, <c>image</c> as the
+/// dataset names it (<see cref="DatasetImageNames"/>), coordinates in 0-based pixels of the original image written
+/// round-trip exact (invariant culture). Names holding a comma or a quote are quoted as RFC 4180 says.
+/// </summary>
+public static class PredictionCsv
+{
+    public static string Header(int keypointCount) =>
+        "image," + string.Join(",", Enumerable.Range(0, keypointCount).Select(i => $"x{i},y{i}"));
+
+    /// <summary>Writes the file atomically (a temporary file renamed over <paramref name="path"/>).</summary>
+    public static void Write(string path, IReadOnlyList<FacePrediction> faces, int keypointCount, DatasetImageNames names)
+    {
+        var text = new StringBuilder(Header(keypointCount)).Append('\n');
+        foreach (var face in faces)
+        {
+            text.Append(Quote(names.Name(face.ImagePath)));
+            foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(CultureInfo.InvariantCulture));
+            text.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    private static string Quote(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+using KeypointML.Tooling.Files;
+
+namespace KeypointML.Tooling.Report;
+
+/// <summary>The whole report: every model of the models folder measured, pictures drawn, <c>index.html</c> written, atomically.</summary>
+public static class ReportBuilder
+{
+    /// <summary>The model files of the folder (*.onnx), in name order.</summary>
+    public static IReadOnlyList<string> ModelFiles(string modelsFolder)
+    {
+        if (!Directory.Exists(modelsFolder)) throw new DirectoryNotFoundException($"{modelsFolder}: no such models folder.");
+        var files = Directory.GetFiles(modelsFolder, "*.onnx");
+        Array.Sort(files, StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>Writes the report into <paramref name="outFolder"/>; <paramref name="modelDone"/> gets the number of models done.</summary>
+    public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, Action<int>? modelDone = null)
+    {
+        var models = ModelFiles(options.ModelsFolder);
+        return ReportFolder.Write(outFolder, staging =>
+        {
+            var results = new List<ModelResult>();
+            foreach (var model in models)
+            {
+                results.Add(ModelMeasurement.Measure(model, options, staging));
+                modelDone?.Invoke(results.Count);
+            }
+            var context = new ReportContext(Path.GetFullPath(options.ModelsFolder), options.RunsFolder, DateTime.UtcNow,
+                $"{Environment.ProcessorCount} CPU cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+            AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context));
+            return (IReadOnlyList<ModelResult>)results;
+        });
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace KeypointML.Tooling.Report;
+
+/// <summary>What the page shows besides the models.</summary>
+public sealed record ReportContext(string ModelsFolder, string? RunsFolder, DateTime CreatedUtc, string Machine);
+
+/// <summary>
+/// The report page: one self-contained HTML file (inline CSS, no scripts, PNGs beside it), so it opens from disk in any
+/// browser and renders the same in headless Chromium.
+/// </summary>
+public static class ReportHtml
+{
+    public static string Render(IReadOnlyList<ModelResult> results, ReportContext context)
+    {
+        var html = new StringBuilder();
+        html.Append("""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>KeypointML report</title>
+            <style>
+            body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
+            h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
+            table { border-collapse: collapse; margin: 12px 0; }
+            table { font-size: 90%; }
+            th, td { border: 1px solid #bbb; padding: 4px 6px; text-align: right; }
+            td { white-space: nowrap; }
+            th { background: #e8eef6; } td:first-child, th:first-child { text-align: left; }
+            tr:nth-child(even) td { background: #f6f8fa; }
+            .note { color: #555; font-size: 90%; } .problem { color: #a00; }
+            img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }
+            </style>
+            </head>
+            <body>
+            <h1>KeypointML report</h1>
+
+            """);
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Measured {context.CreatedUtc:yyyy-MM-dd HH:mm} UTC on {E(context.Machine)}; models from {E(context.ModelsFolder)}.</p>\n");
+        html.Append("<h2>Results</h2>\n");
+        if (results.Count == 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"problem\" id=\"no-models\">No models (*.onnx) found in {E(context.ModelsFolder)}.</p>\n");
+        }
+        else
+        {
+            html.Append("<table id=\"results\">\n<tr>");
+            foreach (var c in ResultsTable.Columns) html.Append("<th>").Append(E(c)).Append("</th>");
+            html.Append("</tr>\n");
+            foreach (var r in results)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr id=\"model-{E(r.Name)}\">");
+                foreach (var cell in ResultsTable.Cells(r)) html.Append("<td>").Append(E(cell)).Append("</td>");
+                html.Append("</tr>\n");
+            }
+            html.Append("</table>\n");
+            html.Append("""
+                <p class="note">All figures are measured now by running each model through the ML.NET pipeline (DetectKeypoints on the
+                dataset's face boxes, EvaluateKeypoints) on its evaluation set: imm-val (IMM persons 33-40) for IMM models, ibug-test
+                (iBUG 300-W test XML) for 68-point models. MSE: squared error in coordinates divided by the image width and height.
+                NME: mean point error divided by the outer-eye-corner distance (68 points) or by sqrt(box width x height); failure
+                rate and AUC use that NME with threshold 8 %. ms/face: the whole pipeline from image file to keypoints, single image
+                (PredictionEngine) and batched (Transform over an IDataView), on this machine.</p>
+
+                """);
+        }
+        foreach (var r in results) Section(html, r);
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void Section(StringBuilder html, ModelResult r)
+    {
+        html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"section-{E(r.Name)}\">{E(r.Name)}</h2>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p>{E(r.File)}{(r.Description is null ? "" : ": " + E(r.Description))}</p>\n");
+        if (r.Problem is not null) html.Append(CultureInfo.InvariantCulture, $"<p class=\"problem\">Not measured: {E(r.Problem)}</p>\n");
+        html.Append("<h3>Training</h3>\n");
+        if (r.LossPicture is not null) Image(html, r.LossPicture, $"{r.Name}: training and validation loss per epoch");
+        else html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">No loss curves: {E(r.LossNote ?? "no training run found.")}</p>\n");
+        if (r.BestPicture is not null && r.WorstPicture is not null)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h3>Best and worst faces of {E(r.EvaluationSet ?? "")}</h3>\n<p class=\"note\">Green: labelled points; red: predicted. Caption: mean error in pixels of the original image.</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<h4>Best {ModelMeasurement.ExamplesPerPicture}</h4>\n");
+            Image(html, r.BestPicture, $"{r.Name}: best faces");
+            html.Append(CultureInfo.InvariantCulture, $"<h4>Worst {ModelMeasurement.ExamplesPerPicture}</h4>\n");
+            Image(html, r.WorstPicture, $"{r.Name}: worst faces");
+        }
+    }
+
+    private static void Image(StringBuilder html, string file, string alt) =>
+        html.Append(CultureInfo.InvariantCulture, $"<div><img src=\"{E(Uri.EscapeDataString(file))}\" alt=\"{E(alt)}\"></div>\n");
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

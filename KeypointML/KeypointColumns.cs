@@ -1,0 +1,51 @@
+namespace KeypointML;
+
+/// <summary>
+/// Every column name KeypointML reads or writes, in one place so that readers, transforms and evaluation cannot drift
+/// apart. Labels and predictions never share a name: a dataset's labelled points are <see cref="Label"/> (ML.NET's
+/// name for ground truth) and <c>DetectKeypoints</c> writes its predictions to <see cref="Keypoints"/>, so a scored
+/// dataset holds both and <c>EvaluateKeypoints</c> compares them as they are.
+/// </summary>
+public static class KeypointColumns
+{
+    // Dataset columns (KeypointDatasets, KeypointDataViews).
+
+    /// <summary>Text: the absolute path of the image file.</summary>
+    public const string ImagePath = "ImagePath";
+    /// <summary>Int32: image width in pixels, read from the image header.</summary>
+    public const string Width = "Width";
+    /// <summary>Int32: image height in pixels, read from the image header.</summary>
+    public const string Height = "Height";
+    /// <summary><c>Vector&lt;Single, 4&gt;</c>: the face box left, top, width, height in pixels (the whole image when the dataset has no boxes).</summary>
+    public const string Box = "Box";
+    /// <summary><c>Vector&lt;Single, 2K&gt;</c>: the labelled keypoints x0, y0, x1, y1, ... in 0-based pixel coordinates
+    /// (labelled datasets only).</summary>
+    public const string Label = "Label";
+    /// <summary>Int32 (IMM only): the person, 1-40.</summary>
+    public const string Person = "Person";
+    /// <summary>Int32 (IMM only): the view, 1-6.</summary>
+    public const string View = "View";
+    /// <summary>Text (IMM only): "m" or "f".</summary>
+    public const string Gender = "Gender";
+
+    // Columns the components write.
+
+    /// <summary>Loaded image (<c>LoadKeypointImages</c>).</summary>
+    public const string Image = "Image";
+    /// <summary>Image size, float[2] width, height in pixels (<c>LoadKeypointImages</c>).</summary>
+    public const string ImageSize = "ImageSize";
+    /// <summary>Cropped image (<c>CropToFaceBox</c>).</summary>
+    public const string CroppedImage = "CroppedImage";
+    /// <summary>Crop geometry, float[4] X0, Y0, Width, Height (<c>CropToFaceBox</c>; <see cref="Geometry.CropGeometry.ToVector"/>).</summary>
+    public const string CropGeometry = "CropGeometry";
+    /// <summary>Normalized pixel tensor, float [1, H, W] (<c>NormalizeGrayscale</c>).</summary>
+    public const string Pixels = "Pixels";
+    /// <summary>Raw model output, [2K] normalized coordinates or [K, h, w] heatmaps (<c>ScoreKeypoints</c>).</summary>
+    public const string ModelOutput = "ModelOutput";
+    /// <summary>Predicted keypoints, float[2K] x0, y0, x1, y1, ... in original image pixels (<c>DecodeKeypoints</c>,
+    /// <c>DetectKeypoints</c>).</summary>
+    public const string Keypoints = "Keypoints";
+    /// <summary>Per-keypoint confidence, float[K] (<c>DecodeKeypoints</c>): the heatmap peak; 1 for coordinate models,
+    /// which give no confidence.</summary>
+    public const string Confidence = "Confidence";
+}

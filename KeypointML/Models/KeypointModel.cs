@@ -1,0 +1,170 @@
+using KeypointML.Codecs;
+using KeypointML.Preprocessing;
+using Microsoft.ML.OnnxRuntime;
+
+namespace KeypointML.Models;
+
+/// <summary>
+/// An exported KeypointML ONNX model, opened once: its metadata, the preprocessing it was trained with, its output
+/// codec and one ONNX Runtime session, which every scoring path of the components shares (batched <c>Transform</c>,
+/// <c>PredictionEngine</c>). Thread-safe for scoring; dispose it to free the session.
+/// </summary>
+public sealed class KeypointModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SessionOptions? _ownedOptions;
+    private readonly string[] _inputNames = [KeypointModelMetadata.InputName];
+    private readonly string[] _outputNames = [KeypointModelMetadata.OutputName];
+    private bool _disposed;
+
+    private KeypointModel(string path, InferenceSession session, SessionOptions? ownedOptions, string device, KeypointModelOptions options)
+    {
+        Path = path;
+        _session = session;
+        _ownedOptions = ownedOptions;
+        Device = device;
+        Options = options;
+        Metadata = KeypointModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, path);
+        Check(session);
+        Preprocessing = FacePreprocessing.Of(Metadata);
+    }
+
+    /// <summary>The model file.</summary>
+    public string Path { get; }
+    /// <summary>What the model says about itself.</summary>
+    public KeypointModelMetadata Metadata { get; }
+    /// <summary>How a face becomes this model's input.</summary>
+    public FacePreprocessing Preprocessing { get; }
+    /// <summary>Where the session runs: "CPU", or "CUDA:N" when the CUDA provider was created.</summary>
+    public string Device { get; }
+    /// <summary>The options the session was made with.</summary>
+    public KeypointModelOptions Options { get; }
+    /// <summary>Floats of one input tensor, 1 x H x W.</summary>
+    public int InputLength => Preprocessing.InputLength;
+    /// <summary>Floats of one output, 2K coordinates or K x h x w heatmap cells.</summary>
+    public int OutputLength => Metadata.OutputKind == KeypointOutputKind.Heatmaps
+        ? Metadata.KeypointCount * Metadata.HeatmapHeight * Metadata.HeatmapWidth
+        : 2 * Metadata.KeypointCount;
+    /// <summary>The file name, for messages.</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
+
+    /// <summary>The codec that decodes this model's output, with the heatmap decoder's <paramref name="refinement"/>.</summary>
+    public KeypointCodec Codec(HeatmapRefinement refinement = Transforms.KeypointDefaults.Refinement) => KeypointCodec.FromMetadata(Metadata, refinement);
+
+    /// <summary>Opens <paramref name="path"/>, reads and checks its metadata and graph signature; errors name the file.</summary>
+    public static KeypointModel Open(string path, KeypointModelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model file not found.", path);
+        options ??= new KeypointModelOptions();
+        var (session, owned, device) = CreateSession(path, options);
+        try { return new KeypointModel(path, session, owned, device, options); }
+        catch
+        {
+            session.Dispose();
+            owned?.Dispose();
+            throw;
+        }
+    }
+
+    // The rule of ML.NET's OnnxTransformer: a CUDA session when a device is asked for; if that fails and fall-back is on,
+    // a CPU session. Thread counts apply to the CPU session (ML.NET applies them only there too).
+    private static (InferenceSession, SessionOptions?, string) CreateSession(string path, KeypointModelOptions options)
+    {
+        try
+        {
+            if (options.SessionOptions is { } given) return (new InferenceSession(path, given), null, "caller's session options");
+            if (options.GpuDeviceId is int gpu)
+            {
+                SessionOptions? cuda = null;
+                try
+                {
+                    cuda = SessionOptions.MakeSessionOptionWithCudaProvider(gpu);
+                    return (new InferenceSession(path, cuda), cuda, $"CUDA:{gpu}");
+                }
+                catch (OnnxRuntimeException) when (options.FallbackToCpu)
+                {
+                    cuda?.Dispose();
+                }
+            }
+            var cpu = new SessionOptions
+            {
+                IntraOpNumThreads = options.IntraOpNumThreads.GetValueOrDefault(),
+                InterOpNumThreads = options.InterOpNumThreads.GetValueOrDefault(),
+            };
+            try { return (new InferenceSession(path, cpu), cpu, "CPU"); }
+            catch
+            {
+                cpu.Dispose();
+                throw;
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{path}: not a readable ONNX model ({e.Message.Trim()}).", e);
+        }
+    }
+
+    /// <summary>Scores the first <paramref name="rows"/> tensors of <paramref name="input"/> (each <see cref="InputLength"/>
+    /// floats) into <paramref name="output"/> (each <see cref="OutputLength"/> floats). Safe to call from several threads.</summary>
+    public void Run(float[] input, int rows, float[] output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        if (rows < 1 || input.Length < rows * InputLength || output.Length < rows * OutputLength)
+            throw new ArgumentException($"{Name}: {rows} rows need {rows * InputLength} input and {rows * OutputLength} output floats; got {input.Length} and {output.Length}.");
+        var m = Metadata;
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, rows * InputLength), [rows, 1, m.InputHeight, m.InputWidth]);
+        using var runOptions = new RunOptions();
+        IDisposableReadOnlyCollection<OrtValue> results;
+        try { results = _session.Run(runOptions, _inputNames, [value], _outputNames); }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException($"{Name}: the model failed on a batch of {rows} rows: {e.Message.Trim()}", e);
+        }
+        using var _ = results;
+        var scores = results[0].GetTensorDataAsSpan<float>();
+        if (scores.Length != rows * OutputLength)
+            throw new InvalidDataException($"{Name}: the model returned {scores.Length} values for {rows} rows; its metadata says {OutputLength} per row.");
+        scores.CopyTo(output);
+    }
+
+    private void Check(InferenceSession session)
+    {
+        var m = Metadata;
+        if (m.InputHeight <= 0 || m.InputWidth <= 0 || m.KeypointCount <= 0)
+            throw new InvalidDataException($"{Path}: metadata gives input {m.InputHeight}x{m.InputWidth} and {m.KeypointCount} keypoints; all must be positive.");
+        if (m.OutputKind == KeypointOutputKind.Heatmaps && (m.HeatmapHeight <= 0 || m.HeatmapWidth <= 0))
+            throw new InvalidDataException($"{Path}: a heatmap model needs a positive heatmap size in its metadata; got {m.HeatmapHeight}x{m.HeatmapWidth}.");
+        if (m.Normalization != GrayscaleNormalization.Name)
+            throw new InvalidDataException($"{Path}: the model expects pixel normalization '{m.Normalization}'; KeypointML provides only '{GrayscaleNormalization.Name}'.");
+
+        if (!session.InputMetadata.TryGetValue(KeypointModelMetadata.InputName, out var input))
+            throw new InvalidDataException($"{Path}: the graph has no input '{KeypointModelMetadata.InputName}' (it has {string.Join(", ", session.InputMetadata.Keys)}).");
+        CheckDims(input.Dimensions, [1, m.InputHeight, m.InputWidth], $"input '{KeypointModelMetadata.InputName}'");
+
+        if (!session.OutputMetadata.TryGetValue(KeypointModelMetadata.OutputName, out var output))
+            throw new InvalidDataException($"{Path}: the graph has no output '{KeypointModelMetadata.OutputName}' (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+        int[] expected = m.OutputKind == KeypointOutputKind.Heatmaps ? [m.KeypointCount, m.HeatmapHeight, m.HeatmapWidth] : [2 * m.KeypointCount];
+        CheckDims(output.Dimensions, expected, $"output '{KeypointModelMetadata.OutputName}'");
+    }
+
+    // Dims after the batch dimension must match the metadata where the graph fixes them (a symbolic dim is -1).
+    private void CheckDims(int[] dims, int[] expected, string what)
+    {
+        bool ok = dims.Length == expected.Length + 1;
+        for (int i = 0; ok && i < expected.Length; i++) ok = dims[i + 1] <= 0 || dims[i + 1] == expected[i];
+        if (!ok)
+            throw new InvalidDataException($"{Path}: {what} has shape [{string.Join(", ", dims)}]; its metadata says [N, {string.Join(", ", expected)}].");
+    }
+
+    /// <summary>Frees the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _session.Dispose();
+        _ownedOptions?.Dispose();
+    }
+}
