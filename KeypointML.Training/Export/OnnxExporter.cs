@@ -71,18 +71,9 @@ public static class OnnxExporter
     public static float MaxAbsDifference(KeypointNet model, string onnxPath, Tensor images)
     {
         float[] expected;
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
+        using (EvalMode.Of(model))
+        using (NewDisposeScope())
             expected = model.Infer(images.to(ScalarType.Float32)).contiguous().data<float>().ToArray();
-        }
-        finally
-        {
-            if (wasTraining) model.train();
-        }
         var actual = RunOnnx(onnxPath, images);
         if (actual.Length != expected.Length)
             throw new InvalidDataException($"{onnxPath}: ONNX Runtime gave {actual.Length} values, TorchSharp {expected.Length}.");

@@ -246,6 +246,9 @@ public static class RecipeRunner
             CropSquare = crop.Preprocessing.CropSquare,
             TrainingData = $"{recipe.TrainData}: {train.Count} faces" + (crop.Learned is { } idx ? $", point(s) {string.Join(" ", idx)}" : ""),
         };
+        // The codec records what the graph ends in and what the heatmaps were trained towards.
+        KeypointCodec codec = heatmap is null ? new CoordinateCodec(model.KeypointCount) : heatmap.Codec(model.KeypointCount);
+        metadata = codec.DescribeIn(metadata);
         var onnxPath = Path.Combine(runFolder, recipe.Name + ".onnx");
         OnnxExporter.Export(model, metadata, onnxPath);
         int parityCount = Math.Min(16, val.Count);
@@ -332,10 +335,7 @@ public static class RecipeRunner
         int n = Math.Min(4, val.Count);
         var images = val.Images.narrow(0, 0, n);
         Tensor predicted;
-        bool wasTraining = model.training;
-        model.eval();
-        using (no_grad()) predicted = model.Infer(images);
-        if (wasTraining) model.train();
+        using (EvalMode.Of(model)) predicted = model.Infer(images);
         var target = objective.Targets(val.Targets.narrow(0, 0, n));
         float[] Max(Tensor maps) => maps.amax([1]).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var pixels = images.contiguous().data<float>().ToArray();

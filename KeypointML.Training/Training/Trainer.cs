@@ -157,79 +157,52 @@ public sealed class Trainer
     /// </summary>
     public static (double Loss, double KeypointMse) EvaluateLossAndKeypointMse(KeypointNet net, TensorDataset data, int batchSize, ITrainingObjective objective)
     {
-        bool wasTraining = net.training;
-        net.eval();
-        try
+        using var _ = EvalMode.Of(net);
+        double lossSum = 0, squaredSum = 0;
+        for (long s = 0; s < data.Count; s += batchSize)
         {
-            using var _ = torch.no_grad();
-            double lossSum = 0, squaredSum = 0;
-            for (long s = 0; s < data.Count; s += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var n = Math.Min(batchSize, data.Count - s);
-                var output = net.call(data.Images.narrow(0, s, n));
-                var keypoints = data.Targets.narrow(0, s, n);
-                lossSum += objective.Loss(output, keypoints).item<float>() * n;
-                squaredSum += (objective.Decode(output) - keypoints.cpu()).square().sum().item<float>();
-            }
-            return (lossSum / data.Count, squaredSum / data.Targets.numel());
+            using var scope = torch.NewDisposeScope();
+            var n = Math.Min(batchSize, data.Count - s);
+            var output = net.call(data.Images.narrow(0, s, n));
+            var keypoints = data.Targets.narrow(0, s, n);
+            lossSum += objective.Loss(output, keypoints).item<float>() * n;
+            squaredSum += (objective.Decode(output) - keypoints.cpu()).square().sum().item<float>();
         }
-        finally
-        {
-            if (wasTraining) net.train();
-        }
+        return (lossSum / data.Count, squaredSum / data.Targets.numel());
     }
 
     /// <summary>The normalized keypoints <c>[N, 2K]</c> (CPU) that the network's outputs stand for, in eval mode, batch by batch.</summary>
     public static Tensor PredictKeypoints(KeypointNet net, Tensor images, int batchSize, ITrainingObjective objective)
     {
-        bool wasTraining = net.training;
-        net.eval();
-        try
+        using var _ = EvalMode.Of(net);
+        var parts = new List<Tensor>();
+        for (long s = 0; s < images.shape[0]; s += batchSize)
         {
-            using var _ = torch.no_grad();
-            var parts = new List<Tensor>();
-            for (long s = 0; s < images.shape[0]; s += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var n = Math.Min(batchSize, images.shape[0] - s);
-                parts.Add(objective.Decode(net.call(images.narrow(0, s, n))).DetachFromDisposeScope());
-            }
-            var result = torch.cat(parts, 0);
-            foreach (var p in parts) p.Dispose();
-            return result;
+            using var scope = torch.NewDisposeScope();
+            var n = Math.Min(batchSize, images.shape[0] - s);
+            parts.Add(objective.Decode(net.call(images.narrow(0, s, n))).DetachFromDisposeScope());
         }
-        finally
-        {
-            if (wasTraining) net.train();
-        }
+        var result = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return result;
     }
 
     /// <summary>The network's outputs for all images, in eval mode, batch by batch.</summary>
     public static Tensor Predict(KeypointNet net, Tensor images, int batchSize)
     {
-        bool wasTraining = net.training;
-        net.eval();
-        try
+        using var _ = EvalMode.Of(net);
+        var parts = new List<Tensor>();
+        using (var scope = torch.NewDisposeScope())
         {
-            using var _ = torch.no_grad();
-            var parts = new List<Tensor>();
-            using (var scope = torch.NewDisposeScope())
+            for (long s = 0; s < images.shape[0]; s += batchSize)
             {
-                for (long s = 0; s < images.shape[0]; s += batchSize)
-                {
-                    var n = Math.Min(batchSize, images.shape[0] - s);
-                    parts.Add(net.call(images.narrow(0, s, n)).DetachFromDisposeScope());
-                }
+                var n = Math.Min(batchSize, images.shape[0] - s);
+                parts.Add(net.call(images.narrow(0, s, n)).DetachFromDisposeScope());
             }
-            var result = torch.cat(parts, 0);
-            foreach (var p in parts) p.Dispose();
-            return result;
         }
-        finally
-        {
-            if (wasTraining) net.train();
-        }
+        var result = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return result;
     }
 
     /// <summary>Loads the best weights of a run folder into <paramref name="net"/>.</summary>

@@ -26,18 +26,23 @@ public sealed record KeypointModelMetadata
     /// <summary>Prefix of every metadata key KeypointML writes.</summary>
     public const string KeyPrefix = "keypointml.";
 
+    /// <summary>Height of the input tensor [1, H, W].</summary>
     public required int InputHeight { get; init; }
+    /// <summary>Width of the input tensor [1, H, W].</summary>
     public required int InputWidth { get; init; }
+    /// <summary>Number of keypoints the model predicts (K).</summary>
     public required int KeypointCount { get; init; }
+    /// <summary>Coordinates or heatmaps.</summary>
     public required KeypointOutputKind OutputKind { get; init; }
-    /// <summary>Heatmap height and width (0 for coordinate models).</summary>
+    /// <summary>Heatmap height in cells (0 for coordinate models).</summary>
     public int HeatmapHeight { get; init; }
+    /// <summary>Heatmap width in cells (0 for coordinate models).</summary>
     public int HeatmapWidth { get; init; }
     /// <summary>What the exported graph applies last (a sigmoid for heatmap networks trained on logits).</summary>
     public OutputActivation OutputActivation { get; init; } = OutputActivation.None;
     /// <summary>Heatmap models: the training target (Gaussian of a sigma, or zero-one); null when not recorded.</summary>
     public HeatmapTarget? HeatmapTarget { get; init; }
-    /// <summary>The pixel normalization the model was trained with; only <see cref="GrayscaleNormalization.Name"/> exists.</summary>
+    /// <summary>The pixel normalization the model was trained with; only <see cref="Preprocessing.GrayscaleNormalization.Name"/> exists.</summary>
     public string Normalization { get; init; } = Preprocessing.GrayscaleNormalization.Name;
     /// <summary>How far the face box is scaled around its centre before cropping (1 = the box itself). Ignored without a box.</summary>
     public float CropScale { get; init; } = 1f;

@@ -80,7 +80,7 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
             .Then(catalog.DropColumns(WholeImageInput.ImageColumn, WholeImageOutput.GeometryColumn));
 
     /// <summary>Mapping input: image, box and the persisted options (scale, square 0/1, fill).</summary>
-    public sealed class BoxCropInput
+    internal sealed class BoxCropInput
     {
         internal const string ImageColumn = "__keypointml_crop_image", BoxColumn = "__keypointml_crop_box", ParametersColumn = "__keypointml_crop_parameters";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
@@ -89,7 +89,7 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
     }
 
     /// <summary>Mapping output: the cropped image and its geometry.</summary>
-    public sealed class BoxCropOutput
+    internal sealed class BoxCropOutput
     {
         internal const string ImageColumn = "__keypointml_crop_output_image", GeometryColumn = "__keypointml_crop_output_geometry";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
@@ -98,7 +98,7 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
 
     /// <summary>Persistence factory of the box crop (found by contract name when a model is loaded).</summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class BoxCropFactory : CustomMappingFactory<BoxCropInput, BoxCropOutput>
+    internal sealed class BoxCropFactory : CustomMappingFactory<BoxCropInput, BoxCropOutput>
     {
         public const string ContractName = "KeypointML.CropToFaceBox";
         public static readonly Action<BoxCropInput, BoxCropOutput> Mapping = Crop;
@@ -124,14 +124,14 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
     }
 
     /// <summary>Mapping input of the whole-image case.</summary>
-    public sealed class WholeImageInput
+    internal sealed class WholeImageInput
     {
         internal const string ImageColumn = "__keypointml_whole_image";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
     }
 
     /// <summary>Mapping output of the whole-image case: only the geometry (the image passes through).</summary>
-    public sealed class WholeImageOutput
+    internal sealed class WholeImageOutput
     {
         internal const string GeometryColumn = "__keypointml_whole_image_geometry";
         [ColumnName(GeometryColumn), VectorType(CropGeometry.VectorLength)] public float[] Geometry { get; set; } = [];
@@ -139,7 +139,7 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
 
     /// <summary>Persistence factory of the whole-image geometry.</summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class WholeImageFactory : CustomMappingFactory<WholeImageInput, WholeImageOutput>
+    internal sealed class WholeImageFactory : CustomMappingFactory<WholeImageInput, WholeImageOutput>
     {
         public const string ContractName = "KeypointML.WholeImageGeometry";
         public static readonly Action<WholeImageInput, WholeImageOutput> Mapping = static (input, output) =>

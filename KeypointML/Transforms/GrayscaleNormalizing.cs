@@ -67,7 +67,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     }
 
     /// <summary>Mapping input: the image and the persisted target size (height, width).</summary>
-    public sealed class ResizeInput
+    internal sealed class ResizeInput
     {
         internal const string ImageColumn = "__keypointml_resize_image", ParametersColumn = "__keypointml_resize_parameters";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
@@ -75,7 +75,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     }
 
     /// <summary>Mapping output: the resized (grey) image. A new image: the mapping never passes its input on.</summary>
-    public sealed class ResizeOutput
+    internal sealed class ResizeOutput
     {
         internal const string ImageColumn = "__keypointml_resized";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
@@ -87,7 +87,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     /// image with R = G = B in the input's pixel format.
     /// </summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class GrayResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
+    internal sealed class GrayResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
     {
         public const string ContractName = "KeypointML.GrayscaleResize";
         public static readonly Action<ResizeInput, ResizeOutput> Mapping = static (input, output) =>
@@ -105,7 +105,7 @@ public sealed class GrayscaleNormalizingEstimator : IEstimator<GrayscaleNormaliz
     /// <see cref="GrayResizeFactory"/> (kept so that they load).
     /// </summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class ResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
+    internal sealed class ResizeFactory : CustomMappingFactory<ResizeInput, ResizeOutput>
     {
         public const string ContractName = "KeypointML.Resize";
         public static readonly Action<ResizeInput, ResizeOutput> Mapping = static (input, output) =>

@@ -49,14 +49,14 @@ public sealed class ImageFileLoadingEstimator : IEstimator<ImageFileLoadingTrans
     }
 
     /// <summary>Mapping input: the file path.</summary>
-    public sealed class LoadInput
+    internal sealed class LoadInput
     {
         internal const string PathColumn = "__keypointml_image_path";
         [ColumnName(PathColumn)] public string Path { get; set; } = "";
     }
 
     /// <summary>Mapping output: the image and its size.</summary>
-    public sealed class LoadOutput
+    internal sealed class LoadOutput
     {
         internal const string ImageColumn = "__keypointml_loaded_image", SizeColumn = "__keypointml_image_size";
         [ColumnName(ImageColumn), AnySizeImageType] public MLImage? Image { get; set; }
@@ -65,7 +65,7 @@ public sealed class ImageFileLoadingEstimator : IEstimator<ImageFileLoadingTrans
 
     /// <summary>Persistence factory (found by contract name when a model is loaded).</summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class Factory : CustomMappingFactory<LoadInput, LoadOutput>
+    internal sealed class Factory : CustomMappingFactory<LoadInput, LoadOutput>
     {
         public const string ContractName = "KeypointML.LoadImage";
         public static readonly Action<LoadInput, LoadOutput> Mapping = static (input, output) =>

@@ -26,6 +26,9 @@ public sealed class KeypointDetectionOptions
     public string GeometryColumnName { get; set; } = KeypointColumns.CropGeometry;
     /// <summary>Output image size, float[2] width, height.</summary>
     public string ImageSizeColumnName { get; set; } = KeypointColumns.ImageSize;
+    /// <summary>Output model input tensor, float [1, H, W], kept under this name when set (to inspect exactly what the
+    /// model saw); null = dropped, which keeps rows small.</summary>
+    public string? PixelsColumnName { get; set; }
     /// <summary>Output raw model output ([2K] or [K, h, w]).</summary>
     public string ModelOutputColumnName { get; set; } = KeypointColumns.ModelOutput;
     /// <summary>Grey level outside the image when a crop reaches past it.</summary>
@@ -95,6 +98,7 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
             Codec = Codec, InputColumnName = _options.ModelOutputColumnName, GeometryColumnName = _options.GeometryColumnName,
             OutputColumnName = _options.KeypointsColumnName, ConfidenceColumnName = _options.ConfidenceColumnName,
         });
+        if (_options.PixelsColumnName is { } kept) yield return _catalog.CopyColumns(kept, PixelsColumn);
         yield return _catalog.DropColumns(ImageColumn, CroppedColumn, PixelsColumn);
     }
 

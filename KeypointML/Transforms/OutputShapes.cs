@@ -30,7 +30,7 @@ internal static class OutputShapes
         new(input.Where(c => added.All(a => a.Name != c.Name)).Concat(added));
 
     /// <summary>Row class of the float vector template.</summary>
-    public sealed class FloatVectorRow
+    internal sealed class FloatVectorRow
     {
         public float[] Values { get; set; } = [];
     }

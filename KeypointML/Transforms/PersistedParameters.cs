@@ -24,17 +24,17 @@ internal static class PersistedParameters
             .Append(catalog.Conversion.MapValue(outputColumn, [new KeyValuePair<float, float[]>(0f, values)], KeyColumn));
 
     /// <summary>Rows of the key mapping: it reads no column.</summary>
-    public sealed class NoInput;
+    internal sealed class NoInput;
 
     /// <summary>The constant key column.</summary>
-    public sealed class KeyOutput
+    internal sealed class KeyOutput
     {
         [ColumnName(KeyColumn)] public float Key { get; set; }
     }
 
     /// <summary>Persistence factory of the key mapping (found by contract name when a model is loaded).</summary>
     [CustomMappingFactoryAttribute(ContractName)]
-    public sealed class ParameterKeyFactory : CustomMappingFactory<NoInput, KeyOutput>
+    internal sealed class ParameterKeyFactory : CustomMappingFactory<NoInput, KeyOutput>
     {
         public const string ContractName = "KeypointML.ParameterKey";
         public static readonly Action<NoInput, KeyOutput> Mapping = static (_, output) => output.Key = 0f;

@@ -1,0 +1,33 @@
+using KeypointML.Codecs;
+using KeypointML.Models;
+using KeypointML.Tests.Data;
+
+namespace KeypointML.Tests.Models;
+
+/// <summary>Every shipped model names itself by its file name and describes its output codec.</summary>
+public class ShippedModelMetadataTests
+{
+    private static IEnumerable<string> ShippedModels() =>
+        Directory.EnumerateFiles(Path.Combine(RepositoryFiles.Root(), "models"), "*.onnx").Order(StringComparer.Ordinal);
+
+    [TestCaseSource(nameof(ShippedModels))]
+    public void MetadataName_IsTheFileName(string path)
+    {
+        using var model = KeypointModel.Open(path);
+        Assert.That(model.Metadata.Name, Is.EqualTo(Path.GetFileNameWithoutExtension(path)));
+    }
+
+    [Test]
+    public void HeatmapModel_RecordsItsSigmoid_AndGivesAHeatmapCodec()
+    {
+        using var model = KeypointModel.Open(RepositoryFiles.Model("ibug68-heatmap"));
+        Assert.That(model.Metadata.OutputActivation, Is.EqualTo(OutputActivation.Sigmoid));
+        var codec = model.Codec(HeatmapRefinement.LogParabola);
+        Assert.That(codec, Is.TypeOf<HeatmapCodec>());
+        Assert.That(codec.OutputShape, Is.EqualTo(new[] { 68, 56, 56 }));
+        Assert.That(((HeatmapCodec)codec).Refinement, Is.EqualTo(HeatmapRefinement.LogParabola));
+        using var coordinates = KeypointModel.Open(RepositoryFiles.Model("ibug68-resnet18"));
+        Assert.That(coordinates.Codec(), Is.TypeOf<CoordinateCodec>());
+        Assert.That(coordinates.Metadata.OutputActivation, Is.EqualTo(OutputActivation.None));
+    }
+}

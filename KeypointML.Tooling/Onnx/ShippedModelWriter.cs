@@ -1,0 +1,46 @@
+using Google.Protobuf;
+using KeypointML.Codecs;
+using KeypointML.Models;
+using KeypointML.Tooling.Files;
+using Onnx;
+
+namespace KeypointML.Tooling.Onnx;
+
+/// <summary>
+/// Puts a trained model into a models folder under its shipped name: the file <c>NAME.onnx</c> with metadata name NAME
+/// (so a model's name is its file name everywhere), the output activation read from the graph when the metadata
+/// predates that key, and the graph and weights untouched. Written to a temporary file and renamed; the result must open
+/// as a <see cref="KeypointModel"/>.
+/// </summary>
+public static class ShippedModelWriter
+{
+    /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
+    public static string Ship(string source, string name, string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"'{name}' is not a model name (names look like 'ibug68-fast': no path, no extension).", nameof(name));
+        KeypointModelMetadata metadata;
+        using (var opened = KeypointModel.Open(source)) metadata = opened.Metadata;
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(source));
+        bool recorded = proto.MetadataProps.Any(p => p.Key == KeypointModelMetadata.KeyPrefix + "output_activation");
+        var activation = recorded ? metadata.OutputActivation : ActivationOf(proto.Graph);
+        var shipped = metadata with { Name = name, OutputActivation = activation };
+        var ours = shipped.ToProperties();
+        var kept = proto.MetadataProps.Where(p => !ours.ContainsKey(p.Key)).ToList();
+        proto.MetadataProps.Clear();
+        proto.MetadataProps.AddRange(kept);
+        foreach (var (key, value) in ours) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, name + ".onnx");
+        AtomicFile.Write(target, stream => proto.WriteTo(stream));
+        using (KeypointModel.Open(target)) { }
+        return target;
+    }
+
+    /// <summary>The activation of the node that produces the graph's output: a Sigmoid there is the exported sigmoid.</summary>
+    public static OutputActivation ActivationOf(GraphProto graph)
+    {
+        var producer = graph.Node.LastOrDefault(n => n.Output.Contains(KeypointModelMetadata.OutputName));
+        return producer?.OpType == "Sigmoid" ? OutputActivation.Sigmoid : OutputActivation.None;
+    }
+}

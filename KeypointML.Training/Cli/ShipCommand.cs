@@ -1,0 +1,31 @@
+using System.CommandLine;
+using KeypointML.Models;
+using KeypointML.Tooling.Inference;
+using KeypointML.Tooling.Onnx;
+
+namespace KeypointML.Training.Cli;
+
+/// <summary><c>keypointml ship --model RUN/x.onnx --name NAME [--models DIR]</c>: copies a trained model into the models
+/// folder as NAME.onnx with metadata name NAME.</summary>
+public sealed class ShipCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The exported model (a run folder's NAME.onnx).", Required = true };
+        var name = new Option<string>("--name") { Description = "The shipped name, e.g. ibug68-fast: the file becomes NAME.onnx and its metadata name NAME.", Required = true };
+        var models = new Option<string?>("--models") { Description = "The models folder (default: the repository's models/)." };
+        var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
+        {
+            model, name, models,
+        };
+        command.SetAction(parse => CliApp.Guard(() =>
+        {
+            var folder = parse.GetValue(models) ?? ModelsFolder.TryFind() ?? throw new ArgumentException("no models folder: pass --models DIR (or run inside the repository, or set KEYPOINTML_MODELS).");
+            var target = ShippedModelWriter.Ship(parse.GetValue(model)!, parse.GetValue(name)!, folder);
+            using var shipped = KeypointModel.Open(target);
+            CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}");
+            return 0;
+        }));
+        return command;
+    }
+}
