@@ -61,11 +61,14 @@ public sealed class PackagingTests
     }
 
     [Test]
-    public void Library_package_holds_the_assembly_and_no_models()
+    public void Library_package_holds_the_assembly_its_documentation_and_no_models()
     {
         using var zip = ZipFile.OpenRead(packages.LibraryPackage);
         var entries = zip.Entries.Select(e => e.FullName).ToList();
         Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.dll"));
+        Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.xml"), "IntelliSense text for NuGet users");
+        using (var docs = new StreamReader(zip.GetEntry("lib/net10.0/KeypointML.xml")!.Open()))
+            Assert.That(docs.ReadToEnd(), Does.Contain("M:KeypointML.Models.KeypointModel.Open"));
         Assert.That(entries.Where(e => e.EndsWith(".onnx", StringComparison.Ordinal)), Is.Empty, "models are KeypointML.Models' job");
     }
 
