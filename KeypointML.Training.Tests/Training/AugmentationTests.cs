@@ -32,11 +32,13 @@ public class AugmentationTests
         return (sx / sum, sy / sum);
     }
 
-    [TestCase(12f, 7f, -5f, false)]
-    [TestCase(-15f, -10f, 10f, false)]
-    [TestCase(0f, 0f, 0f, true)]
-    [TestCase(9f, 4f, 3f, true)]
-    public void RotateShiftFlip_DotStaysUnderKeypoint(float angle, float dx, float dy, bool flip)
+    [TestCase(12f, 7f, -5f, false, 1f)]
+    [TestCase(-15f, -10f, 10f, false, 1f)]
+    [TestCase(0f, 0f, 0f, true, 1f)]
+    [TestCase(9f, 4f, 3f, true, 1f)]
+    [TestCase(0f, 0f, 0f, false, 1.25f)]
+    [TestCase(-8f, 3f, -2f, true, 0.8f)]
+    public void RotateShiftFlipScale_DotStaysUnderKeypoint(float angle, float dx, float dy, bool flip, float scale)
     {
         using var scope = NewDisposeScope();
         const float x = 30.3f, y = 22.7f;
@@ -44,14 +46,16 @@ public class AugmentationTests
         // One keypoint: its own mirror (a single-point mirror map).
         var targets = tensor(new[] { (x + 0.5f) / W, (y + 0.5f) / H }).reshape(1, 2);
         var aug = new KeypointAugmenter(new AugmentationOptions { MirrorMap = [0] });
-        var (img, tgt) = aug.ApplyGeometry(image, targets, [new GeometricTransform(angle, dx, dy, flip)]);
+        var (img, tgt) = aug.ApplyGeometry(image, targets, [new GeometricTransform(angle, dx, dy, flip, scale)]);
         var t = tgt.data<float>().ToArray();
         double kx = t[0] * W - 0.5, ky = t[1] * H - 0.5;
         var (cx, cy) = Centroid(img);
         TestContext.Out.WriteLine($"keypoint ({kx:F3}, {ky:F3}), dot ({cx:F3}, {cy:F3})");
         Assert.That(Math.Sqrt((cx - kx) * (cx - kx) + (cy - ky) * (cy - ky)), Is.LessThan(0.5));
         // The keypoint really moved where expected for a pure shift.
-        if (angle == 0 && !flip) Assert.That(kx, Is.EqualTo(x + dx).Within(1e-3));
+        if (angle == 0 && !flip && scale == 1) Assert.That(kx, Is.EqualTo(x + dx).Within(1e-3));
+        // A pure scale moves the keypoint away from (or towards) the centre by the factor.
+        if (angle == 0 && !flip && dx == 0 && dy == 0) Assert.That(kx - (W - 1) / 2.0, Is.EqualTo(scale * (x - (W - 1) / 2.0)).Within(1e-3));
         // The area brought in from outside is black.
         Assert.That(img.min().item<float>(), Is.EqualTo(-0.5f).Within(1e-5));
     }

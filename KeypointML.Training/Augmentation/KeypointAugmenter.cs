@@ -29,6 +29,10 @@ public sealed record AugmentationOptions
     /// (e.g. 10 px of a 160x120 input is 1/16 of its width), not of the source image. 0 = off.</summary>
     public float MaxShiftPixels { get; init; }
 
+    /// <summary>Scale about the image centre, factor drawn uniformly from [1-s, 1+s] (0.25: the face 75%-125% of its size).
+    /// 0 = off.</summary>
+    public float MaxScale { get; init; }
+
     /// <summary>Probability of a horizontal flip; needs <see cref="MirrorMap"/>.</summary>
     public float FlipProbability { get; init; }
 
@@ -40,14 +44,14 @@ public sealed record AugmentationOptions
 
     public static AugmentationOptions None { get; } = new();
 
-    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && FlipProbability <= 0;
+    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && MaxScale <= 0 && FlipProbability <= 0;
 }
 
-/// <summary>One sample's geometric transform: flip first (about the vertical centre line), then rotation about the centre,
-/// then shift. Angles in degrees, shifts in model-input pixels.</summary>
-public readonly record struct GeometricTransform(float AngleDegrees, float ShiftX, float ShiftY, bool Flip)
+/// <summary>One sample's geometric transform: flip first (about the vertical centre line), then rotation and scale about
+/// the centre, then shift. Angles in degrees, shifts in model-input pixels, <see cref="Scale"/> a factor (1 = none).</summary>
+public readonly record struct GeometricTransform(float AngleDegrees, float ShiftX, float ShiftY, bool Flip, float Scale = 1f)
 {
-    public static GeometricTransform Identity => default;
+    public static GeometricTransform Identity => new(0, 0, 0, false);
 }
 
 /// <summary>
@@ -94,15 +98,17 @@ public sealed class KeypointAugmenter
             bool flip = options.FlipProbability > 0 && rng.NextDouble() < options.FlipProbability;
             var sample = new ReadOnlySpan<float>(kp, i * d, d);
             var chosen = new GeometricTransform(0, 0, 0, flip);
-            if (options.MaxRotationDegrees > 0 || options.MaxShiftPixels > 0)
+            if (options.MaxRotationDegrees > 0 || options.MaxShiftPixels > 0 || options.MaxScale > 0)
             {
                 for (int t = 0; t < options.MaxTries; t++)
                 {
+                    // The scale is drawn last, and only when asked for, so runs without it draw exactly what they drew before.
                     var candidate = new GeometricTransform(
                         (float)rng.Uniform(-options.MaxRotationDegrees, options.MaxRotationDegrees),
                         (float)rng.Uniform(-options.MaxShiftPixels, options.MaxShiftPixels),
                         (float)rng.Uniform(-options.MaxShiftPixels, options.MaxShiftPixels),
-                        flip);
+                        flip,
+                        options.MaxScale > 0 ? (float)rng.Uniform(1 - options.MaxScale, 1 + options.MaxScale) : 1f);
                     if (KeepsVisiblePointsInside(sample, candidate, w, h)) { chosen = candidate; break; }
                 }
             }
@@ -174,10 +180,10 @@ public sealed class KeypointAugmenter
         return (sampled.MoveToOuterDisposeScope(), newTargets.MoveToOuterDisposeScope());
     }
 
-    /// <summary>The forward map in centred pixel units: p' = M p + t, M = R(angle) F.</summary>
+    /// <summary>The forward map in centred pixel units: p' = M p + t, M = scale R(angle) F.</summary>
     private static (double[] M, double[] T) Forward(GeometricTransform g)
     {
-        double a = g.AngleDegrees * Math.PI / 180, c = Math.Cos(a), s = Math.Sin(a);
+        double a = g.AngleDegrees * Math.PI / 180, k = g.Scale, c = Math.Cos(a) * k, s = Math.Sin(a) * k;
         double f = g.Flip ? -1 : 1;
         return ([c * f, s, -s * f, c], [g.ShiftX, g.ShiftY]);
     }

@@ -34,11 +34,12 @@ public sealed class TrainCommand : ICliCommand
         var schedule = new Option<string?>("--lr-schedule") { Description = "Learning-rate schedule: constant or cosine (annealing to 0 over the epochs); default: the recipe's." };
         schedule.AcceptOnlyFromAmong("constant", "cosine");
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
+        var maxScale = new Option<float?>("--max-scale") { Description = "Scale augmentation: the face is scaled by a factor drawn from [1-s, 1+s] (the recipe's; 0 = off)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, limit,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, limit,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -50,6 +51,7 @@ public sealed class TrainCommand : ICliCommand
             }
             if (parse.GetValue(limit) is < 1) throw new ArgumentException("--limit must be at least 1.");
             if (parse.GetValue(inputSize) is int s && (s < 32 || s % 32 != 0)) throw new ArgumentException($"--input-size must be a multiple of 32 from 32 up; got {s}.");
+            if (parse.GetValue(maxScale) is float ms && !(ms >= 0 && ms < 1)) throw new ArgumentException($"--max-scale must be in [0, 1); got {ms}.");
             if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");
             var overrides = new RecipeOverrides
             {
@@ -61,6 +63,7 @@ public sealed class TrainCommand : ICliCommand
                 PositiveWeight = parse.GetValue(posWeight),
                 Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
                 WarmupEpochs = parse.GetValue(warmup),
+                MaxScale = parse.GetValue(maxScale),
             };
             if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")
                 throw new ArgumentException($"--loss applies to ibug-heatmap-gaussian only (zero-one targets are always trained with the logistic loss).");

@@ -82,7 +82,7 @@ public static class RecipeRunner
             BatchSize = overrides.BatchSize ?? recipe.BatchSize,
             Seed = overrides.Seed ?? 1,
             RunFolder = runFolder,
-            Augmentation = recipe.Augmentation,
+            Augmentation = overrides.MaxScale is float scaleAugmentation ? recipe.Augmentation with { MaxScale = scaleAugmentation } : recipe.Augmentation,
         };
         options.Validate();
         int inputSize = overrides.InputSize ?? ResNet18.DefaultSize;

@@ -34,6 +34,8 @@ public sealed record RecipeOverrides
     public HeatmapLossKind? HeatmapLoss { get; init; }
     /// <summary>Heatmap recipes with the logistic loss: weight of the positive (target 1) cells.</summary>
     public float? PositiveWeight { get; init; }
+    /// <summary>Scale augmentation [1-s, 1+s]; null = the recipe's (none).</summary>
+    public float? MaxScale { get; init; }
     /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
 }
