@@ -48,4 +48,22 @@ public static class KeypointColumns
     /// <summary>Per-keypoint confidence, float[K] (<c>DecodeKeypoints</c>): the heatmap peak; 1 for coordinate models,
     /// which give no confidence.</summary>
     public const string Confidence = "Confidence";
+
+    // Face detection (DetectFaces, ExpandFaces).
+
+    /// <summary>Int32: number of faces found in the image (<c>DetectFaces</c>).</summary>
+    public const string FaceCount = "FaceCount";
+    /// <summary>float[4N]: every face's box, left, top, width, height in image pixels, best score first (<c>DetectFaces</c>).</summary>
+    public const string FaceBoxes = "FaceBoxes";
+    /// <summary>float[N]: every face's detector score (<c>DetectFaces</c>).</summary>
+    public const string FaceScores = "FaceScores";
+    /// <summary>float[12N]: every face's 6 detector keypoints (<c>DetectFaces</c>); float[12] for one face (<c>ExpandFaces</c>).</summary>
+    public const string FaceKeypoints = "FaceKeypoints";
+    /// <summary>Int32: the face's index in its image, 0 = best score (<c>ExpandFaces</c>).</summary>
+    public const string FaceIndex = "FaceIndex";
+    /// <summary>Single: the face's detector score (<c>ExpandFaces</c>).</summary>
+    public const string FaceScore = "FaceScore";
+    /// <summary>float[4]: the detector's box of the face, before mapping to a landmark model's convention (<c>ExpandFaces</c>;
+    /// the mapped box is <see cref="Box"/>).</summary>
+    public const string DetectorBox = "DetectorBox";
 }

@@ -27,6 +27,23 @@ public static class PredictionCsv
         AtomicFile.WriteAllText(path, text.ToString());
     }
 
-    private static string Quote(string field) =>
+    /// <summary>Faces found by a detector: the points, then face (index in its image), score and the detector's box
+    /// (left, top, width, height), as <c>score.py --e2e</c> reads them (extra columns after the last point).</summary>
+    public static void WriteFaces(string path, IReadOnlyList<FoundFace> faces, int keypointCount, DatasetImageNames names)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var text = new StringBuilder(Header(keypointCount)).Append(",face,score,left,top,width,height\n");
+        foreach (var face in faces)
+        {
+            text.Append(Quote(names.Name(face.ImagePath)));
+            foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(ic));
+            text.Append(',').Append(face.FaceIndex.ToString(ic)).Append(',').Append(face.Score.ToString(ic));
+            foreach (var v in face.DetectorBox) text.Append(',').Append(v.ToString(ic));
+            text.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    internal static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
 }

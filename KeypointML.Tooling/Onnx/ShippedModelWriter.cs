@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using KeypointML.Codecs;
+using KeypointML.Detection;
 using KeypointML.Models;
 using KeypointML.Tooling.Files;
 using Onnx;
@@ -34,6 +35,33 @@ public static class ShippedModelWriter
         var target = Path.Combine(folder, name + ".onnx");
         AtomicFile.Write(target, stream => proto.WriteTo(stream));
         using (KeypointModel.Open(target)) { }
+        return target;
+    }
+
+    /// <summary>
+    /// Writes a third-party face detector as <paramref name="folder"/>/<paramref name="name"/>.onnx with KeypointML metadata
+    /// added (name, kind face-detector, the source file's sha256); graph and weights unchanged. Returns the path.
+    /// </summary>
+    public static string ShipDetector(string source, string name, string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        using (FaceDetectorModel.Open(source)) { }
+        var bytes = File.ReadAllBytes(source);
+        var proto = ModelProto.Parser.ParseFrom(bytes);
+        var props = new Dictionary<string, string>
+        {
+            [KeypointModelMetadata.KeyPrefix + "name"] = name,
+            [KeypointModelMetadata.KeyPrefix + "kind"] = KeypointModelMetadata.FaceDetectorKind,
+            [KeypointModelMetadata.KeyPrefix + "source_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
+        };
+        var kept = proto.MetadataProps.Where(p => !props.ContainsKey(p.Key)).ToList();
+        proto.MetadataProps.Clear();
+        proto.MetadataProps.AddRange(kept);
+        foreach (var (key, value) in props) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, name + ".onnx");
+        AtomicFile.Write(target, stream => proto.WriteTo(stream));
+        using (FaceDetectorModel.Open(target)) { }
         return target;
     }
 

@@ -2,6 +2,10 @@ using KeypointML.Tooling.Report;
 using System.CommandLine;
 using KeypointML.Tooling.Inference;
 using KeypointML.Tooling.Plots;
+using KeypointML.Codecs;
+using KeypointML.Data;
+using KeypointML.Detection;
+using KeypointML.Models;
 using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
@@ -21,14 +25,21 @@ public sealed class PredictCommand : ICliCommand
         var overlays = new Option<string?>("--overlays") { Description = "Folder for pictures of the predictions (red) and, where labelled, the truth (green); one PNG per image." };
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
-        var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face).")
+        var findFaces = new Option<bool>("--faces") { Description = "Find the faces with the face detector instead of using the dataset's boxes (photo in, every face's points out); the CSV gets face,score,left,top,width,height after the points." };
+        var detector = DetectFacesCommand.Detector();
+        var threshold = DetectFacesCommand.Threshold();
+        var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
+        var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, limit,
+            model, data, output, overlays, refine, limit, findFaces, detector, threshold, passes,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             var csv = parse.GetValue(output)!;
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
+            if (parse.GetValue(findFaces))
+                return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
+                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit));
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
@@ -41,5 +52,26 @@ public sealed class PredictCommand : ICliCommand
             return 0;
         }));
         return command;
+    }
+
+    // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit)
+    {
+        if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
+        var ml = new MLContext(seed: 0);
+        var rows = KeypointDatasets.Load(ml, spec).Rows;
+        var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
+        if (limit is int n) paths = paths.Take(n).ToList();
+        using var detector = FaceDetectorModel.Open(ModelsFolder.ResolveModel(detectorName));
+        using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName));
+        var finder = new FacesInImages(ml, detector, landmarks)
+        {
+            Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes,
+        };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));
+        PredictionCsv.WriteFaces(csv, found, landmarks.Metadata.KeypointCount, DatasetImageNames.For(spec));
+        CliApp.Out.WriteLine(FormattableString.Invariant($"{found.Count} faces in {paths.Count} images -> {csv} ({sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count):F1} ms per image, all threads)"));
+        return 0;
     }
 }

@@ -29,6 +29,19 @@ public static class ImageResampler
         return MLImage.CreateFromPixels(width, height, format, dst);
     }
 
+    /// <summary>The 32-bit pixels of <paramref name="image"/> resized to <paramref name="width"/> x <paramref name="height"/>,
+    /// in the image's own channel order, without making a new image (no native bitmap to keep alive).</summary>
+    internal static byte[] ResizePixels(MLImage image, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckSize(width, height);
+        if (image.BitsPerPixel != Channels * 8)
+            throw new ArgumentException($"Only 32-bit images can be resized; this one has {image.BitsPerPixel} bits per pixel.", nameof(image));
+        var dst = Resample(image.Pixels, image.Width, image.Height, Channels, width, height);
+        GC.KeepAlive(image);
+        return dst;
+    }
+
     /// <summary>
     /// Resizes the grey image given by its <paramref name="levels"/> (<paramref name="sourceWidth"/> x
     /// <paramref name="sourceHeight"/>, row by row) into an opaque image (R = G = B) of pixel format <paramref name="format"/>;

@@ -1,6 +1,7 @@
 using KeypointML.Codecs;
 using KeypointML.Preprocessing;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace KeypointML.Models;
 
@@ -115,7 +116,11 @@ public sealed class KeypointModel : IDisposable
         if (rows < 1 || input.Length < rows * InputLength || output.Length < rows * OutputLength)
             throw new ArgumentException($"{Name}: {rows} rows need {rows * InputLength} input and {rows * OutputLength} output floats; got {input.Length} and {output.Length}.");
         var m = Metadata;
-        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, rows * InputLength), [rows, 1, m.InputHeight, m.InputWidth]);
+        // The input is copied into memory ONNX Runtime allocated: a tensor made over managed memory (AsMemory) is not
+        // pinned for the run, and a garbage collection that moved a small array mid-run crashed the process (seen with
+        // the face detector). The copy costs microseconds next to the run.
+        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [rows, 1, m.InputHeight, m.InputWidth]);
+        input.AsSpan(0, rows * InputLength).CopyTo(value.GetTensorMutableDataAsSpan<float>());
         using var runOptions = new RunOptions();
         IDisposableReadOnlyCollection<OrtValue> results;
         try { results = _session.Run(runOptions, _inputNames, [value], _outputNames); }

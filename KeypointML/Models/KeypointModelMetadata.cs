@@ -53,6 +53,13 @@ public sealed record KeypointModelMetadata
     /// <summary>Short model name, e.g. imm-nose.</summary>
     public string Name { get; init; } = "";
 
+    /// <summary>The value of <c>keypointml.kind</c> that marks a shipped face detector (keypoint models have no kind key).</summary>
+    public const string FaceDetectorKind = "face-detector";
+
+    /// <summary>Whether ONNX metadata marks a face detector rather than a keypoint model.</summary>
+    public static bool IsFaceDetector(IReadOnlyDictionary<string, string> props) =>
+        props.TryGetValue(KeyPrefix + "kind", out var kind) && kind == FaceDetectorKind;
+
     /// <summary>The metadata as ONNX metadata_props key/value pairs.</summary>
     public IReadOnlyDictionary<string, string> ToProperties()
     {
@@ -79,6 +86,8 @@ public sealed record KeypointModelMetadata
     /// <summary>Reads the metadata back; <paramref name="source"/> names the model file in error messages.</summary>
     public static KeypointModelMetadata FromProperties(IReadOnlyDictionary<string, string> props, string source)
     {
+        if (IsFaceDetector(props))
+            throw new InvalidDataException($"{source}: a face detector ({KeyPrefix}kind = {FaceDetectorKind}), not a keypoint model; open it with FaceDetectorModel (DetectFaces).");
         string Get(string key) => props.TryGetValue(KeyPrefix + key, out var v)
             ? v
             : throw new InvalidDataException($"{source}: not a KeypointML model: ONNX metadata '{KeyPrefix}{key}' is missing.");

@@ -99,4 +99,19 @@ public static class KeypointCatalog
     /// <summary>The whole detection chain; see <see cref="KeypointDetectionOptions"/>.</summary>
     public static KeypointDetectionEstimator DetectKeypoints(this TransformsCatalog catalog, KeypointDetectionOptions options) =>
         new(catalog, options);
+
+    /// <summary>Image path -> every face's box, score and detector keypoints (vectors on the image's row); see
+    /// <see cref="FaceDetectingOptions"/>. <paramref name="detectorPath"/>: e.g. <c>ShippedModels.Path("blazeface-front")</c>.</summary>
+    public static FaceDetectingEstimator DetectFaces(this TransformsCatalog catalog, string detectorPath,
+        string imagePathColumnName = KeypointColumns.ImagePath) =>
+        catalog.DetectFaces(new FaceDetectingOptions { DetectorPath = detectorPath, ImagePathColumnName = imagePathColumnName });
+
+    /// <summary>Image path -> every face's box, score and detector keypoints; see <see cref="FaceDetectingOptions"/>.</summary>
+    public static FaceDetectingEstimator DetectFaces(this TransformsCatalog catalog, FaceDetectingOptions options) =>
+        new(catalog, options);
+
+    /// <summary>One row per image (with <c>DetectFaces</c>' vectors) -> one row per face with its <c>Box</c> mapped to the
+    /// 300-W convention of the 68-point models; see <see cref="FaceExpandingOptions"/>.</summary>
+    public static FaceExpandingEstimator ExpandFaces(this TransformsCatalog catalog, FaceExpandingOptions? options = null) =>
+        new(options ?? new FaceExpandingOptions());
 }

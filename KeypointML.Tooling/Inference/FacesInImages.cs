@@ -1,0 +1,144 @@
+using KeypointML.Codecs;
+using KeypointML.Data;
+using KeypointML.Detection;
+using KeypointML.Models;
+using KeypointML.Transforms;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace KeypointML.Tooling.Inference;
+
+/// <summary>One face found in an image and, when a landmark model ran, its points.</summary>
+/// <param name="ImagePath">Absolute path of the image.</param>
+/// <param name="FaceIndex">0 = the best-scored face of its image.</param>
+/// <param name="Score">The detector's score.</param>
+/// <param name="DetectorBox">The detector's box (left, top, width, height).</param>
+/// <param name="Box">The box given to the landmark model (the detector box mapped to its convention; or the second pass's box).</param>
+/// <param name="Keypoints">The predicted points x0, y0, ... (empty without a landmark model).</param>
+/// <param name="Confidence">Per-point confidence (empty for coordinate models or without a landmark model).</param>
+public sealed record FoundFace(string ImagePath, int FaceIndex, float Score, float[] DetectorBox, float[] Box, float[] Keypoints, float[] Confidence);
+
+/// <summary>
+/// Photos in, every face out, through the library's ML.NET components: <c>DetectFaces</c> -> <c>ExpandFaces</c> (the box
+/// mapped to the landmark model's convention) -> <c>DetectKeypoints</c>. With <see cref="Passes"/> 2 each face is cropped
+/// again around its first-pass points (the landmarks' box mapped to the 300-W convention) and scored once more.
+/// </summary>
+public sealed class FacesInImages
+{
+    private readonly MLContext _ml;
+
+    public FacesInImages(MLContext ml, FaceDetectorModel detector, KeypointModel? landmarks = null)
+    {
+        _ml = ml;
+        Detector = detector;
+        Landmarks = landmarks;
+    }
+
+    public FaceDetectorModel Detector { get; }
+    public KeypointModel? Landmarks { get; }
+    public FaceDetectionOptions Detection { get; init; } = new();
+    public FaceBoxMap BoxMap { get; init; } = FaceBoxMap.BlazeFaceFrontTo300W;
+    public HeatmapRefinement Refinement { get; init; } = KeypointDefaults.Refinement;
+    /// <summary>1: the detector's (mapped) box; 2: then again around the first pass's points.</summary>
+    public int Passes { get; init; } = 1;
+    /// <summary>Second pass: how the landmarks' bounding box becomes a 300-W-style box.</summary>
+    public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
+
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    /// <summary>Every face of every image (in image order, faces by score), with points when a landmark model is given.</summary>
+    public List<FoundFace> Find(IEnumerable<string> imagePaths, Action? imageDone = null)
+    {
+        var paths = imagePaths.ToList();
+        var images = _ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }));
+        using var detect = _ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = Detector, Detection = Detection }).Fit(images);
+        var faces = detect.Transform(images);
+        var perFace = _ml.Transforms.ExpandFaces(new FaceExpandingOptions { BoxMap = BoxMap }).Fit(faces).Transform(faces);
+        var found = Read(perFace, withPoints: false);
+        if (Landmarks is null) return found;
+        var scored = Score(found);
+        for (int pass = 2; pass <= Passes; pass++)
+            scored = Score(scored.Select(f => f with { Box = LandmarkBoxMap.Apply(KeypointBoxes.Of(f.Keypoints)) }).ToList());
+        return scored;
+    }
+
+    // DetectKeypoints over the faces' boxes.
+    private List<FoundFace> Score(List<FoundFace> faces)
+    {
+        if (faces.Count == 0) return faces;
+        var rows = _ml.Data.LoadFromEnumerable(faces.Select(f => new BoxRow { ImagePath = f.ImagePath, Box = f.Box }));
+        using var detector = _ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement }).Fit(rows);
+        var scored = detector.Transform(rows);
+        var keypoints = Column(scored, KeypointColumns.Keypoints);
+        var confidence = scored.Schema.GetColumnOrNull(KeypointColumns.Confidence) is null ? null : Column(scored, KeypointColumns.Confidence);
+        return faces.Select((f, i) => f with { Keypoints = keypoints[i], Confidence = confidence?[i] ?? [] }).ToList();
+    }
+
+    private static List<FoundFace> Read(IDataView perFace, bool withPoints)
+    {
+        var s = perFace.Schema;
+        var result = new List<FoundFace>();
+        using var cursor = perFace.GetRowCursor([s[KeypointColumns.ImagePath], s[KeypointColumns.FaceIndex], s[KeypointColumns.FaceScore], s[KeypointColumns.DetectorBox], s[KeypointColumns.Box]]);
+        var path = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.ImagePath]);
+        var index = cursor.GetGetter<int>(s[KeypointColumns.FaceIndex]);
+        var score = cursor.GetGetter<float>(s[KeypointColumns.FaceScore]);
+        var detectorBox = cursor.GetGetter<VBuffer<float>>(s[KeypointColumns.DetectorBox]);
+        var box = cursor.GetGetter<VBuffer<float>>(s[KeypointColumns.Box]);
+        ReadOnlyMemory<char> p = default; int i = 0; float sc = 0; VBuffer<float> db = default, b = default;
+        while (cursor.MoveNext())
+        {
+            path(ref p); index(ref i); score(ref sc); detectorBox(ref db); box(ref b);
+            result.Add(new FoundFace(p.ToString(), i, sc, db.DenseValues().ToArray(), b.DenseValues().ToArray(), [], []));
+        }
+        return result;
+    }
+
+    private static List<float[]> Column(IDataView data, string name)
+    {
+        var column = data.Schema[name];
+        var rows = new List<float[]>();
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> value = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            rows.Add(value.DenseValues().ToArray());
+        }
+        return rows;
+    }
+
+    private sealed class BoxRow
+    {
+        public string ImagePath { get; set; } = "";
+        [VectorType(4)] public float[] Box { get; set; } = [];
+    }
+}
+
+/// <summary>The bounding box (left, top, width, height) of a set of points.</summary>
+public static class KeypointBoxes
+{
+    public static float[] Of(ReadOnlySpan<float> points)
+    {
+        float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
+        for (int k = 0; k + 1 < points.Length; k += 2)
+        {
+            x0 = MathF.Min(x0, points[k]); x1 = MathF.Max(x1, points[k]);
+            y0 = MathF.Min(y0, points[k + 1]); y1 = MathF.Max(y1, points[k + 1]);
+        }
+        return [x0, y0, x1 - x0, y1 - y0];
+    }
+
+    /// <summary>Intersection over union of two boxes (left, top, width, height).</summary>
+    public static float Iou(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float w = MathF.Min(a[0] + a[2], b[0] + b[2]) - MathF.Max(a[0], b[0]);
+        float h = MathF.Min(a[1] + a[3], b[1] + b[3]) - MathF.Max(a[1], b[1]);
+        if (!(w > 0 && h > 0)) return 0;
+        float inter = w * h;
+        return inter / (a[2] * a[3] + b[2] * b[3] - inter);
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using KeypointML.Data;
+using KeypointML.Detection;
+using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Inference;
+using Microsoft.ML;
+
+namespace KeypointML.Training.Cli;
+
+/// <summary><c>keypointml detect-faces --data D [--detector NAME] [--out boxes.csv] [--threshold T] [--fit-box-map]</c>:
+/// the face boxes alone; on labelled data also the recall, and the box maps fitted on that data.</summary>
+public sealed class DetectFacesCommand : ICliCommand
+{
+    public static Command Create()
+    {
+        var data = ModelOptions.Data();
+        var detector = Detector();
+        var output = new Option<string?>("--out", "-o") { Description = "Boxes CSV: image,face,score,left,top,width,height; one row per face." };
+        var threshold = Threshold();
+        var fit = new Option<bool>("--fit-box-map") { Description = "On labelled data with face boxes: fit the map from detector boxes to the dataset's boxes, and from the labelled points' bounding box to the dataset's boxes (medians; run it on training data only)." };
+        var limit = ModelOptions.Limit();
+        var command = new Command("detect-faces", "Find the faces in every image of a dataset or folder and write their boxes; on labelled data report the recall.")
+        {
+            data, detector, output, threshold, fit, limit,
+        };
+        command.SetAction(parse => CliApp.Guard(() =>
+        {
+            var spec = parse.GetValue(data)!;
+            var ml = new MLContext(seed: 0);
+            var dataset = KeypointDatasets.Load(ml, spec);
+            var rows = dataset.Rows.ToList();
+            if (parse.GetValue(limit) is int n) rows = rows.Take(n).ToList();
+            var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
+            using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!));
+            var finder = new FacesInImages(ml, model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));
+            double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);
+            var names = DatasetImageNames.For(spec);
+            if (parse.GetValue(output) is string csv) WriteBoxes(csv, faces, names);
+            CliApp.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{faces.Count} faces in {paths.Count} images ({paths.Count(p => faces.All(f => f.ImagePath != p))} without a face); {ms:F1} ms per image (decode + detect, this machine, all threads)"));
+            if (dataset.KeypointCount > 0) Recall(rows, faces, parse.GetValue(fit));
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Option<string> Detector() => new("--detector")
+    {
+        Description = "Face detector: a file, or a name in the models folder (blazeface-front).",
+        DefaultValueFactory = _ => "blazeface-front",
+    };
+
+    public static Option<float> Threshold() => new("--threshold")
+    {
+        Description = $"Lowest detector score kept ({FaceDetectionDefaults.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}).",
+        DefaultValueFactory = _ => FaceDetectionDefaults.ScoreThreshold,
+    };
+
+    // A labelled face is found when a detection's box overlaps its labelled points' bounding box with IoU >= 0.5.
+    private static void Recall(List<KeypointSample> rows, List<FoundFace> faces, bool fit)
+    {
+        var byImage = faces.GroupBy(f => f.ImagePath).ToDictionary(g => g.Key, g => g.ToList());
+        int found = 0;
+        var pairs = new List<(float[] Detected, float[] Target)>();
+        var landmarkPairs = new List<(float[] Detected, float[] Target)>();
+        var ious = new List<float>();
+        foreach (var r in rows)
+        {
+            var truth = KeypointBoxes.Of(r.Keypoints);
+            landmarkPairs.Add((truth, r.Box));
+            var best = byImage.GetValueOrDefault(r.ImagePath)?.MaxBy(f => KeypointBoxes.Iou(f.DetectorBox, truth));
+            float iou = best is null ? 0 : KeypointBoxes.Iou(best.DetectorBox, truth);
+            ious.Add(iou);
+            if (iou >= 0.5f) { found++; pairs.Add((best!.DetectorBox, r.Box)); }
+        }
+        ious.Sort();
+        CliApp.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"recall {found}/{rows.Count} = {100.0 * found / rows.Count:F2}% (a detection overlapping the labelled points' box with IoU >= 0.5; lowest IoU {ious[0]:F2}, median {ious[ious.Count / 2]:F2})"));
+        if (!fit) return;
+        CliApp.Out.WriteLine($"box map detector -> dataset boxes ({pairs.Count} faces): {FaceBoxMap.Fit(pairs)}  [{Format(FaceBoxMap.Fit(pairs))}]");
+        CliApp.Out.WriteLine($"box map labelled points' box -> dataset boxes ({landmarkPairs.Count} faces): {FaceBoxMap.Fit(landmarkPairs)}  [{Format(FaceBoxMap.Fit(landmarkPairs))}]");
+    }
+
+    private static string Format(FaceBoxMap m) => string.Create(CultureInfo.InvariantCulture, $"new({m.ScaleWidth:R}f, {m.ScaleHeight:R}f, {m.ShiftX:R}f, {m.ShiftY:R}f)");
+
+    private static void WriteBoxes(string path, List<FoundFace> faces, DatasetImageNames names)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var text = new StringBuilder("image,face,score,left,top,width,height\n");
+        foreach (var f in faces)
+        {
+            text.Append(PredictionCsv.Quote(names.Name(f.ImagePath))).Append(',').Append(f.FaceIndex.ToString(ic)).Append(',').Append(f.Score.ToString(ic));
+            foreach (var v in f.DetectorBox) text.Append(',').Append(v.ToString(ic));
+            text.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+}
