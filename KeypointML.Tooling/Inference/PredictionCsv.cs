@@ -1,3 +1,4 @@
+using KeypointML.Detection;
 using System.Globalization;
 using System.Text;
 using KeypointML.Tooling.Files;

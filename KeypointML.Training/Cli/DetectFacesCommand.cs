@@ -34,7 +34,7 @@ public sealed class DetectFacesCommand : ICliCommand
             if (parse.GetValue(limit) is int n) rows = rows.Take(n).ToList();
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
             using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!));
-            var finder = new FacesInImages(ml, model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
+            var finder = new FaceLandmarker(ml, model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);

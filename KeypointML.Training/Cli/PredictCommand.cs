@@ -64,7 +64,7 @@ public sealed class PredictCommand : ICliCommand
         if (limit is int n) paths = paths.Take(n).ToList();
         using var detector = FaceDetectorModel.Open(ModelsFolder.ResolveModel(detectorName));
         using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName));
-        var finder = new FacesInImages(ml, detector, landmarks)
+        var finder = new FaceLandmarker(ml, detector, landmarks)
         {
             Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes,
         };

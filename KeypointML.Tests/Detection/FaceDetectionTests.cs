@@ -1,0 +1,119 @@
+using KeypointML.Data;
+using KeypointML.Detection;
+using KeypointML.Models;
+using KeypointML.Tests.Data;
+using KeypointML.Transforms;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace KeypointML.Tests.Detection;
+
+/// <summary>Photos in, faces and 68 points out, with the shipped detector and landmark model on real photos.</summary>
+public class FaceDetectionTests
+{
+    [SetUp]
+    public void RequireData()
+    {
+        if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
+    }
+
+    [Test]
+    public void ImmPhotos_OneFaceEach_WhosePointsCoverTheLabelledFace()
+    {
+        var ml = new MLContext(seed: 0);
+        var rows = KeypointDatasets.Load(ml, KeypointDatasets.ImmValidation).Rows.Take(12).ToList();
+        using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
+        using var landmarks = KeypointModel.Open(RepositoryFiles.Model("ibug68-heatmap"));
+        var faces = new FaceLandmarker(ml, detector, landmarks).Find(rows.Select(r => r.ImagePath));
+        Assert.That(faces.Select(f => f.ImagePath), Is.EqualTo(rows.Select(r => r.ImagePath)), "exactly one face per IMM photo");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var labelled = KeypointBoxes.Of(rows[i].Keypoints);
+            var predicted = KeypointBoxes.Of(faces[i].Keypoints);
+            float iou = KeypointBoxes.Iou(labelled, predicted);
+            // The two schemes share the face's extent, not its points (IMM's outline runs higher on the forehead side).
+            float dx = predicted[0] + predicted[2] / 2 - labelled[0] - labelled[2] / 2, dy = predicted[1] + predicted[3] / 2 - labelled[1] - labelled[3] / 2;
+            float centreError = MathF.Sqrt(dx * dx + dy * dy) / labelled[2];
+            TestContext.Out.WriteLine($"{Path.GetFileName(rows[i].ImagePath)}: score {faces[i].Score:F3}, points' box IoU {iou:F2}, box centres {centreError:P1} of the face width apart");
+            Assert.That(iou, Is.GreaterThan(0.7f), $"{rows[i].ImagePath}: the 68 points' box and the 58 labelled points' box");
+            Assert.That(centreError, Is.LessThan(0.1f), $"{rows[i].ImagePath}: the centres of the two boxes");
+        }
+    }
+
+    [Test]
+    public void FaceFreePhotos_GiveNoFace()
+    {
+        var folder = FaceFreePhotos.Folder();
+        if (folder is null) Assert.Ignore($"The face-free photos are not here ({FaceFreePhotos.Hint}).");
+        using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
+        var ml = new MLContext(seed: 0);
+        var paths = FaceFreePhotos.Files.Select(f => Path.Combine(folder!, f)).ToList();
+        var faces = new FaceLandmarker(ml, detector).Find(paths);
+        Assert.That(faces.Select(f => $"{Path.GetFileName(f.ImagePath)} {f.Score:F3}"), Is.Empty);
+    }
+
+    [Test]
+    public void OddImages_AreSearched_AndAOneByOneImageHasNoFace()
+    {
+        using var folder = new TempFolder();
+        string grey = Write(folder.Path, "grey.png", SKColorType.Gray8, 64, 48);
+        string alpha = Write(folder.Path, "alpha.png", SKColorType.Rgba8888, 64, 48, SKAlphaType.Unpremul);
+        string wide = Write(folder.Path, "wide.png", SKColorType.Rgba8888, 200, 8);
+        string tiny = Write(folder.Path, "tiny.png", SKColorType.Rgba8888, 1, 1);
+        using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(new[] { grey, alpha, wide, tiny }.Select(p => new PathRow { ImagePath = p }));
+        var counts = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = detector }).Fit(data).Transform(data).GetColumn<int>(KeypointColumns.FaceCount).ToList();
+        Assert.That(counts, Is.EqualTo(new[] { 0, 0, 0, 0 }));
+    }
+
+    [Test]
+    public void AnchorCodec_DecodesABoxAtItsAnchor_AndMergesOverlaps()
+    {
+        var codec = AnchorBoxCodec.BlazeFace(128);
+        Assert.That(codec.AnchorCount, Is.EqualTo(896));
+        var logits = Enumerable.Repeat(-10f, 896).ToArray();
+        var regressions = new float[896 * 16];
+        // Anchor 0 sits at the first 16x16 cell's centre (4, 4 px of 128); anchor 1 at the same centre.
+        logits[0] = 2f; regressions[0] = 8; regressions[1] = -4; regressions[2] = 32; regressions[3] = 40;
+        logits[1] = 1f; regressions[16] = 9; regressions[17] = -4; regressions[18] = 32; regressions[19] = 40;
+        var candidates = codec.Decode(logits, regressions, 0.5f);
+        Assert.That(candidates, Has.Count.EqualTo(2));
+        Assert.That(candidates[0].CenterX, Is.EqualTo((4f + 8) / 128).Within(1e-6f));
+        Assert.That(candidates[0].CenterY, Is.EqualTo((4f - 4) / 128).Within(1e-6f));
+        Assert.That(candidates[0].Width, Is.EqualTo(32f / 128).Within(1e-6f));
+        Assert.That(candidates[0].Score, Is.EqualTo(1 / (1 + MathF.Exp(-2))).Within(1e-6f));
+        var merged = AnchorBoxCodec.WeightedNms(candidates, 0.3f);
+        Assert.That(merged, Has.Count.EqualTo(1));
+        float w0 = candidates[0].Score, w1 = candidates[1].Score;
+        Assert.That(merged[0].CenterX, Is.EqualTo((w0 * (12f / 128) + w1 * (13f / 128)) / (w0 + w1)).Within(1e-6f), "score-weighted mean");
+        Assert.That(merged[0].Score, Is.EqualTo(w0), "the cluster's best score");
+    }
+
+    [Test]
+    public void BoxMap_FitsAKnownMap()
+    {
+        var truth = new FaceBoxMap(0.9f, 0.95f, 0.02f, 0.05f);
+        var pairs = Enumerable.Range(1, 9).Select(i => new float[] { 10 * i, 5 * i, 100 + i, 120 - i })
+            .Select(d => (d, truth.Apply(d))).ToList();
+        var fitted = FaceBoxMap.Fit(pairs);
+        Assert.That(new[] { fitted.ScaleWidth, fitted.ScaleHeight, fitted.ShiftX, fitted.ShiftY }, Is.EqualTo(new[] { 0.9f, 0.95f, 0.02f, 0.05f }).Within(1e-5f));
+    }
+
+    private static string Write(string folder, string name, SKColorType type, int w, int h, SKAlphaType alpha = SKAlphaType.Opaque)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(w, h, type, alpha));
+        using (var canvas = new SKCanvas(bitmap)) canvas.Clear(new SKColor(90, 120, 150, 200));
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+}
