@@ -7,14 +7,22 @@ namespace KeypointML.Tests.Models;
 /// <summary>Every shipped model names itself by its file name and describes its output codec.</summary>
 public class ShippedModelMetadataTests
 {
-    private static IEnumerable<string> ShippedModels() =>
-        Directory.EnumerateFiles(Path.Combine(RepositoryFiles.Root(), "models"), "*.onnx").Order(StringComparer.Ordinal);
+    private static IEnumerable<string> ShippedModels() => RepositoryFiles.KeypointModelNames().Select(RepositoryFiles.Model);
 
     [TestCaseSource(nameof(ShippedModels))]
     public void MetadataName_IsTheFileName(string path)
     {
         using var model = KeypointModel.Open(path);
         Assert.That(model.Metadata.Name, Is.EqualTo(Path.GetFileNameWithoutExtension(path)));
+    }
+
+    [Test]
+    public void FaceDetector_NamesItself_AndIsNoKeypointModel()
+    {
+        var path = RepositoryFiles.Model("blazeface-front");
+        Assert.That(KeypointML.Detection.FaceDetectorModel.IsFaceDetector(path), Is.True);
+        var e = Assert.Throws<InvalidDataException>(() => KeypointModel.Open(path));
+        Assert.That(e!.Message, Does.Contain("face detector"));
     }
 
     [Test]

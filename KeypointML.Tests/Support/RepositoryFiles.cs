@@ -12,6 +12,12 @@ internal static class RepositoryFiles
         throw new DirectoryNotFoundException($"No KeypointML.sln above {TestContext.CurrentContext.TestDirectory}.");
     }
 
+    /// <summary>The names of the shipped keypoint models (models/*.onnx without the face detectors), in name order.</summary>
+    public static IEnumerable<string> KeypointModelNames() =>
+        Directory.EnumerateFiles(Path.Combine(Root(), "models"), "*.onnx")
+            .Where(f => !KeypointML.Detection.FaceDetectorModel.IsFaceDetector(f))
+            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal);
+
     /// <summary>A shipped model file, models/NAME.onnx.</summary>
     public static string Model(string name) => Path.Combine(Root(), "models", name + ".onnx");
 }

@@ -6,13 +6,21 @@ namespace KeypointML.Tooling.Report;
 /// <summary>The whole report: every model of the models folder measured, pictures drawn, <c>index.html</c> written, atomically.</summary>
 public static class ReportBuilder
 {
-    /// <summary>The model files of the folder (*.onnx), in name order.</summary>
+    /// <summary>The keypoint model files of the folder (*.onnx, face detectors left out: they have no keypoint metrics),
+    /// in name order.</summary>
     public static IReadOnlyList<string> ModelFiles(string modelsFolder)
     {
         if (!Directory.Exists(modelsFolder)) throw new DirectoryNotFoundException($"{modelsFolder}: no such models folder.");
-        var files = Directory.GetFiles(modelsFolder, "*.onnx");
+        var files = Directory.GetFiles(modelsFolder, "*.onnx").Where(f => !IsDetector(f)).ToArray();
         Array.Sort(files, StringComparer.Ordinal);
         return files;
+    }
+
+    // An unreadable file stays in the list: its row then says why it cannot be measured.
+    private static bool IsDetector(string path)
+    {
+        try { return Detection.FaceDetectorModel.IsFaceDetector(path); }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException) { return false; }
     }
 
     /// <summary>Writes the report into <paramref name="outFolder"/>; <paramref name="modelDone"/> gets the number of models done.</summary>

@@ -20,8 +20,7 @@ public class TrainingInferenceParityTests
 {
     private const int Faces = 16;
 
-    private static IEnumerable<string> ShippedModels() =>
-        Directory.EnumerateFiles(Path.Combine(RepositoryFiles.Root(), "models"), "*.onnx").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
+    private static IEnumerable<string> ShippedModels() => RepositoryFiles.KeypointModelNames();
 
     [SetUp]
     public void RequireData()

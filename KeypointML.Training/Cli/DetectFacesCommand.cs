@@ -41,6 +41,8 @@ public sealed class DetectFacesCommand : ICliCommand
             var names = DatasetImageNames.For(spec);
             if (parse.GetValue(output) is string csv) WriteBoxes(csv, faces, names);
             CliApp.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{faces.Count} faces in {paths.Count} images ({paths.Count(p => faces.All(f => f.ImagePath != p))} without a face); {ms:F1} ms per image (decode + detect, this machine, all threads)"));
+            if (faces.Count > 0)
+                CliApp.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scores: highest {faces.Max(f => f.Score):F3}, lowest {faces.Min(f => f.Score):F3}"));
             if (dataset.KeypointCount > 0) Recall(rows, faces, parse.GetValue(fit));
             return 0;
         }));
@@ -67,6 +69,7 @@ public sealed class DetectFacesCommand : ICliCommand
         var pairs = new List<(float[] Detected, float[] Target)>();
         var landmarkPairs = new List<(float[] Detected, float[] Target)>();
         var ious = new List<float>();
+        var matchedScores = new List<float>();
         foreach (var r in rows)
         {
             var truth = KeypointBoxes.Of(r.Keypoints);
@@ -74,11 +77,11 @@ public sealed class DetectFacesCommand : ICliCommand
             var best = byImage.GetValueOrDefault(r.ImagePath)?.MaxBy(f => KeypointBoxes.Iou(f.DetectorBox, truth));
             float iou = best is null ? 0 : KeypointBoxes.Iou(best.DetectorBox, truth);
             ious.Add(iou);
-            if (iou >= 0.5f) { found++; pairs.Add((best!.DetectorBox, r.Box)); }
+            if (iou >= 0.5f) { found++; pairs.Add((best!.DetectorBox, r.Box)); matchedScores.Add(best.Score); }
         }
         ious.Sort();
         CliApp.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"recall {found}/{rows.Count} = {100.0 * found / rows.Count:F2}% (a detection overlapping the labelled points' box with IoU >= 0.5; lowest IoU {ious[0]:F2}, median {ious[ious.Count / 2]:F2})"));
+            $"recall {found}/{rows.Count} = {100.0 * found / rows.Count:F2}% (a detection overlapping the labelled points' box with IoU >= 0.5; lowest IoU {ious[0]:F2}, median {ious[ious.Count / 2]:F2}; lowest score of a found face {(matchedScores.Count > 0 ? matchedScores.Min() : 0):F3})"));
         if (!fit) return;
         CliApp.Out.WriteLine($"box map detector -> dataset boxes ({pairs.Count} faces): {FaceBoxMap.Fit(pairs)}  [{Format(FaceBoxMap.Fit(pairs))}]");
         CliApp.Out.WriteLine($"box map labelled points' box -> dataset boxes ({landmarkPairs.Count} faces): {FaceBoxMap.Fit(landmarkPairs)}  [{Format(FaceBoxMap.Fit(landmarkPairs))}]");

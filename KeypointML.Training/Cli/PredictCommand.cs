@@ -39,7 +39,7 @@ public sealed class PredictCommand : ICliCommand
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
             if (parse.GetValue(findFaces))
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
-                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit));
+                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays));
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
@@ -55,7 +55,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit, string? overlays)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);
@@ -72,6 +72,13 @@ public sealed class PredictCommand : ICliCommand
         var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));
         PredictionCsv.WriteFaces(csv, found, landmarks.Metadata.KeypointCount, DatasetImageNames.For(spec));
         CliApp.Out.WriteLine(FormattableString.Invariant($"{found.Count} faces in {paths.Count} images -> {csv} ({sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count):F1} ms per image, all threads)"));
+        if (overlays is not null)
+        {
+            // The detector's box (yellow) and the points (red) of every face.
+            var drawn = found.Select(f => new FacePrediction(f.ImagePath, f.DetectorBox, [], [], null, f.Keypoints)).ToList();
+            int pictures = KeypointOverlays.Write(overlays, drawn, DatasetImageNames.For(spec));
+            CliApp.Out.WriteLine($"{pictures} pictures -> {overlays} (yellow: detector box, red: predicted points)");
+        }
         return 0;
     }
 }

@@ -4,17 +4,18 @@ namespace KeypointML.Data;
 /// Reads a folder of images without labels as rows whose box is the whole image and whose keypoints are empty:
 /// the input for running a whole-image model (as the IMM models are) on new pictures.
 /// </summary>
-/// <remarks>Only the folder itself is listed (not sub-folders), in file-name order.</remarks>
+/// <remarks>The folder and its sub-folders are listed, in ordinal order of the path relative to the folder (a photo
+/// collection is often sorted into folders).</remarks>
 public static class ImageFolderReader
 {
     /// <summary>The file extensions taken as images (case-insensitive).</summary>
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
-    /// <summary>The image files of the folder, in ordinal file-name order.</summary>
+    /// <summary>The image files of the folder and its sub-folders, in ordinal order of their paths.</summary>
     public static string[] FindImages(string folder)
     {
         DataFiles.RequireFolder(folder);
-        var files = Directory.GetFiles(Path.GetFullPath(folder))
+        var files = Directory.GetFiles(Path.GetFullPath(folder), "*", SearchOption.AllDirectories)
             .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
             .ToArray();
         Array.Sort(files, StringComparer.Ordinal);

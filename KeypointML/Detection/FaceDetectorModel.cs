@@ -52,6 +52,15 @@ public sealed class FaceDetectorModel : IDisposable
     /// <summary>How the outputs are decoded.</summary>
     public AnchorBoxCodec Codec { get; }
 
+    /// <summary>Whether the ONNX file's metadata marks a shipped face detector (<c>keypointml.kind = face-detector</c>),
+    /// as opposed to a keypoint model; reads the metadata only (no graph optimization).</summary>
+    public static bool IsFaceDetector(string path)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(path, options);
+        return KeypointModelMetadata.IsFaceDetector(session.ModelMetadata.CustomMetadataMap);
+    }
+
     /// <summary>Opens a detector; errors name the file. GPU and session settings as for keypoint models.</summary>
     public static FaceDetectorModel Open(string path, KeypointModelOptions? options = null)
     {

@@ -54,8 +54,25 @@ public sealed class FaceLandmarker
     /// <summary>Second pass: how the landmarks' bounding box becomes a 300-W-style box.</summary>
     public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
 
-    /// <summary>Every face of one image, best score first.</summary>
+    /// <summary>Every face of one image file, best score first.</summary>
     public List<FoundFace> Find(string imagePath) => Find([imagePath]);
+
+    /// <summary>Every face of an encoded image (JPEG, PNG, ...) read from <paramref name="image"/>, best score first; the
+    /// faces' <c>ImagePath</c> is empty. (The components read files, so the bytes go through a temporary file.)</summary>
+    public List<FoundFace> Find(Stream image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var temporary = Path.Combine(Path.GetTempPath(), $"keypointml-{Guid.NewGuid():N}.img");
+        try
+        {
+            using (var file = File.Create(temporary)) image.CopyTo(file);
+            return Find(temporary).Select(f => f with { ImagePath = "" }).ToList();
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
 
     private sealed class PathRow
     {
