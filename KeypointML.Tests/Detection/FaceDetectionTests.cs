@@ -60,12 +60,13 @@ public class FaceDetectionTests
         string grey = Write(folder.Path, "grey.png", SKColorType.Gray8, 64, 48);
         string alpha = Write(folder.Path, "alpha.png", SKColorType.Rgba8888, 64, 48, SKAlphaType.Unpremul);
         string wide = Write(folder.Path, "wide.png", SKColorType.Rgba8888, 200, 8);
+        string deep = Png16.Write(Path.Combine(folder.Path, "rgb16.png"), 48, 40);
         string tiny = Write(folder.Path, "tiny.png", SKColorType.Rgba8888, 1, 1);
         using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
         var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(new[] { grey, alpha, wide, tiny }.Select(p => new PathRow { ImagePath = p }));
+        var data = ml.Data.LoadFromEnumerable(new[] { grey, alpha, wide, tiny, deep }.Select(p => new PathRow { ImagePath = p }));
         var counts = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = detector }).Fit(data).Transform(data).GetColumn<int>(KeypointColumns.FaceCount).ToList();
-        Assert.That(counts, Is.EqualTo(new[] { 0, 0, 0, 0 }));
+        Assert.That(counts, Is.EqualTo(new[] { 0, 0, 0, 0, 0 }));
     }
 
     [Test]
@@ -115,5 +116,54 @@ public class FaceDetectionTests
     private sealed class PathRow
     {
         public string ImagePath { get; set; } = "";
+    }
+}
+
+/// <summary>Writes a 16-bit-per-channel RGB PNG by hand (SkiaSharp 2.88 does not encode 16-bit PNGs).</summary>
+internal static class Png16
+{
+    public static string Write(string path, int width, int height)
+    {
+        var raw = new MemoryStream();
+        for (int y = 0; y < height; y++)
+        {
+            raw.WriteByte(0);   // filter: none
+            for (int x = 0; x < width; x++)
+                foreach (var v in new[] { x * 1300, y * 1600, 30000 })
+                {
+                    raw.WriteByte((byte)(v >> 8));
+                    raw.WriteByte((byte)v);
+                }
+        }
+        var compressed = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            z.Write(raw.ToArray());
+        using var file = File.Create(path);
+        file.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Chunk(file, "IHDR", [.. BigEndian(width), .. BigEndian(height), 16, 2, 0, 0, 0]);
+        Chunk(file, "IDAT", compressed.ToArray());
+        Chunk(file, "IEND", []);
+        return path;
+    }
+
+    private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+
+    private static void Chunk(Stream s, string type, byte[] data)
+    {
+        var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        s.Write(BigEndian(data.Length));
+        s.Write(typed);
+        s.Write(BigEndian((int)Crc32(typed)));
+    }
+
+    private static uint Crc32(byte[] bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        return ~crc;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KeypointML.Data;
 using KeypointML.Tooling.Files;
 
 namespace KeypointML.Tooling.Report;
@@ -15,6 +16,10 @@ public static class ReportBuilder
         Array.Sort(files, StringComparer.Ordinal);
         return files;
     }
+
+    /// <summary>The face detectors of the folder, in name order.</summary>
+    public static IReadOnlyList<string> DetectorFiles(string modelsFolder) =>
+        Directory.Exists(modelsFolder) ? Directory.GetFiles(modelsFolder, "*.onnx").Where(IsDetector).Order(StringComparer.Ordinal).ToArray() : [];
 
     // An unreadable file stays in the list: its row then says why it cannot be measured.
     private static bool IsDetector(string path)
@@ -35,9 +40,14 @@ public static class ReportBuilder
                 results.Add(ModelMeasurement.Measure(model, options, staging));
                 modelDone?.Invoke(results.Count);
             }
+            // End to end: every 68-point model behind every detector on the 300-W test crops, nothing but the images given.
+            var endToEnd = new List<EndToEndResult>();
+            foreach (var detector in DetectorFiles(options.ModelsFolder))
+                foreach (var r in results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.Problem is null))
+                    endToEnd.Add(EndToEndMeasurement.Measure(detector, Path.Combine(options.ModelsFolder, r.File), KeypointDatasets.IbugTest, options.Limit));
             var context = new ReportContext(Path.GetFullPath(options.ModelsFolder), options.RunsFolder, DateTime.UtcNow,
                 $"{Environment.ProcessorCount} CPU cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-            AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context));
+            AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context, endToEnd));
             return (IReadOnlyList<ModelResult>)results;
         });
     }

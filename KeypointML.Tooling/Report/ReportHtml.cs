@@ -13,7 +13,7 @@ public sealed record ReportContext(string ModelsFolder, string? RunsFolder, Date
 /// </summary>
 public static class ReportHtml
 {
-    public static string Render(IReadOnlyList<ModelResult> results, ReportContext context)
+    public static string Render(IReadOnlyList<ModelResult> results, ReportContext context, IReadOnlyList<EndToEndResult>? endToEnd = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -67,9 +67,33 @@ public static class ReportHtml
 
                 """);
         }
+        if (endToEnd is { Count: > 0 }) EndToEnd(html, endToEnd);
         foreach (var r in results) Section(html, r);
         html.Append("</body>\n</html>\n");
         return html.ToString();
+    }
+
+    private static void EndToEnd(StringBuilder html, IReadOnlyList<EndToEndResult> rows)
+    {
+        html.Append("<h2 id=\"end-to-end\">End to end: photo in, faces and points out</h2>\n<table id=\"e2e\">\n<tr>");
+        foreach (var c in new[] { "detector", "model", "data", "labelled faces", "matched", "faces found", "NME io (matched)", "failure rate (misses fail)", "AUC (misses fail)", "ms/image" })
+            html.Append("<th>").Append(E(c)).Append("</th>");
+        html.Append("</tr>\n");
+        foreach (var r in rows)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr id=\"e2e-{E(r.Model)}\"><td>{E(r.Detector)}</td><td>{E(r.Model)}</td><td>{E(r.Data)}</td>");
+            if (r.Problem is not null) { html.Append(CultureInfo.InvariantCulture, $"<td colspan=\"7\" class=\"problem\">{E(r.Problem)}</td></tr>\n"); continue; }
+            html.Append(CultureInfo.InvariantCulture, $"<td>{r.Labelled}</td><td>{r.Matched}</td><td>{r.FacesFound}</td><td>{MetricsText.Percent(r.Metrics?.NmeInterOcular)}</td><td>{MetricsText.Percent(r.FailureRate)}</td><td>{MetricsText.Percent(r.Auc)}</td><td>{MetricsText.Milliseconds(r.MsPerImage)}</td></tr>\n");
+        }
+        html.Append("""
+            </table>
+            <p class="note">Only the images are given: the detector finds the faces, its boxes are mapped to the 300-W convention
+            the 68-point models were trained on (fitted on the training XML), and the model scores each face (log-parabola
+            decoding). A labelled face is matched by the found face whose points' box overlaps its labelled points' box most
+            (IoU at least 0.5), as ../shared/peers/score.py --e2e does; a missed face counts as a failure in the failure rate
+            and AUC.</p>
+
+            """);
     }
 
     private static void Section(StringBuilder html, ModelResult r)
