@@ -61,12 +61,16 @@ public class FaceDetectionTests
         string alpha = Write(folder.Path, "alpha.png", SKColorType.Rgba8888, 64, 48, SKAlphaType.Unpremul);
         string wide = Write(folder.Path, "wide.png", SKColorType.Rgba8888, 200, 8);
         string deep = Png16.Write(Path.Combine(folder.Path, "rgb16.png"), 48, 40);
+        string cmyk = CmykJpeg.Write(Path.Combine(folder.Path, "cmyk.jpg"), 32, 24);
         string tiny = Write(folder.Path, "tiny.png", SKColorType.Rgba8888, 1, 1);
         using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
         var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(new[] { grey, alpha, wide, tiny, deep }.Select(p => new PathRow { ImagePath = p }));
-        var counts = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = detector }).Fit(data).Transform(data).GetColumn<int>(KeypointColumns.FaceCount).ToList();
-        Assert.That(counts, Is.EqualTo(new[] { 0, 0, 0, 0, 0 }));
+        var data = ml.Data.LoadFromEnumerable(new[] { grey, alpha, wide, tiny, deep, cmyk }.Select(p => new PathRow { ImagePath = p }));
+        var searched = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = detector }).Fit(data).Transform(data);
+        Assert.That(searched.GetColumn<int>(KeypointColumns.FaceCount).ToList(), Is.EqualTo(new[] { 0, 0, 0, 0, 0, 0 }));
+        // Every one was decoded at its own size (the 16-bit PNG and the CMYK JPEG included).
+        Assert.That(searched.GetColumn<float[]>(KeypointColumns.ImageSize).Select(v => $"{v[0]}x{v[1]}").ToList(),
+            Is.EqualTo(new[] { "64x48", "64x48", "200x8", "1x1", "48x40", "32x24" }));
     }
 
     [Test]
@@ -165,5 +169,75 @@ internal static class Png16
             for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
         }
         return ~crc;
+    }
+}
+
+/// <summary>Writes a flat-coloured baseline CMYK JPEG (Adobe marker, 4 components) by hand: no encoder here writes CMYK.
+/// Every 8x8 block holds only its DC coefficient, so the entropy data is one DC difference and an end-of-block per block.</summary>
+internal static class CmykJpeg
+{
+    public static string Write(string path, int width, int height)
+    {
+        byte[] cmyk = [40, 90, 160, 20];
+        var o = new List<byte> { 0xFF, 0xD8 };
+        Segment(o, 0xEE, [.. "Adobe"u8.ToArray(), 0, 100, 0, 0, 0, 0, 0]);                 // APP14, transform 0: CMYK as is
+        Segment(o, 0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);                          // one quantization table of 1s
+        Segment(o, 0xC0, [8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 4,
+            1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);                              // baseline, 4 components, 1x1
+        // DC table: categories 0..11, all 4-bit codes; AC table: end-of-block only, code "0".
+        Segment(o, 0xC4, [0x00, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, .. Enumerable.Range(0, 12).Select(i => (byte)i)]);
+        Segment(o, 0xC4, [0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]);
+        Segment(o, 0xDA, [4, 1, 0x00, 2, 0x00, 3, 0x00, 4, 0x00, 0, 63, 0]);
+        var bits = new BitWriter(o);
+        int blocks = ((width + 7) / 8) * ((height + 7) / 8);
+        for (int b = 0; b < blocks; b++)
+            foreach (var v in cmyk)
+            {
+                if (b == 0)
+                {
+                    int dc = 8 * (v - 128), category = dc == 0 ? 0 : (int)Math.Log2(Math.Abs(dc)) + 1;
+                    bits.Write(category, 4);
+                    if (category > 0) bits.Write(dc > 0 ? dc : dc + (1 << category) - 1, category);
+                }
+                else bits.Write(0, 4);   // DC difference 0
+                bits.Write(0, 1);        // end of block
+            }
+        bits.Flush();
+        o.AddRange([0xFF, 0xD9]);
+        File.WriteAllBytes(path, [.. o]);
+        return path;
+    }
+
+    private static void Segment(List<byte> o, byte marker, byte[] data)
+    {
+        o.AddRange([0xFF, marker, (byte)((data.Length + 2) >> 8), (byte)(data.Length + 2)]);
+        o.AddRange(data);
+    }
+
+    private sealed class BitWriter(List<byte> output)
+    {
+        private int _buffer, _count;
+
+        public void Write(int value, int length)
+        {
+            for (int i = length - 1; i >= 0; i--)
+            {
+                _buffer = (_buffer << 1) | ((value >> i) & 1);
+                if (++_count == 8) Emit();
+            }
+        }
+
+        public void Flush()
+        {
+            while (_count != 0) Write(1, 1);
+        }
+
+        private void Emit()
+        {
+            output.Add((byte)_buffer);
+            if (_buffer == 0xFF) output.Add(0);   // byte stuffing
+            _buffer = 0;
+            _count = 0;
+        }
     }
 }
