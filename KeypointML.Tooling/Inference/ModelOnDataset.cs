@@ -61,7 +61,7 @@ public sealed class ModelOnDataset : IDisposable
     /// model's points (evaluation); otherwise labels are used when they match and ignored when they do not.
     /// <paramref name="refinement"/> is the heatmap decoder's sub-cell step (plain argmax by default, as in the library).
     /// </summary>
-    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = HeatmapRefinement.None)
+    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement)
     {
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
         var model = KeypointModel.Open(modelPath);
@@ -74,7 +74,7 @@ public sealed class ModelOnDataset : IDisposable
     }
 
     /// <summary>As the overload with a path, on a model already opened; the run takes it over (disposes it).</summary>
-    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = HeatmapRefinement.None)
+    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement)
     {
         string modelPath = model.Path;
         var dataset = KeypointDatasets.Load(ml, dataSpec);

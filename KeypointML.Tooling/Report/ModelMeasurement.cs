@@ -42,14 +42,14 @@ public static class ModelMeasurement
         try
         {
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), model, set, requireTruth: true, options.Limit);
-            // Heatmap models are decoded both ways from one scoring pass: the argmax cell (the library's default) and the
-            // log-parabola sub-cell step, the best refinement measured (docs/heatmap-models.md).
+            // Heatmap models are decoded both ways from one scoring pass: the library's default (log-parabola, the best
+            // refinement measured, docs/heatmap-models.md) and the plain argmax cell, for comparison.
             IReadOnlyList<FacePrediction> faces;
             KeypointMetrics? refined = null;
             if (model.Metadata.OutputKind == KeypointOutputKind.Heatmaps)
             {
-                (faces, var logParabola) = run.PredictBothDecodings(HeatmapRefinement.LogParabola, faceDone);
-                refined = run.Evaluate(logParabola);
+                (faces, var argmax) = run.PredictBothDecodings(HeatmapRefinement.None, faceDone);
+                refined = run.Evaluate(argmax);
             }
             else faces = run.Predict(faceDone);
             var metrics = run.Evaluate(faces);
@@ -60,7 +60,7 @@ public static class ModelMeasurement
             ExamplePanels.Write(Captioned(Enumerable.Reverse(ranked).Take(ExamplesPerPicture)), Path.Combine(pictureFolder, worst));
             return result with
             {
-                Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, RefinedMetrics = refined, Speed = speed,
+                Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, ArgmaxMetrics = refined, Speed = speed,
                 BestPicture = best, WorstPicture = worst,
             };
         }

@@ -14,10 +14,10 @@ public sealed record ModelResult
     public string? Description { get; init; }
     /// <summary>The dataset it was evaluated on (<see cref="Inference.EvaluationSets"/>).</summary>
     public string? EvaluationSet { get; init; }
-    /// <summary>The metrics with the pipeline's default decoding (heatmaps: plain argmax).</summary>
+    /// <summary>The metrics with the pipeline's default decoding (heatmaps: log-parabola).</summary>
     public KeypointMetrics? Metrics { get; init; }
-    /// <summary>Heatmap models: the metrics with the log-parabola sub-cell step; null for coordinate models.</summary>
-    public KeypointMetrics? RefinedMetrics { get; init; }
+    /// <summary>Heatmap models: the metrics with plain argmax decoding (the default is log-parabola); null for coordinate models.</summary>
+    public KeypointMetrics? ArgmaxMetrics { get; init; }
     public PipelineThroughput? Speed { get; init; }
     public string? BestPicture { get; init; }
     public string? WorstPicture { get; init; }

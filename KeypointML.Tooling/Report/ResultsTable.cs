@@ -7,7 +7,7 @@ public static class ResultsTable
 {
     public static readonly IReadOnlyList<string> Columns =
     [
-        "model", "evaluated on", "faces", "MSE (normalized)", "mean error (px)", "NME", "NME basis", "NME log-parabola", "failure rate", "AUC",
+        "model", "evaluated on", "faces", "MSE (normalized)", "mean error (px)", "NME", "NME basis", "NME argmax", "failure rate", "AUC",
         "ms/face single", "ms/face batched",
     ];
 
@@ -20,7 +20,7 @@ public static class ResultsTable
         [
             r.Name, r.EvaluationSet ?? MetricsText.Missing, m?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? MetricsText.Missing,
             MetricsText.Mse(m?.Mse), MetricsText.Pixels(m?.MeanPixelError), MetricsText.Percent(nme), m?.NmeBasis ?? MetricsText.Missing,
-            MetricsText.Percent(r.RefinedMetrics?.NmeInterOcular ?? r.RefinedMetrics?.NmeBox),
+            MetricsText.Percent(r.ArgmaxMetrics?.NmeInterOcular ?? r.ArgmaxMetrics?.NmeBox),
             MetricsText.Percent(m?.FailureRate), MetricsText.Percent(m?.Auc),
             MetricsText.Milliseconds(r.Speed?.SingleMsPerFace), MetricsText.Milliseconds(r.Speed?.BatchMsPerFace),
         ];

@@ -164,18 +164,24 @@ public class EvaluateCommandTests
     /// with that <see cref="HeatmapRefinement"/>, and moves the points (plain argmax differs).</summary>
     [TestCase("quarter-offset", HeatmapRefinement.QuarterOffset)]
     [TestCase("log-parabola", HeatmapRefinement.LogParabola)]
-    public void Refine_IsTheLibrarysRefinedDecoding(string name, HeatmapRefinement refinement)
+    [TestCase(null, HeatmapRefinement.LogParabola)]
+    public void Refine_IsTheLibrarysRefinedDecoding(string? name, HeatmapRefinement refinement)
     {
         const int faces = 8;
         var path = Path.Combine(RepositoryFiles.Root(), "models", "ibug68-heatmap.onnx");
-        var refined = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", name, "--json");
-        var argmax = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--json");
+        // No --refine: the default, log-parabola, the same as the library's default.
+        var refined = name is null
+            ? CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--json")
+            : CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", name, "--json");
+        var argmax = CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", "none", "--json");
         Assert.That(refined.Code, Is.EqualTo(0), refined.ToString());
         Assert.That(argmax.Code, Is.EqualTo(0), argmax.ToString());
 
         var ml = new MLContext(seed: 0);
         var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, "ibug-test").Data, faces);
-        var options = new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box", Refinement = refinement };
+        var options = name is null
+            ? new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box" }
+            : new KeypointDetectionOptions { ModelPath = path, BoxColumnName = "Box", Refinement = refinement };
         var expected = ml.EvaluateKeypoints(ml.Transforms.DetectKeypoints(options).Fit(data).Transform(data));
 
         var r = JsonDocument.Parse(refined.Out).RootElement;

@@ -36,8 +36,8 @@ internal static class ModelOptions
     {
         var option = new Option<HeatmapRefinement>("--refine")
         {
-            Description = "Heatmap models: plain argmax (none, the library's default), a quarter cell toward the higher neighbour (quarter-offset), or the vertex of a parabola through the log values of the peak and its neighbours (log-parabola). Coordinate models ignore it.",
-            DefaultValueFactory = _ => HeatmapRefinement.None,
+            Description = "Heatmap models: the vertex of a parabola through the log values of the peak and its neighbours (log-parabola, the library's default: the best measured), a quarter cell toward the higher neighbour (quarter-offset), or plain argmax (none). Coordinate models ignore it.",
+            DefaultValueFactory = _ => Transforms.KeypointDefaults.Refinement,
             CustomParser = result => Refinements[result.Tokens[0].Value],
         };
         option.AcceptOnlyFromAmong([.. Refinements.Keys]);

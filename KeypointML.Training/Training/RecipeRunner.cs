@@ -200,8 +200,8 @@ public static class RecipeRunner
         string runFolder = options.RunFolder;
         var objective = options.Objective;
         var heatmap = objective as HeatmapObjective;
-        // Heatmap models are measured twice, as the report measures them: argmax (the library's default decoder) and the
-        // log-parabola refinement.
+        // Heatmap models are measured twice, as the report measures them: argmax (what model selection decodes with) and the
+        // log-parabola refinement (the library's default).
         var refined = heatmap is null ? null : heatmap with { Refinement = HeatmapRefinement.LogParabola };
         var meanShape = train.MeanTarget();
         Trainer.LoadBest(model, runFolder);
