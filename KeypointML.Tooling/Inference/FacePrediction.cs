@@ -7,7 +7,8 @@ namespace KeypointML.Tooling.Inference;
 /// <param name="CropGeometry">The crop the model saw: X0, Y0, width, height.</param>
 /// <param name="Truth">The labelled points the model predicts (x0, y0, ...), or null without labels.</param>
 /// <param name="Keypoints">The predicted points x0, y0, ...</param>
-public sealed record FacePrediction(string ImagePath, float[] Box, float[] ImageSize, float[] CropGeometry, float[]? Truth, float[] Keypoints)
+/// <param name="Confidence">Per-point confidence (heatmap models), or null.</param>
+public sealed record FacePrediction(string ImagePath, float[] Box, float[] ImageSize, float[] CropGeometry, float[]? Truth, float[] Keypoints, float[]? Confidence = null)
 {
     /// <summary>Mean Euclidean distance between predicted and labelled points in pixels; null without labels.</summary>
     public double? MeanPixelError

@@ -125,6 +125,8 @@ public sealed class ModelOnDataset : IDisposable
         var wanted = new List<DataViewSchema.Column> { s[KeypointColumns.ImagePath], s[KeypointColumns.Box], s[KeypointColumns.ImageSize], s[KeypointColumns.CropGeometry], s[KeypointColumns.Keypoints] };
         if (HasTruth) wanted.Add(s[KeypointColumns.Label]);
         if (other is not null) wanted.Add(s[KeypointColumns.ModelOutput]);
+        bool hasConfidence = s.GetColumnOrNull(KeypointColumns.Confidence) is not null;
+        if (hasConfidence) wanted.Add(s[KeypointColumns.Confidence]);
         var faces = new List<FacePrediction>();
         var redecoded = other is null ? null : new List<FacePrediction>();
         using var cursor = scored.GetRowCursor(wanted);
@@ -135,6 +137,7 @@ public sealed class ModelOnDataset : IDisposable
         var keypoints = Vector(cursor, s[KeypointColumns.Keypoints]);
         var truth = HasTruth ? Vector(cursor, s[KeypointColumns.Label]) : null;
         var maps = other is null ? null : Vector(cursor, s[KeypointColumns.ModelOutput]);
+        var confidences = hasConfidence ? Vector(cursor, s[KeypointColumns.Confidence]) : null;
         var m = Model.Metadata;
         var otherCodec = other is { } r ? Model.Codec(r) : null;
         var normalized = new float[2 * m.KeypointCount];
@@ -143,12 +146,12 @@ public sealed class ModelOnDataset : IDisposable
         while (cursor.MoveNext())
         {
             path(ref p);
-            var face = new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints());
+            var face = new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints(), confidences?.Invoke());
             faces.Add(face);
             if (maps is not null)
             {
                 otherCodec!.Decode(maps(), normalized, confidence);
-                redecoded!.Add(face with { Keypoints = CropGeometry.FromVector(face.CropGeometry).KeypointsFromNormalized(normalized) });
+                redecoded!.Add(face with { Keypoints = CropGeometry.FromVector(face.CropGeometry).KeypointsFromNormalized(normalized), Confidence = (float[])confidence.Clone() });
             }
             faceDone?.Invoke();
         }
@@ -192,7 +195,7 @@ public sealed class ModelOnDataset : IDisposable
     {
         if (!HasTruth) throw new ArgumentException($"dataset '{DataSpec}' has no labels for this model's points.");
         var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: true);
-        foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box, f.ImageSize);
+        foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box, f.ImageSize, f.Confidence);
         return accumulator.Metrics();
     }
 

@@ -32,6 +32,9 @@ public static class MetricsText
         ("NME box", Percent(m.NmeBox)),
         ($"failure rate (NME {m.NmeBasis ?? "n/a"} > {Percent(m.Threshold)})", Percent(m.FailureRate)),
         ($"AUC at {Percent(m.Threshold)}", Percent(m.Auc)),
+        .. (m.ConfidenceErrorCorrelation is double rho
+            ? new[] { ("confidence vs point error (Spearman)", rho.ToString("F3", CultureInfo.InvariantCulture)) }
+            : []),
         .. (m.Regions?.ToList() ?? []).Select(r => (
             string.Create(CultureInfo.InvariantCulture, $"{r.Region.Name} (points {r.Region.First}-{r.Region.Last})"),
             $"NME inter-ocular {Percent(r.Error.NmeInterOcular)}, {Pixels(r.Error.MeanPixelError)} px")),

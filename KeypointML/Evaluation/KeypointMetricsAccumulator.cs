@@ -15,6 +15,7 @@ public sealed class KeypointMetricsAccumulator(bool hasBox, bool hasSize)
     private readonly List<double> _nmeOcular = [], _nmePupil = [], _nmeBox = [];
     // 68 points: per region (KeypointRegion.Ibug68), sums over faces of the region's mean point error, in pixels and
     // divided by the face's inter-ocular distance.
+    private readonly List<(double Confidence, double Error)> _confidencePairs = [];
     private readonly double[] _regionPixels = new double[KeypointRegion.Ibug68.Count], _regionOcular = new double[KeypointRegion.Ibug68.Count];
 
     /// <summary>Faces added so far.</summary>
@@ -25,7 +26,14 @@ public sealed class KeypointMetricsAccumulator(bool hasBox, bool hasSize)
 
     /// <summary>Adds one face. <paramref name="box"/> and <paramref name="size"/> are required when the accumulator was made
     /// with them.</summary>
-    public void Add(ReadOnlySpan<float> label, ReadOnlySpan<float> prediction, ReadOnlySpan<float> box = default, ReadOnlySpan<float> size = default)
+    /// <param name="label">Labelled points, image pixels.</param>
+    /// <param name="prediction">Predicted points.</param>
+    /// <param name="box">Face box (when the accumulator has boxes).</param>
+    /// <param name="size">Image width, height (when the accumulator has sizes).</param>
+    /// <param name="confidence">Per-point confidence (optional): paired with each point's error for
+    /// <see cref="KeypointMetrics.ConfidenceErrorCorrelation"/>.</param>
+    public void Add(ReadOnlySpan<float> label, ReadOnlySpan<float> prediction, ReadOnlySpan<float> box = default, ReadOnlySpan<float> size = default,
+        ReadOnlySpan<float> confidence = default)
     {
         if (label.Length != prediction.Length || label.Length % 2 != 0 || label.Length == 0)
             throw new InvalidDataException($"EvaluateKeypoints: face {_count}: the label has {label.Length} values and the prediction {prediction.Length}; both must hold the same number of (x, y) pairs.");
@@ -47,6 +55,8 @@ public sealed class KeypointMetricsAccumulator(bool hasBox, bool hasSize)
             }
         }
         _pixelError += faceError;
+        if (confidence.Length == k)
+            for (int i = 0; i < k; i++) _confidencePairs.Add((confidence[i], _pointErrors[i]));
         double meanFaceError = faceError / k;
         if (k == KeypointErrors.Ibug68PointCount)
         {
@@ -64,6 +74,35 @@ public sealed class KeypointMetricsAccumulator(bool hasBox, bool hasSize)
         }
         if (hasBox) _nmeBox.Add(meanFaceError / KeypointErrors.BoxSize(box));
         _count++;
+    }
+
+    /// <summary>Spearman's rank correlation (ties get their mean rank).</summary>
+    internal static double Spearman(IReadOnlyList<(double X, double Y)> pairs)
+    {
+        var rx = Ranks(pairs.Select(p => p.X).ToArray());
+        var ry = Ranks(pairs.Select(p => p.Y).ToArray());
+        double mx = rx.Average(), my = ry.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < rx.Length; i++)
+        {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
+    }
+
+    private static double[] Ranks(double[] v)
+    {
+        var order = Enumerable.Range(0, v.Length).OrderBy(i => v[i]).ToArray();
+        var ranks = new double[v.Length];
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            while (j + 1 < order.Length && v[order[j + 1]] == v[order[i]]) j++;
+            for (int t = i; t <= j; t++) ranks[order[t]] = (i + j) / 2.0 + 1;
+            i = j + 1;
+        }
+        return ranks;
     }
 
     /// <summary>The metrics over the faces added; <paramref name="threshold"/> is the failure NME.</summary>
@@ -84,6 +123,7 @@ public sealed class KeypointMetricsAccumulator(bool hasBox, bool hasSize)
             FailureRate = basis is null ? null : KeypointErrors.FailureRate(basis, threshold),
             Auc = basis is null ? null : KeypointErrors.Auc(basis, threshold),
             Threshold = threshold,
+            ConfidenceErrorCorrelation = _confidencePairs.Count > 1 ? Spearman(_confidencePairs) : null,
             PerKeypointError = _perKeypoint.Select(e => e / _count).ToArray(),
             Regions = ibug
                 ? KeypointRegionMetrics.FromList(_regionPixels.Zip(_regionOcular, (px, ocular) =>
