@@ -165,4 +165,18 @@ public class KeypointEvaluatorTests
         var mismatch = Assert.Throws<InvalidDataException>(() => ml.EvaluateKeypoints(data));
         Assert.That(mismatch!.Message, Does.Contain("row 0").And.Contain("'Label' has 4 values"));
     }
+
+    [Test]
+    public void ConfidenceErrorCorrelation_IsSpearmansRho()
+    {
+        // Perfectly monotone in opposite directions: -1; ties get their mean rank.
+        Assert.That(global::KeypointML.Evaluation.KeypointMetricsAccumulator.Spearman([(0.9, 1), (0.5, 2), (0.1, 3)]), Is.EqualTo(-1).Within(1e-12));
+        // x ranks 1, 2.5, 2.5, 4 against y ranks 1, 2, 3, 4: rho = 4.5 / sqrt(4.5 * 5) = 0.9487.
+        Assert.That(global::KeypointML.Evaluation.KeypointMetricsAccumulator.Spearman([(1, 1), (2, 2), (2, 3), (5, 4)]), Is.EqualTo(4.5 / Math.Sqrt(4.5 * 5)).Within(1e-12));
+        // Through EvaluateKeypoints: the point with the lower confidence has the larger error.
+        var acc = new global::KeypointML.Evaluation.KeypointMetricsAccumulator(hasBox: false, hasSize: false);
+        acc.Add([0, 0, 10, 10], [1, 0, 10, 13], confidence: [0.9f, 0.2f]);
+        acc.Add([0, 0, 10, 10], [0, 2, 10, 10.5f], confidence: [0.4f, 0.8f]);
+        Assert.That(acc.Metrics().ConfidenceErrorCorrelation, Is.EqualTo(-0.8).Within(1e-12));
+    }
 }
