@@ -206,6 +206,14 @@ public sealed class ModelOnDataset : IDisposable
         Model.Dispose();
     }
 
+    /// <summary>Each face's NME as <see cref="Evaluate"/> computes it (inter-ocular for 68 points, else by box).</summary>
+    public IReadOnlyList<double> FaceNmes(IReadOnlyList<FacePrediction> faces)
+    {
+        var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: false);
+        foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box);
+        return [.. accumulator.FaceNmes];
+    }
+
     private static Func<float[]> Vector(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
         var getter = cursor.GetGetter<VBuffer<float>>(column);

@@ -13,8 +13,9 @@ namespace KeypointML.Tooling.Report;
 /// <summary>A landmark model driven by a face detector on a labelled set, nothing but the images given.</summary>
 /// <param name="Matched">Labelled faces matched by a found face (IoU of the points' boxes >= 0.5, as score.py --e2e).</param>
 /// <param name="Metrics">Over the matched faces; <see cref="FailureRate"/> and <see cref="Auc"/> count the misses as failures.</param>
+/// <param name="FaceNmes">Every labelled face's NME, infinity for a missed face (for the cumulative error curve).</param>
 public sealed record EndToEndResult(string Detector, string Model, string Data, int Labelled, int Matched, int FacesFound,
-    KeypointMetrics? Metrics, double? FailureRate, double? Auc, double MsPerImage, string? Problem = null);
+    KeypointMetrics? Metrics, double? FailureRate, double? Auc, double MsPerImage, string? Problem = null, IReadOnlyList<double>? FaceNmes = null);
 
 /// <summary>Photo -> detector -> mapped box -> landmark model, scored as <c>../shared/peers/score.py --e2e</c> scores.</summary>
 public static class EndToEndMeasurement
@@ -50,7 +51,7 @@ public static class EndToEndMeasurement
             }
             var metrics = accumulator.Count > 0 ? accumulator.Metrics() : null;
             return new EndToEndResult(detectorName, modelName, dataSpec, rows.Count, accumulator.Count, found.Count, metrics,
-                KeypointErrors.FailureRate(nmes, KeypointDefaults.FailureThreshold), KeypointErrors.Auc(nmes, KeypointDefaults.FailureThreshold), ms);
+                KeypointErrors.FailureRate(nmes, KeypointDefaults.FailureThreshold), KeypointErrors.Auc(nmes, KeypointDefaults.FailureThreshold), ms, FaceNmes: nmes);
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or KeypointDataException)
         {

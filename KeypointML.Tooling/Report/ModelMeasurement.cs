@@ -53,6 +53,7 @@ public static class ModelMeasurement
             }
             else faces = run.Predict(faceDone);
             var metrics = run.Evaluate(faces);
+            var faceNmes = run.FaceNmes(faces);
             var speed = PipelineBenchmark.Run(modelPath, run.Dataset.Rows.Take(options.TimedFaces).ToList(), set, Math.Min(options.TimedFaces, faces.Count), repeats: 2);
             var ranked = faces.OrderBy(f => f.MeanPixelError).ToList();
             string best = stem + "-best.png", worst = stem + "-worst.png";
@@ -60,7 +61,7 @@ public static class ModelMeasurement
             ExamplePanels.Write(Captioned(Enumerable.Reverse(ranked).Take(ExamplesPerPicture)), Path.Combine(pictureFolder, worst));
             return result with
             {
-                Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, ArgmaxMetrics = refined, Speed = speed,
+                Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, ArgmaxMetrics = refined, FaceNmes = faceNmes, Speed = speed,
                 BestPicture = best, WorstPicture = worst,
             };
         }

@@ -18,6 +18,8 @@ public sealed record ModelResult
     public KeypointMetrics? Metrics { get; init; }
     /// <summary>Heatmap models: the metrics with plain argmax decoding (the default is log-parabola); null for coordinate models.</summary>
     public KeypointMetrics? ArgmaxMetrics { get; init; }
+    /// <summary>Each evaluated face's NME (the metrics' basis), for the cumulative error curve; empty when not measured.</summary>
+    public IReadOnlyList<double> FaceNmes { get; init; } = [];
     public PipelineThroughput? Speed { get; init; }
     public string? BestPicture { get; init; }
     public string? WorstPicture { get; init; }

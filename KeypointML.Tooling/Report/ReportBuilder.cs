@@ -45,6 +45,12 @@ public static class ReportBuilder
             foreach (var detector in DetectorFiles(options.ModelsFolder))
                 foreach (var r in results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.Problem is null))
                     endToEnd.Add(EndToEndMeasurement.Measure(detector, Path.Combine(options.ModelsFolder, r.File), KeypointDatasets.IbugTest, options.Limit));
+            // The cumulative error curves of the 68-point models on ibug-test, with the 300-W boxes and end to end.
+            var curves = results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.FaceNmes.Count > 0).Select(r => (r.Name + " (300-W boxes)", r.FaceNmes))
+                .Concat(endToEnd.Where(e => e.FaceNmes is not null).Select(e => ($"{e.Detector} + {e.Model}", e.FaceNmes!))).ToList();
+            if (curves.Count > 0 && options.Limit is null && PeerCurves.DefaultFolder() is string peers)
+                curves.AddRange(PeerCurves.Read(peers, KeypointDatasets.Load(new Microsoft.ML.MLContext(0), KeypointDatasets.IbugTest).Rows.ToList()));
+            if (curves.Count > 0) Plots.CedPlot.Write(curves, Path.Combine(staging, ReportHtml.CedPicture), $"Cumulative error distribution, iBUG 300-W test ({curves[0].Item2.Count} faces)");
             var context = new ReportContext(Path.GetFullPath(options.ModelsFolder), options.RunsFolder, DateTime.UtcNow,
                 $"{Environment.ProcessorCount} CPU cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
             AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context, endToEnd));

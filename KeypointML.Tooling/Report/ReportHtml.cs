@@ -13,6 +13,9 @@ public sealed record ReportContext(string ModelsFolder, string? RunsFolder, Date
 /// </summary>
 public static class ReportHtml
 {
+    /// <summary>The cumulative error distribution picture, when there are 68-point models.</summary>
+    public const string CedPicture = "ced-ibug-test.png";
+
     public static string Render(IReadOnlyList<ModelResult> results, ReportContext context, IReadOnlyList<EndToEndResult>? endToEnd = null)
     {
         var html = new StringBuilder();
@@ -66,6 +69,11 @@ public static class ReportHtml
                 (PredictionEngine) and batched (Transform over an IDataView), on this machine.</p>
 
                 """);
+        }
+        if (results.Any(r => r.FaceNmes.Count > 0 && r.EvaluationSet == Data.KeypointDatasets.IbugTest))
+        {
+            html.Append("<h2 id=\"ced\">Cumulative error distribution</h2>\n");
+            Image(html, CedPicture, "share of test faces with NME at most x, per model");
         }
         if (endToEnd is { Count: > 0 }) EndToEnd(html, endToEnd);
         foreach (var r in results) Section(html, r);
