@@ -23,7 +23,7 @@ public sealed class ModelOnDataset : IDisposable
 {
     private readonly MLContext _ml;
 
-    private ModelOnDataset(MLContext ml, KeypointModel model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit, HeatmapRefinement refinement)
+    private ModelOnDataset(MLContext ml, KeypointModel model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit, HeatmapRefinement refinement, bool flip)
     {
         _ml = ml;
         Model = model;
@@ -35,7 +35,8 @@ public sealed class ModelOnDataset : IDisposable
         Limit = limit;
         Refinement = refinement;
         ImageNames = DatasetImageNames.For(dataSpec);
-        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = model, BoxColumnName = KeypointColumns.Box, Refinement = refinement }).Fit(input);
+        Flip = flip;
+        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = model, BoxColumnName = KeypointColumns.Box, Refinement = refinement, FlipAveraging = flip }).Fit(input);
     }
 
     /// <summary>The model, opened once for this run (disposed with it).</summary>
@@ -50,6 +51,8 @@ public sealed class ModelOnDataset : IDisposable
     /// <summary>The dataset's rows (the first <see cref="Limit"/>); its <c>Label</c> column holds the model's points when <see cref="HasTruth"/>.</summary>
     public IDataView Input { get; }
     public int? Limit { get; }
+    /// <summary>Whether each face is also scored mirrored and the points averaged (test-time flip averaging).</summary>
+    public bool Flip { get; }
     /// <summary>How heatmaps are decoded (ignored by coordinate models).</summary>
     public HeatmapRefinement Refinement { get; }
     public DatasetImageNames ImageNames { get; }
@@ -61,11 +64,11 @@ public sealed class ModelOnDataset : IDisposable
     /// model's points (evaluation); otherwise labels are used when they match and ignored when they do not.
     /// <paramref name="refinement"/> is the heatmap decoder's sub-cell step (plain argmax by default, as in the library).
     /// </summary>
-    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement)
+    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement, bool flip = false)
     {
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
         var model = KeypointModel.Open(modelPath);
-        try { return Open(ml, model, dataSpec, requireTruth, limit, refinement); }
+        try { return Open(ml, model, dataSpec, requireTruth, limit, refinement, flip); }
         catch
         {
             model.Dispose();
@@ -74,7 +77,7 @@ public sealed class ModelOnDataset : IDisposable
     }
 
     /// <summary>As the overload with a path, on a model already opened; the run takes it over (disposes it).</summary>
-    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement)
+    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement, bool flip = false)
     {
         string modelPath = model.Path;
         var dataset = KeypointDatasets.Load(ml, dataSpec);
@@ -89,7 +92,7 @@ public sealed class ModelOnDataset : IDisposable
             input = ml.Transforms.CustomMapping<LabelsIn, LabelOut>((i, o) => o.Label = LearnedKeypoints.Select(i.Label, selected), contractName: null)
                 .Fit(input).Transform(input);
         }
-        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit, refinement);
+        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit, refinement, flip);
     }
 
     /// <summary>Number of faces that <see cref="Predict"/> will score (reads the label files, not the images).</summary>
@@ -139,7 +142,7 @@ public sealed class ModelOnDataset : IDisposable
         var maps = other is null ? null : Vector(cursor, s[KeypointColumns.ModelOutput]);
         var confidences = hasConfidence ? Vector(cursor, s[KeypointColumns.Confidence]) : null;
         var m = Model.Metadata;
-        var otherCodec = other is { } r ? Model.Codec(r) : null;
+        var otherCodec = other is { } r ? (Flip ? new FlipAveragingCodec(Model.Codec(r), Model.MirrorMap!) : Model.Codec(r)) : null;
         var normalized = new float[2 * m.KeypointCount];
         var confidence = new float[m.KeypointCount];
         ReadOnlyMemory<char> p = default;

@@ -1,3 +1,4 @@
+using KeypointML.Data;
 using KeypointML.Codecs;
 using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Training;

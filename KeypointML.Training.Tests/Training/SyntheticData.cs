@@ -1,3 +1,4 @@
+using KeypointML.Data;
 using KeypointML.Training.Training;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using KeypointML.Data;
+using KeypointML.Geometry;
 using KeypointML.Preprocessing;
 using KeypointML.Training.Training;
 using static TorchSharp.torch;

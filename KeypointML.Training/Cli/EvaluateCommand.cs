@@ -24,6 +24,7 @@ public sealed class EvaluateCommand : ICliCommand
         var json = new Option<bool>("--json") { Description = "Print the metrics as one JSON object on one line (field names as KeypointMetrics: mse, meanPixelError, nmeInterOcular, ...)." };
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
+        var flip = ModelOptions.Flip();
         var meanShapeOf = new Option<string?>("--mean-shape-of")
         {
             Description = "Measure the trivial baseline instead of the model: every face gets the mean shape of this labelled dataset " +
@@ -32,11 +33,11 @@ public sealed class EvaluateCommand : ICliCommand
         };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, meanShapeOf, refine, json, limit,
+            model, data, meanShapeOf, refine, flip, json, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
-            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine), parse.GetValue(flip));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             var metrics = run.Evaluate(faces);

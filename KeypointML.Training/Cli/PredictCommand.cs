@@ -25,6 +25,7 @@ public sealed class PredictCommand : ICliCommand
         var overlays = new Option<string?>("--overlays") { Description = "Folder for pictures of the predictions (red) and, where labelled, the truth (green); one PNG per image." };
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
+        var flip = ModelOptions.Flip();
         var findFaces = new Option<bool>("--faces") { Description = "Find the faces with the face detector instead of using the dataset's boxes (photo in, every face's points out); the CSV gets face,score,left,top,width,height after the points." };
         var detector = DetectFacesCommand.Detector();
         var threshold = DetectFacesCommand.Threshold();
@@ -32,7 +33,7 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, limit, findFaces, detector, threshold, passes, threads,
+            model, data, output, overlays, refine, flip, limit, findFaces, detector, threshold, passes, threads,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -40,8 +41,8 @@ public sealed class PredictCommand : ICliCommand
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
             if (parse.GetValue(findFaces))
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
-                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads));
-            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine));
+                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine), parse.GetValue(flip));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
             CliApp.Out.WriteLine($"{faces.Count} faces -> {csv}");
@@ -56,7 +57,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit, string? overlays, int? threads)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);
@@ -69,7 +70,7 @@ public sealed class PredictCommand : ICliCommand
         using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName), sessions);
         var finder = new FaceLandmarker(ml, detector, landmarks)
         {
-            Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes,
+            Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes, FlipAveraging = flip,
         };
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));

@@ -263,15 +263,9 @@ public static class RecipeRunner
         return summary;
     }
 
-    /// <summary>Splits faces into train and validation by image (a seeded shuffle of the distinct image paths).</summary>
-    public static (List<KeypointSample> Train, List<KeypointSample> Validation) HoldOutByImage(List<KeypointSample> rows, double fraction, long seed)
-    {
-        var images = rows.Select(r => r.ImagePath).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToArray();
-        var order = SeededRandom.For(seed, 0, "holdout").Permutation(images.Length);
-        int n = Math.Max(1, (int)Math.Round(images.Length * fraction));
-        var held = order.Take(n).Select(i => images[i]).ToHashSet();
-        return (rows.Where(r => !held.Contains(r.ImagePath)).ToList(), rows.Where(r => held.Contains(r.ImagePath)).ToList());
-    }
+    /// <summary>Splits faces into train and validation by image (<see cref="KeypointDatasets.HoldOutByImage"/>).</summary>
+    public static (List<KeypointSample> Train, List<KeypointSample> Validation) HoldOutByImage(List<KeypointSample> rows, double fraction, long seed) =>
+        KeypointDatasets.HoldOutByImage(rows, fraction, seed);
 
     /// <summary>MSE and mean pixel error of <paramref name="model"/> on <paramref name="data"/> (keypoints decoded by
     /// <paramref name="objective"/>; coordinate MSE when null), and of the mean-shape baseline. The pixel and NME figures

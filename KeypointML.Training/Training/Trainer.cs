@@ -1,3 +1,4 @@
+using KeypointML.Data;
 using KeypointML.Tooling.Files;
 using KeypointML.Tooling.Report;
 using System.Diagnostics;

@@ -1,3 +1,4 @@
+using KeypointML.Geometry;
 using KeypointML.Codecs;
 using KeypointML.Data;
 using KeypointML.Training.Augmentation;

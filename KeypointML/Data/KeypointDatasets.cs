@@ -30,6 +30,14 @@ public static class KeypointDatasets
     public const string IbugTrain = "ibug-train";
     /// <summary>iBUG 300-W test XML (337 faces).</summary>
     public const string IbugTest = "ibug-test";
+    /// <summary>The held-out validation part of the iBUG training XML that the 68-point recipes select models on (10% of
+    /// the images, seeded split by image, seed 1: 122 faces); the test XML stays untouched for the final figure.</summary>
+    public const string IbugValidation = "ibug-val";
+
+    /// <summary>Share of the training images <see cref="IbugValidation"/> holds out.</summary>
+    public const double IbugValidationFraction = 0.1;
+    /// <summary>The seed of <see cref="IbugValidation"/>'s split (the recipes' default seed).</summary>
+    public const long IbugValidationSeed = 1;
 
     /// <summary>The iBUG 300-W training label file under <see cref="KeypointDataPaths.Ibug"/>.</summary>
     public const string IbugTrainXmlFile = "labels_ibug_300W_train.xml";
@@ -37,7 +45,7 @@ public static class KeypointDatasets
     public const string IbugTestXmlFile = "labels_ibug_300W_test.xml";
 
     /// <summary>The named specs, for help texts.</summary>
-    public static IReadOnlyList<string> Names { get; } = [ImmTrain, ImmValidation, ImmAll, IbugTrain, IbugTest];
+    public static IReadOnlyList<string> Names { get; } = [ImmTrain, ImmValidation, ImmAll, IbugTrain, IbugValidation, IbugTest];
 
     /// <summary>Resolves <paramref name="spec"/> (see the remarks) into a dataset.</summary>
     public static KeypointDataset Load(MLContext mlContext, string spec)
@@ -51,6 +59,11 @@ public static class KeypointDatasets
             case ImmAll: return LoadImm(mlContext, spec, KeypointDataPaths.Imm, ImmSplit.All);
             case IbugTrain: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTrainXmlFile));
             case IbugTest: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTestXmlFile));
+            case IbugValidation:
+                var xml = Path.Combine(KeypointDataPaths.Ibug, IbugTrainXmlFile);
+                DataFiles.RequireFile(xml);
+                return KeypointDataset.Create(mlContext, spec, new DeferredRows(() =>
+                    HoldOutByImage(IbugXmlReader.Read(xml).ToList(), IbugValidationFraction, IbugValidationSeed).Validation), IbugXmlReader.PointCount);
         }
 
         if (Directory.Exists(spec))
@@ -69,6 +82,24 @@ public static class KeypointDatasets
             var other => throw KeypointDataException.InFile(spec,
                 $"cannot tell the dataset format from the extension '{other}': expected a dlib .xml, a box .csv, or a folder."),
         };
+    }
+
+    /// <summary>Splits faces into train and validation by image: a seeded shuffle of the distinct image paths (ordinal
+    /// order first), the first <paramref name="fraction"/> of them held out.</summary>
+    public static (List<KeypointSample> Train, List<KeypointSample> Validation) HoldOutByImage(List<KeypointSample> rows, double fraction, long seed)
+    {
+        var images = rows.Select(r => r.ImagePath).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToArray();
+        var order = SeededRandom.For(seed, 0, "holdout").Permutation(images.Length);
+        int n = Math.Max(1, (int)Math.Round(images.Length * fraction));
+        var held = order.Take(n).Select(i => images[i]).ToHashSet();
+        return (rows.Where(r => !held.Contains(r.ImagePath)).ToList(), rows.Where(r => held.Contains(r.ImagePath)).ToList());
+    }
+
+    /// <summary>Rows computed when enumerated (each enumeration anew), so loading a dataset reads no label file yet.</summary>
+    private sealed class DeferredRows(Func<IEnumerable<KeypointSample>> rows) : IEnumerable<KeypointSample>
+    {
+        public IEnumerator<KeypointSample> GetEnumerator() => rows().GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static KeypointDataset LoadImm(MLContext mlContext, string name, string folder, ImmSplit split) =>

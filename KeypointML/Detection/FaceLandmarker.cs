@@ -49,6 +49,8 @@ public sealed class FaceLandmarker
     public FaceBoxMap BoxMap { get; init; } = FaceBoxMap.BlazeFaceFrontTo300W;
     /// <summary>Heatmap decoding.</summary>
     public HeatmapRefinement Refinement { get; init; } = KeypointDefaults.Refinement;
+    /// <summary>Test-time flip averaging of the landmark model (68 points; twice its cost).</summary>
+    public bool FlipAveraging { get; init; }
     /// <summary>1: the detector's (mapped) box; 2: then again around the first pass's points.</summary>
     public int Passes { get; init; } = 1;
     /// <summary>Second pass: how the landmarks' bounding box becomes a 300-W-style box.</summary>
@@ -100,7 +102,7 @@ public sealed class FaceLandmarker
     {
         if (faces.Count == 0) return faces;
         var rows = _ml.Data.LoadFromEnumerable(faces.Select(f => new BoxRow { ImagePath = f.ImagePath, Box = f.Box }));
-        using var detector = _ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement }).Fit(rows);
+        using var detector = _ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement, FlipAveraging = FlipAveraging }).Fit(rows);
         var scored = detector.Transform(rows);
         var keypoints = Column(scored, KeypointColumns.Keypoints);
         var confidence = scored.Schema.GetColumnOrNull(KeypointColumns.Confidence) is null ? null : Column(scored, KeypointColumns.Confidence);

@@ -10,7 +10,7 @@ namespace KeypointML.Models;
 /// codec and one ONNX Runtime session, which every scoring path of the components shares (batched <c>Transform</c>,
 /// <c>PredictionEngine</c>). Thread-safe for scoring; dispose it to free the session.
 /// </summary>
-public sealed class KeypointModel : IDisposable
+public sealed class KeypointModel : IDisposable, IBatchScorer
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions? _ownedOptions;
@@ -48,6 +48,9 @@ public sealed class KeypointModel : IDisposable
         : 2 * Metadata.KeypointCount;
     /// <summary>The file name, for messages.</summary>
     public string Name => System.IO.Path.GetFileName(Path);
+
+    /// <summary>The left/right point map for flips: the 68-point iBUG scheme's for 68-point models; null otherwise.</summary>
+    public IReadOnlyList<int>? MirrorMap => Metadata.KeypointCount == Geometry.MirrorMaps.Ibug68.Count ? Geometry.MirrorMaps.Ibug68 : null;
 
     /// <summary>The codec that decodes this model's output, with the heatmap decoder's <paramref name="refinement"/>.</summary>
     public KeypointCodec Codec(HeatmapRefinement refinement = Transforms.KeypointDefaults.Refinement) => KeypointCodec.FromMetadata(Metadata, refinement);

@@ -23,7 +23,7 @@ internal sealed class BatchScoredDataView : IDataView
 {
     private readonly IDataView _source;
     private readonly ITransformer _perRow;
-    private readonly KeypointModel _model;
+    private readonly IBatchScorer _model;
     private readonly int _batchSize;
     private readonly int _pixelsIndex;
     private readonly int _outputIndex;
@@ -34,7 +34,7 @@ internal sealed class BatchScoredDataView : IDataView
     public DataViewSchema Schema { get; }
     public bool CanShuffle => _source.CanShuffle;
 
-    private BatchScoredDataView(IDataView source, ITransformer perRow, DataViewSchema schema, KeypointModel model,
+    private BatchScoredDataView(IDataView source, ITransformer perRow, DataViewSchema schema, IBatchScorer model,
         int batchSize, int pixelsIndex, int outputIndex, int[] sourceIndex)
     {
         _source = source;
@@ -49,7 +49,7 @@ internal sealed class BatchScoredDataView : IDataView
 
     /// <summary>The batched view of <paramref name="source"/>, or the per-row chain's view when its schema cannot be
     /// mapped column by column onto the source (never seen; a guard).</summary>
-    public static IDataView Create(IDataView source, ITransformer perRow, KeypointModel model, int batchSize,
+    public static IDataView Create(IDataView source, ITransformer perRow, IBatchScorer model, int batchSize,
         string pixelsColumn, string outputColumn)
     {
         var schema = perRow.GetOutputSchema(source.Schema);

@@ -130,19 +130,25 @@ public sealed class KeypointDecodingTransformer : ComposedTransformer
 }
 
 /// <summary>A decode-only codec as the float vector a saved pipeline carries: kind (0 coordinates, 1 heatmaps), K, h, w,
-/// refinement. The training target is not needed to decode and is not stored.</summary>
+/// refinement, flip averaging (0/1; its mirror map is the 68-point one). The training target is not needed to decode and
+/// is not stored.</summary>
 internal static class CodecParameters
 {
     public static float[] Write(KeypointCodec codec) => codec switch
     {
-        HeatmapCodec h => [1, h.KeypointCount, h.Height, h.Width, (float)h.Refinement],
-        CoordinateCodec c => [0, c.KeypointCount, 0, 0, 0],
-        _ => throw new ArgumentException($"{KeypointDecodingEstimator.Component}: codec {codec.GetType().Name} cannot be saved in a pipeline.", nameof(codec)),
+        FlipAveragingCodec f when f.KeypointCount == Geometry.MirrorMaps.Ibug68.Count => [.. Write(f.Inner)[..5], 1],
+        HeatmapCodec h => [1, h.KeypointCount, h.Height, h.Width, (float)h.Refinement, 0],
+        CoordinateCodec c => [0, c.KeypointCount, 0, 0, 0, 0],
+        _ => throw new ArgumentException($"{KeypointDecodingEstimator.Component}: codec {codec.GetType().Name} cannot be carried in a pipeline.", nameof(codec)),
     };
 
-    public static KeypointCodec Read(float[] p) => p.Length == 5 && p[0] == 1
-        ? new HeatmapCodec((int)p[1], (int)p[2], (int)p[3], refinement: (HeatmapRefinement)(int)p[4])
-        : p.Length == 5 && p[0] == 0
-            ? new CoordinateCodec((int)p[1])
-            : throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
+    public static KeypointCodec Read(float[] p)
+    {
+        if (p.Length is not (5 or 6) || p[0] is not (0 or 1))
+            throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
+        KeypointCodec codec = p[0] == 1
+            ? new HeatmapCodec((int)p[1], (int)p[2], (int)p[3], refinement: (HeatmapRefinement)(int)p[4])
+            : new CoordinateCodec((int)p[1]);
+        return p.Length == 6 && p[5] == 1 ? new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68) : codec;
+    }
 }

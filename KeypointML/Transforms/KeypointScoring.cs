@@ -33,6 +33,11 @@ public sealed class KeypointScoringOptions
     /// score them as one [n, 1, H, W] tensor. 1 = one run per row. PredictionEngine scores one row per run.
     /// </summary>
     public int BatchSize { get; set; } = KeypointDefaults.ScoringBatchSize;
+    /// <summary>
+    /// Test-time flip averaging: score every face also mirrored; the output column then holds both outputs, [2, ...], for
+    /// a <see cref="Codecs.FlipAveragingCodec"/> to decode. Twice the model's cost; such a pipeline cannot be saved.
+    /// </summary>
+    public bool FlipAveraging { get; set; }
 
     internal KeypointModelOptions ModelOptions => new()
     {
@@ -73,7 +78,7 @@ public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         SchemaChecks.CheckFloatVector(inputSchema, _options.InputColumnName, Component, Model.InputLength, InputMeaning(Model));
-        return OutputShapes.With(inputSchema, OutputShapes.FloatVector(_catalog, _options.OutputColumnName, Model.OutputLength));
+        return OutputShapes.With(inputSchema, OutputShapes.FloatVector(_catalog, _options.OutputColumnName, (_options.FlipAveraging ? 2 : 1) * Model.OutputLength));
     }
 
     /// <inheritdoc />
@@ -104,9 +109,12 @@ public sealed class KeypointScoringTransformer : ComposedTransformer
     /// <summary>Rows per ONNX Runtime run in <c>Transform</c> (1 = one run per row).</summary>
     public int BatchSize => _options.BatchSize;
 
+    private readonly IBatchScorer _scorer;
+
     private KeypointScoringTransformer(ITransformer perRow, TransformsCatalog catalog, IDataView fittedOn, KeypointModel model,
-        bool ownsModel, KeypointScoringOptions options) : base(perRow)
+        IBatchScorer scorer, bool ownsModel, KeypointScoringOptions options) : base(perRow)
     {
+        _scorer = scorer;
         _catalog = catalog;
         _fittedOn = fittedOn;
         Model = model;
@@ -121,28 +129,32 @@ public sealed class KeypointScoringTransformer : ComposedTransformer
         inDefinition[0].ColumnName = options.InputColumnName;
         var outDefinition = SchemaDefinition.Create(typeof(OutputRow));
         outDefinition[0].ColumnName = options.OutputColumnName;
-        outDefinition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Codec().OutputShape.ToArray());
-        int inputLength = model.InputLength, outputLength = model.OutputLength;
+        IBatchScorer scorer = options.FlipAveraging ? new FlipScorer(model) : model;
+        int[] shape = [.. (options.FlipAveraging ? [2] : Array.Empty<int>()), .. model.Codec().OutputShape];
+        outDefinition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, shape);
+        int inputLength = model.InputLength, outputLength = scorer.OutputLength;
         var perRow = catalog.CustomMapping<PixelsRow, OutputRow>((row, output) =>
         {
             if (row.Pixels.Length != inputLength)
                 throw new InvalidOperationException($"{KeypointScoringEstimator.Component}: a row has a tensor of {row.Pixels.Length} values; model '{model.Name}' reads {inputLength}.");
             var scores = new float[outputLength];
-            model.Run(row.Pixels, 1, scores);
+            scorer.Run(row.Pixels, 1, scores);
             output.Output = scores;
         }, contractName: null, inDefinition, outDefinition).Fit(input);
-        return new KeypointScoringTransformer(perRow, catalog, input, model, ownsModel, options);
+        return new KeypointScoringTransformer(perRow, catalog, input, model, scorer, ownsModel, options);
     }
 
     private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _options.InputColumnName, Model);
 
     private protected override IDataView Transform(IDataView input, ITransformer inner) => BatchSize <= 1
         ? inner.Transform(input)
-        : BatchScoredDataView.Create(input, inner, Model, BatchSize, _options.InputColumnName, _options.OutputColumnName);
+        : BatchScoredDataView.Create(input, inner, _scorer, BatchSize, _options.InputColumnName, _options.OutputColumnName);
 
     // Saving embeds the model through ML.NET's OnnxTransformer (whose loader ML.NET registers), reading the file again:
     // saving is a use of its own. OnnxTransformer binds data columns to graph nodes by name, hence the copies.
-    private protected override ITransformer ForSaving() => _saveable ??= new InnerChain()
+    private protected override ITransformer ForSaving() => _options.FlipAveraging
+        ? throw new NotSupportedException($"{KeypointScoringEstimator.Component}: a pipeline with FlipAveraging cannot be saved (ML.NET's OnnxTransformer, which a saved pipeline scores with, runs the model once per row); save it without flip averaging.")
+        : _saveable ??= new InnerChain()
         .Then(_catalog.CopyColumns(KeypointModelMetadata.InputName, _options.InputColumnName))
         .Then(_catalog.ApplyOnnxModel(new OnnxOptions
         {

@@ -1,6 +1,7 @@
-namespace KeypointML.Training.Augmentation;
+namespace KeypointML.Geometry;
 
-/// <summary>Left/right index maps for horizontal flips: after a flip, keypoint <c>i</c> is the old keypoint <c>map[i]</c>.</summary>
+/// <summary>Left/right index maps for horizontal flips: after a flip, keypoint <c>i</c> is the old keypoint <c>map[i]</c>.
+/// Training augmentation and test-time flip averaging use the same maps.</summary>
 public static class MirrorMaps
 {
     /// <summary>

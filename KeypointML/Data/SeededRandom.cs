@@ -1,4 +1,4 @@
-namespace KeypointML.Training.Training;
+namespace KeypointML.Data;
 
 /// <summary>
 /// A small deterministic random generator (SplitMix64) whose whole state is one number, so a run's shuffle and
@@ -6,6 +6,7 @@ namespace KeypointML.Training.Training;
 /// </summary>
 public sealed class SeededRandom
 {
+    /// <summary>A generator in state <paramref name="state"/>.</summary>
     public SeededRandom(ulong state) => State = state;
 
     /// <summary>A generator for one purpose of one epoch, derived from the run seed (streams do not overlap in practice).</summary>
@@ -21,6 +22,7 @@ public sealed class SeededRandom
     /// <summary>The whole state; a generator built from it continues the same sequence.</summary>
     public ulong State { get; private set; }
 
+    /// <summary>The next 64 random bits (SplitMix64).</summary>
     public ulong NextUInt64()
     {
         ulong z = State += 0x9E3779B97F4A7C15UL;
