@@ -1,3 +1,4 @@
+using KeypointML.Data;
 using KeypointML.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -13,18 +14,5 @@ internal static class LibraryPipeline
         ml.Transforms.DetectKeypoints(model, boxColumnName: box).Fit(data).Transform(data);
 
     /// <summary>The values of a float vector column, row by row.</summary>
-    public static List<float[]> Column(IDataView data, string name)
-    {
-        var column = data.Schema[name];
-        var rows = new List<float[]>();
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        VBuffer<float> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            rows.Add(value.DenseValues().ToArray());
-        }
-        return rows;
-    }
+    public static List<float[]> Column(IDataView data, string name) => KeypointDataViews.ReadFloatVectors(data, name);
 }

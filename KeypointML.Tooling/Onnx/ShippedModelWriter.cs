@@ -26,14 +26,7 @@ public static class ShippedModelWriter
         bool recorded = proto.MetadataProps.Any(p => p.Key == KeypointModelMetadata.KeyPrefix + "output_activation");
         var activation = recorded ? metadata.OutputActivation : ActivationOf(proto.Graph);
         var shipped = metadata with { Name = name, OutputActivation = activation };
-        var ours = shipped.ToProperties();
-        var kept = proto.MetadataProps.Where(p => !ours.ContainsKey(p.Key)).ToList();
-        proto.MetadataProps.Clear();
-        proto.MetadataProps.AddRange(kept);
-        foreach (var (key, value) in ours) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-        Directory.CreateDirectory(folder);
-        var target = Path.Combine(folder, name + ".onnx");
-        AtomicFile.Write(target, stream => proto.WriteTo(stream));
+        var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
         return target;
     }
@@ -54,6 +47,14 @@ public static class ShippedModelWriter
             [KeypointModelMetadata.KeyPrefix + "kind"] = KeypointModelMetadata.FaceDetectorKind,
             [KeypointModelMetadata.KeyPrefix + "source_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
         };
+        var target = WriteWithMetadata(proto, props, folder, name);
+        using (FaceDetectorModel.Open(target)) { }
+        return target;
+    }
+
+    // The model with the given metadata entries set (others kept), written to folder/NAME.onnx atomically.
+    private static string WriteWithMetadata(ModelProto proto, IReadOnlyDictionary<string, string> props, string folder, string name)
+    {
         var kept = proto.MetadataProps.Where(p => !props.ContainsKey(p.Key)).ToList();
         proto.MetadataProps.Clear();
         proto.MetadataProps.AddRange(kept);
@@ -61,7 +62,6 @@ public static class ShippedModelWriter
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, name + ".onnx");
         AtomicFile.Write(target, stream => proto.WriteTo(stream));
-        using (FaceDetectorModel.Open(target)) { }
         return target;
     }
 

@@ -21,9 +21,10 @@ public sealed class DetectFacesCommand : ICliCommand
         var threshold = Threshold();
         var fit = new Option<bool>("--fit-box-map") { Description = "On labelled data with face boxes: fit the map from detector boxes to the dataset's boxes, and from the labelled points' bounding box to the dataset's boxes (medians; run it on training data only)." };
         var limit = ModelOptions.Limit();
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads of the detector's session (default: ONNX Runtime's)." };
         var command = new Command("detect-faces", "Find the faces in every image of a dataset or folder and write their boxes; on labelled data report the recall.")
         {
-            data, detector, output, threshold, fit, limit,
+            data, detector, output, threshold, fit, limit, threads,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -33,7 +34,9 @@ public sealed class DetectFacesCommand : ICliCommand
             var rows = dataset.Rows.ToList();
             if (parse.GetValue(limit) is int n) rows = rows.Take(n).ToList();
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
-            using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!));
+            if (parse.GetValue(threads) is < 1) throw new ArgumentException($"--threads must be at least 1; got {parse.GetValue(threads)}.");
+            using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!),
+                new KeypointML.Models.KeypointModelOptions { IntraOpNumThreads = parse.GetValue(threads), InterOpNumThreads = parse.GetValue(threads) });
             var finder = new FaceLandmarker(ml, model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));

@@ -46,6 +46,22 @@ public static class KeypointDataViews
         return mlContext.Data.LoadFromEnumerable(rows, CreateSchema<T>(keypointCount));
     }
 
+    /// <summary>The values of a float vector column, row by row (for small views: scored faces, tests).</summary>
+    public static List<float[]> ReadFloatVectors(IDataView data, string column)
+    {
+        var col = data.Schema[column];
+        var rows = new List<float[]>();
+        using var cursor = data.GetRowCursor([col]);
+        var getter = cursor.GetGetter<VBuffer<float>>(col);
+        VBuffer<float> value = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            rows.Add(value.DenseValues().ToArray());
+        }
+        return rows;
+    }
+
     private static int Rank(string column)
     {
         int index = Array.IndexOf(ColumnOrder, column);

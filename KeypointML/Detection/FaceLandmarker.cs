@@ -104,8 +104,8 @@ public sealed class FaceLandmarker
         var rows = _ml.Data.LoadFromEnumerable(faces.Select(f => new BoxRow { ImagePath = f.ImagePath, Box = f.Box }));
         using var detector = _ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement, FlipAveraging = FlipAveraging }).Fit(rows);
         var scored = detector.Transform(rows);
-        var keypoints = Column(scored, KeypointColumns.Keypoints);
-        var confidence = scored.Schema.GetColumnOrNull(KeypointColumns.Confidence) is null ? null : Column(scored, KeypointColumns.Confidence);
+        var keypoints = KeypointDataViews.ReadFloatVectors(scored, KeypointColumns.Keypoints);
+        var confidence = scored.Schema.GetColumnOrNull(KeypointColumns.Confidence) is null ? null : KeypointDataViews.ReadFloatVectors(scored, KeypointColumns.Confidence);
         return faces.Select((f, i) => f with { Keypoints = keypoints[i], Confidence = confidence?[i] ?? [] }).ToList();
     }
 
@@ -126,21 +126,6 @@ public sealed class FaceLandmarker
             result.Add(new FoundFace(p.ToString(), i, sc, db.DenseValues().ToArray(), b.DenseValues().ToArray(), [], []));
         }
         return result;
-    }
-
-    private static List<float[]> Column(IDataView data, string name)
-    {
-        var column = data.Schema[name];
-        var rows = new List<float[]>();
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        VBuffer<float> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            rows.Add(value.DenseValues().ToArray());
-        }
-        return rows;
     }
 
     private sealed class BoxRow
