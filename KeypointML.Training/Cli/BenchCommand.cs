@@ -22,9 +22,13 @@ public sealed class BenchCommand : ICliCommand
         var images = new Option<int>("--images") { Description = "Faces (and random tensors for the scoring comparison) per timed run.", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--batch") { Description = "Rows per ONNX Runtime run, for the direct runs and the pipeline's Transform (ScoreKeypoints BatchSize)", DefaultValueFactory = _ => 16 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per path (the best is kept)", DefaultValueFactory = _ => 3 };
+        var stages = new Option<bool>("--stages") { Description = "With --model: ms per face of each stage of the per-face call (JPEG decode, crop+grey+resize+normalize, model run single and batched, output decode) and of the whole call on a decoded image (the peers' scope)." };
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads (intra- and inter-op) for --stages; pin the process too (taskset -c 0) for a one-core figure." };
+        var json = new Option<bool>("--json") { Description = "With --stages: one line of JSON (msPerFaceDecodeJpeg, msPerFacePreprocess, msPerFaceModel, msPerFaceModelBatched, msPerFaceDecodeOutput, msPerFaceTotal, msPerPhotoDetector)." };
+        var detector = new Option<string?>("--detector") { Description = "With --stages: also time this face detector per photo (e.g. blazeface-front)." };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {
-            model, data, images, batch, repeats,
+            model, data, images, batch, repeats, stages, threads, json, detector,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -32,6 +36,18 @@ public sealed class BenchCommand : ICliCommand
             if (n < 1 || b < 1 || r < 1) throw new ArgumentException($"--images, --batch and --repeats must be at least 1; got {n}, {b}, {r}.");
             var output = CliApp.Out;
             string? modelPath = parse.GetValue(model) is string given ? ModelsFolder.ResolveModel(given) : null;
+            if (parse.GetValue(stages))
+            {
+                if (modelPath is null) throw new ArgumentException("--stages needs --model.");
+                if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1.");
+                using var opened = KeypointModel.Open(modelPath);
+                var spec = parse.GetValue(data) ?? EvaluationSets.Require(opened.Metadata, modelPath);
+                var faces = KeypointDatasets.Load(new MLContext(seed: 0), spec).Rows.Take(n).ToList();
+                var times = StageBenchmark.Run(modelPath, faces, r, parse.GetValue(threads),
+                    parse.GetValue(detector) is string d ? ModelsFolder.ResolveModel(d) : null);
+                output.WriteLine(parse.GetValue(json) ? times.ToJson() : times.ToString());
+                return 0;
+            }
             if (modelPath is not null)
             {
                 using var file = KeypointModel.Open(modelPath);
