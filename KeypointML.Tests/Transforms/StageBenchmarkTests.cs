@@ -16,7 +16,7 @@ public class StageBenchmarkTests
         var faces = KeypointDatasets.Load(new MLContext(0), KeypointDatasets.ImmValidation).Rows.Take(2).ToList();
         var times = StageBenchmark.Run(RepositoryFiles.Model("imm-nose"), faces, repeats: 1, threads: 1, detectorPath: RepositoryFiles.Model("blazeface-front"));
         double[] all = [times.DecodeJpeg, times.Preprocess, times.Model1, times.ModelBatched, times.DecodeOutput, times.Total, times.Detector!.Value];
-        Assert.That(all, Has.All.GreaterThan(0).And.All.LessThan(10_000));
+        Assert.That(all, Has.All.GreaterThan(0));
         var json = JsonDocument.Parse(times.ToJson()).RootElement;
         Assert.That(json.GetProperty("msPerFaceTotal").GetDouble(), Is.EqualTo(times.Total));
         Assert.That(json.GetProperty("faces").GetInt32(), Is.EqualTo(2));
