@@ -100,11 +100,11 @@ public sealed class TrainCommand : ICliCommand
         var v = summary.Validation;
         log.WriteLine(FormattableString.Invariant($"best epoch {summary.BestEpoch}: validation MSE {v.Mse:E4} (mean-shape baseline {v.BaselineMse:E4}, ratio {v.BaselineMse / v.Mse:F1}x); mean pixel error {v.MeanPixelError:F2} px (baseline {v.BaselineMeanPixelError:F2} px){Nme(v)} over {v.Faces} faces of {v.Data}"));
         if (summary.RefinedValidation is { } vr)
-            log.WriteLine(FormattableString.Invariant($"  with quarter-offset refinement: validation MSE {vr.Mse:E4}; mean pixel error {vr.MeanPixelError:F2} px{Nme(vr)}"));
+            log.WriteLine(FormattableString.Invariant($"  with log-parabola refinement: validation MSE {vr.Mse:E4}; mean pixel error {vr.MeanPixelError:F2} px{Nme(vr)}"));
         if (summary.Test is { } t)
             log.WriteLine(FormattableString.Invariant($"test {t.Data}: MSE {t.Mse:E4} (baseline {t.BaselineMse:E4}); mean pixel error {t.MeanPixelError:F2} px (baseline {t.BaselineMeanPixelError:F2} px){Nme(t)} over {t.Faces} faces"));
         if (summary.RefinedTest is { } tr)
-            log.WriteLine(FormattableString.Invariant($"  with quarter-offset refinement: test MSE {tr.Mse:E4}; mean pixel error {tr.MeanPixelError:F2} px{Nme(tr)}"));
+            log.WriteLine(FormattableString.Invariant($"  with log-parabola refinement: test MSE {tr.Mse:E4}; mean pixel error {tr.MeanPixelError:F2} px{Nme(tr)}"));
         log.WriteLine(FormattableString.Invariant($"exported {summary.OnnxPath}; ONNX Runtime vs TorchSharp max abs difference {summary.OnnxMaxAbsDifference:E2} on {summary.ParityImages} validation images"));
         log.WriteLine($"pictures and losses.csv in {folder}");
         return summary.OnnxMaxAbsDifference < 1e-4f ? 0 : 4;
