@@ -115,4 +115,29 @@ public class PredictCommandTests
     {
         public string ImagePath { get; set; } = "";
     }
+
+    [Test]
+    public void Faces_OnAFolderWithSubfolders_OneRowPerFace_RelativePaths_NoRowWithoutAFace()
+    {
+        var photos = Path.Combine(_folder.Path, "photos");
+        Directory.CreateDirectory(Path.Combine(photos, "people"));
+        var imm = KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.Take(2).ToList();
+        File.Copy(imm[0].ImagePath, Path.Combine(photos, "people", "a.jpg"));
+        File.Copy(imm[1].ImagePath, Path.Combine(photos, "b.jpg"));
+        using (var blank = new SKBitmap(64, 64))
+        {
+            using (var canvas = new SKCanvas(blank)) canvas.Clear(SKColors.DarkGreen);
+            using var data = SKImage.FromBitmap(blank).Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(photos, "empty.png"), data.ToArray());
+        }
+        var csv = Out("faces.csv");
+        var model = Path.Combine(RepositoryFiles.Root(), "models", "ibug68-heatmap.onnx");
+        var detector = Path.Combine(RepositoryFiles.Root(), "models", "blazeface-front.onnx");
+        var run = CliRun.Of("predict", "--faces", "--model", model, "--detector", detector, "--data", photos, "--out", csv, "--overlays", Out("overlays"));
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        var lines = File.ReadAllLines(csv);
+        Assert.That(lines[0], Does.StartWith("image,x0,y0").And.EndWith(",x67,y67,face,score,left,top,width,height"));
+        Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "b.jpg", "people/a.jpg" }), "one row per face, paths relative to the folder, the empty image has none");
+        Assert.That(Directory.GetFiles(Out("overlays")), Has.Length.EqualTo(2));
+    }
 }
