@@ -12,6 +12,7 @@ public static class CedPlot
     private static readonly SKColor[] Palette =
     [
         new(31, 119, 180), new(255, 127, 14), new(44, 160, 44), new(214, 39, 40), new(148, 103, 189), new(140, 86, 75), new(227, 119, 194),
+        new(127, 127, 127), new(188, 189, 34), new(23, 190, 207),
     ];
 
     /// <summary>Draws one curve per series (name, per-face NMEs as fractions) into a PNG at <paramref name="path"/>.</summary>
