@@ -71,9 +71,10 @@ public sealed class ImageFileLoadingEstimator : IEstimator<ImageFileLoadingTrans
         public static readonly Action<LoadInput, LoadOutput> Mapping = static (input, output) =>
         {
             MLImage image;
-            try { image = MLImage.CreateFromFile(input.Path); }
+            try { image = ImageFileReader.Read(input.Path); }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // The reason says what is wrong (not found, a folder, empty, not an image, truncated); the path is in it.
                 throw new InvalidDataException($"{Component}: image '{input.Path}' could not be read: {e.Message}", e);
             }
             image.Tag = input.Path;

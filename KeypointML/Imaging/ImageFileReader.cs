@@ -1,0 +1,45 @@
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace KeypointML.Imaging;
+
+/// <summary>
+/// Reads an image file into an <see cref="MLImage"/> (32-bit BGRA, as <c>MLImage.CreateFromFile</c> gives on this
+/// platform) with a reason that says what is wrong when it cannot: no path, a folder, not found, empty, not an image in a
+/// format the decoder knows, or truncated/corrupt data. A partial decode is an error, not a half-grey image.
+/// </summary>
+/// <remarks>SkiaSharp's <see cref="SKCodec"/> decodes once and reports how the decode ended, which
+/// <c>MLImage.CreateFromFile</c> does not; the pixels are then copied into the MLImage.</remarks>
+internal static class ImageFileReader
+{
+    /// <summary>The image at <paramref name="path"/>; <see cref="InvalidDataException"/> with the reason otherwise (the
+    /// caller adds the component and row).</summary>
+    public static MLImage Read(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new InvalidDataException("no image path: the path is empty");
+        if (Directory.Exists(path)) throw new InvalidDataException($"'{path}' is a folder, not an image file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"image '{path}' not found", path);
+        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"image '{path}' is empty (0 bytes)");
+        using var codec = SKCodec.Create(path, out var opened);
+        if (codec is null)
+            throw new InvalidDataException($"'{path}' is not an image in a format the decoder reads (JPEG, PNG, BMP, GIF, WebP, ...): {Describe(opened)}");
+        var alpha = codec.Info.AlphaType == SKAlphaType.Unpremul ? SKAlphaType.Premul : codec.Info.AlphaType;
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Bgra8888, alpha);
+        using var bitmap = new SKBitmap(info);
+        var decoded = codec.GetPixels(info, bitmap.GetPixels());
+        if (decoded != SKCodecResult.Success)
+            throw new InvalidDataException($"image '{path}' is truncated or corrupt ({Describe(decoded)}); a partial decode is not scored");
+        var image = MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Bgra32, bitmap.GetPixelSpan());
+        GC.KeepAlive(bitmap);
+        return image;
+    }
+
+    private static string Describe(SKCodecResult result) => result switch
+    {
+        SKCodecResult.IncompleteInput => "the data ends early",
+        SKCodecResult.ErrorInInput => "the data is damaged",
+        SKCodecResult.Unimplemented => "an encoding the decoder does not implement",
+        SKCodecResult.InvalidInput or SKCodecResult.CouldNotRewind => "not image data",
+        _ => result.ToString(),
+    };
+}
