@@ -7,8 +7,8 @@ namespace KeypointML.Data;
 /// checked against them) but must not decode pixels, so that listing a dataset stays cheap and the IDataView streams.
 /// </summary>
 /// <remarks>
-/// <see cref="SKCodec"/> parses only the header when created. The size is the encoded size; an EXIF orientation tag
-/// is not applied (none of the shipped datasets carries one).
+/// <see cref="SKCodec"/> parses only the header when created. The size is the displayed size: an EXIF orientation that
+/// turns the image by 90 degrees swaps width and height, as loading the image does.
 /// </remarks>
 public static class ImageHeader
 {
@@ -24,6 +24,6 @@ public static class ImageHeader
         if (codec is null)
             throw new KeypointDataException(referencedFrom, line, entry, $"the image file '{imagePath}' has no readable image header ({result}).");
         var info = codec.Info;
-        return (info.Width, info.Height);
+        return Imaging.ImageOrientation.Displayed(info.Width, info.Height, codec.EncodedOrigin);
     }
 }

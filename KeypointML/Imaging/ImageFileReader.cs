@@ -6,7 +6,8 @@ namespace KeypointML.Imaging;
 /// <summary>
 /// Reads an image file into an <see cref="MLImage"/> (32-bit BGRA, as <c>MLImage.CreateFromFile</c> gives on this
 /// platform) with a reason that says what is wrong when it cannot: no path, a folder, not found, empty, not an image in a
-/// format the decoder knows, or truncated/corrupt data. A partial decode is an error, not a half-grey image.
+/// format the decoder knows, or truncated/corrupt data. A partial decode is an error, not a half-grey image. The EXIF
+/// orientation is applied, so the image is the displayed one.
 /// </summary>
 /// <remarks>SkiaSharp's <see cref="SKCodec"/> decodes once and reports how the decode ended, which
 /// <c>MLImage.CreateFromFile</c> does not; the pixels are then copied into the MLImage.</remarks>
@@ -29,7 +30,16 @@ internal static class ImageFileReader
         var decoded = codec.GetPixels(info, bitmap.GetPixels());
         if (decoded != SKCodecResult.Success)
             throw new InvalidDataException($"image '{path}' is truncated or corrupt ({Describe(decoded)}); a partial decode is not scored");
-        var image = MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Bgra32, bitmap.GetPixelSpan());
+        // Points live in the displayed image: apply the EXIF orientation (a phone photo stored sideways is turned upright).
+        var origin = codec.EncodedOrigin;
+        MLImage image;
+        if (origin is SKEncodedOrigin.TopLeft or 0)
+            image = MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Bgra32, bitmap.GetPixelSpan());
+        else
+        {
+            var (w, h) = ImageOrientation.Displayed(info.Width, info.Height, origin);
+            image = MLImage.CreateFromPixels(w, h, MLPixelFormat.Bgra32, ImageOrientation.Apply(bitmap.GetPixelSpan(), info.Width, info.Height, origin));
+        }
         GC.KeepAlive(bitmap);
         return image;
     }
