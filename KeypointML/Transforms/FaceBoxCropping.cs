@@ -104,11 +104,26 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
         public static readonly Action<BoxCropInput, BoxCropOutput> Mapping = Crop;
         public override Action<BoxCropInput, BoxCropOutput> GetMapping() => Mapping;
 
+        /// <summary>Refuses a box that cannot stand for a face in this image, naming the image and the box.</summary>
+        internal static void CheckBox(float[] box, MLImage image)
+        {
+            string where = $"{Component}: face box [{string.Join(", ", box.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] of image '{image.Tag}' ({image.Width}x{image.Height})";
+            if (box.Any(v => !float.IsFinite(v))) throw new InvalidOperationException($"{where} is not finite.");
+            if (box[2] < 1 || box[3] < 1) throw new InvalidOperationException($"{where} is smaller than one pixel.");
+            if (Math.Max(box[2], box[3]) > KeypointDefaults.MaxBoxToImageRatio * Math.Max(image.Width, image.Height))
+                throw new InvalidOperationException($"{where} is far larger than the image (more than {KeypointDefaults.MaxBoxToImageRatio}x its longer side).");
+            double w = Math.Min(box[0] + box[2], image.Width) - Math.Max(box[0], 0), h = Math.Min(box[1] + box[3], image.Height) - Math.Max(box[1], 0);
+            double inside = w > 0 && h > 0 ? w * h / ((double)box[2] * box[3]) : 0;
+            if (inside < KeypointDefaults.MinBoxOverlap)
+                throw new InvalidOperationException($"{where} lies mostly outside the image ({inside:P0} of it inside; at least {KeypointDefaults.MinBoxOverlap:P0} needed).");
+        }
+
         private static void Crop(BoxCropInput input, BoxCropOutput output)
         {
             var image = input.Image ?? throw new InvalidOperationException($"{Component}: a row has no image (missing value in the image column).");
             if (input.Box.Length != 4)
                 throw new InvalidOperationException($"{Component}: a face box has {input.Box.Length} values; expected 4 (left, top, width, height).");
+            CheckBox(input.Box, image);
             float scale = input.Parameters[0];
             bool square = input.Parameters[1] != 0;
             byte fill = (byte)input.Parameters[2];

@@ -14,6 +14,12 @@ public static class KeypointDefaults
     /// <summary>Sub-cell refinement of heatmap peaks: the best measured (ibug68-heatmap on the 300-W test faces: NME 3.05%
     /// against 3.17% quarter-offset and 3.50% plain argmax), so a user gets the best result without options.</summary>
     public const HeatmapRefinement Refinement = HeatmapRefinement.LogParabola;
+    /// <summary>Least share of a face box's area that must lie inside the image (detector boxes may cross its edges; a box
+    /// mostly outside it is a mistake, and scoring it would give points far off the image).</summary>
+    public const double MinBoxOverlap = 0.1;
+    /// <summary>Largest face box side, in multiples of the image's longer side (a box far larger than the image is a
+    /// mistake, and its crop would cost gigabytes).</summary>
+    public const double MaxBoxToImageRatio = 10;
     /// <summary>Rows per ONNX Runtime run when <c>ScoreKeypoints</c> transforms an IDataView.</summary>
     public const int ScoringBatchSize = 16;
     /// <summary>Normalized error above which a sample counts as a failure, and the end of the cumulative error curve.</summary>
