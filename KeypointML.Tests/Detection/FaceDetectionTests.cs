@@ -160,6 +160,8 @@ internal static class Png16
         s.Write(BigEndian((int)Crc32(typed)));
     }
 
+    internal static uint Crc(byte[] bytes) => Crc32(bytes);
+
     private static uint Crc32(byte[] bytes)
     {
         uint crc = 0xFFFFFFFF;

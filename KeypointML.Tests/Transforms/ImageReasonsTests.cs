@@ -24,6 +24,27 @@ public class ImageReasonsTests
         return e!.Message;
     }
 
+    // A PNG signature and IHDR chunk only (8-bit RGB): enough for the decoder to read the size.
+    private static byte[] Png16HeaderOnly(int width, int height)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kpml-{Guid.NewGuid():N}.png");
+        try
+        {
+            KeypointML.Tests.Detection.Png16.Write(path, 1, 1);
+            var bytes = File.ReadAllBytes(path);
+            // Patch the IHDR size (bytes 16-23) and its CRC (bytes 29-32) to claim width x height.
+            byte[] Be(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+            Be(width).CopyTo(bytes, 16);
+            Be(height).CopyTo(bytes, 20);
+            Be((int)KeypointML.Tests.Detection.Png16.Crc(bytes.AsSpan(12, 17).ToArray())).CopyTo(bytes, 29);
+            return bytes;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Test]
     public void EachBadFile_HasItsOwnReason()
     {
@@ -37,6 +58,9 @@ public class ImageReasonsTests
         var bytes = File.ReadAllBytes(real);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
         var missing = Path.Combine(folder.Path, "missing.jpg");
+        // A PNG header that claims 20000 x 20000 pixels (400 megapixels): refused before any pixel is allocated.
+        var huge = Path.Combine(folder.Path, "huge.png");
+        File.WriteAllBytes(huge, Png16HeaderOnly(20000, 20000));
 
         Assert.Multiple(() =>
         {
@@ -46,6 +70,7 @@ public class ImageReasonsTests
             Assert.That(Failure(folder.Path), Does.Contain("is a folder, not an image file"));
             Assert.That(Failure(missing), Does.Contain("missing.jpg").And.Contain("not found"));
             Assert.That(Failure(""), Does.Contain("the path is empty"));
+            Assert.That(Failure(huge), Does.Contain("huge.png").And.Contain("400 megapixels"));
         });
     }
 }

@@ -24,6 +24,9 @@ internal static class ImageFileReader
         using var codec = SKCodec.Create(path, out var opened);
         if (codec is null)
             throw new InvalidDataException($"'{path}' is not an image in a format the decoder reads (JPEG, PNG, BMP, GIF, WebP, ...): {Describe(opened)}");
+        long pixels = (long)codec.Info.Width * codec.Info.Height;
+        if (pixels > Transforms.KeypointDefaults.MaxImagePixels)
+            throw new InvalidDataException($"image '{path}' is {codec.Info.Width}x{codec.Info.Height} ({pixels / 1e6:F0} megapixels), more than the {Transforms.KeypointDefaults.MaxImagePixels / 1_000_000} megapixels KeypointML decodes");
         var alpha = codec.Info.AlphaType == SKAlphaType.Unpremul ? SKAlphaType.Premul : codec.Info.AlphaType;
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Bgra8888, alpha);
         using var bitmap = new SKBitmap(info);

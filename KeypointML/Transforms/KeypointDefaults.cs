@@ -14,6 +14,9 @@ public static class KeypointDefaults
     /// <summary>Sub-cell refinement of heatmap peaks: the best measured (ibug68-heatmap on the 300-W test faces: NME 3.05%
     /// against 3.17% quarter-offset and 3.50% plain argmax), so a user gets the best result without options.</summary>
     public const HeatmapRefinement Refinement = HeatmapRefinement.LogParabola;
+    /// <summary>Largest image, in pixels, that is decoded (100 megapixels): a larger one is refused before its pixels are
+    /// allocated (4 bytes each).</summary>
+    public const long MaxImagePixels = 100_000_000;
     /// <summary>Least share of a face box's area that must lie inside the image (detector boxes may cross its edges; a box
     /// mostly outside it is a mistake, and scoring it would give points far off the image).</summary>
     public const double MinBoxOverlap = 0.1;
