@@ -19,13 +19,10 @@ public static class CedPlot
     public static void Write(IReadOnlyList<(string Name, IReadOnlyList<double> Nmes)> series, string path, string title, double threshold = 0.08)
     {
         const int W = 800, H = 520, L = 70, R = 20, T = 40, B = 60;
-        using var bmp = new SKBitmap(W, H);
-        using var c = new SKCanvas(bmp);
-        c.Clear(SKColors.White);
-        using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsAntialias = true };
-        using var grid = new SKPaint { Color = new SKColor(225, 225, 225), StrokeWidth = 1 };
-        using var text = new SKPaint { Color = SKColors.Black, TextSize = 14, IsAntialias = true };
-        c.DrawText(title, L, 25, text);
+        using var chart = new ChartCanvas(W, H, title, L);
+        SKBitmap bmp = chart.Bitmap;
+        SKCanvas c = chart.Canvas;
+        SKPaint axis = chart.Axis, grid = chart.Grid, text = chart.Text;
         // Legend entries sit at the right; the curves' left part stays free.
         float X(double e) => L + (float)(e / threshold) * (W - L - R);
         float Y(double share) => H - B - (float)share * (H - T - B);

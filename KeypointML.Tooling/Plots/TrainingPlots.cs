@@ -18,13 +18,10 @@ public static class TrainingPlots
     public static void LossCurves(IReadOnlyList<EpochRecord> history, string path, string title, string lossName = "MSE")
     {
         const int W = 800, H = 500, L = 80, R = 20, T = 40, B = 60;
-        using var bmp = new SKBitmap(W, H);
-        using var c = new SKCanvas(bmp);
-        c.Clear(SKColors.White);
-        using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsAntialias = true };
-        using var grid = new SKPaint { Color = new SKColor(225, 225, 225), StrokeWidth = 1 };
-        using var text = new SKPaint { Color = SKColors.Black, TextSize = 14, IsAntialias = true };
-        c.DrawText(title, L, 25, text);
+        using var chart = new ChartCanvas(W, H, title, L);
+        SKBitmap bmp = chart.Bitmap;
+        SKCanvas c = chart.Canvas;
+        SKPaint axis = chart.Axis, grid = chart.Grid, text = chart.Text;
         if (history.Count > 0)
         {
             var values = history.SelectMany(h => new[] { h.TrainLoss, h.ValidationLoss, h.ValidationKeypointMse ?? double.NaN })
