@@ -52,6 +52,28 @@ public class HeatmapDecoderTests
         Assert.That(n, Is.EqualTo(new[] { 0.5f / 3, 0.5f / 3 }).Within(1e-7f));
     }
 
+    /// <summary>DARK smooths before the log-parabola step: a sharp zero-one map (a single hot cell and a weaker neighbour)
+    /// decodes between the two cells, toward the hot one; a sampled Gaussian far from the border still decodes to its
+    /// centre (a Gaussian smoothed by a Gaussian is a Gaussian with the same centre).</summary>
+    [Test]
+    public void Dark_smooths_a_sharp_map_and_keeps_a_Gaussians_centre()
+    {
+        const int h = 40, w = 40;
+        var sharp = new float[h * w];
+        sharp[20 * w + 20] = 0.8f;
+        sharp[20 * w + 21] = 0.2f;
+        var (n, _) = Decode(sharp, 1, h, w, HeatmapRefinement.Dark);
+        float x = n[0] * w - 0.5f;
+        Assert.That(x, Is.GreaterThan(20f).And.LessThan(20.5f), "between the hot cell and its neighbour, nearer the hot one");
+        Assert.That(n[1] * h - 0.5f, Is.EqualTo(20f).Within(1e-4f));
+        var gaussian = new float[h * w];
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+                gaussian[j * w + i] = MathF.Exp(-((i - 17.3f) * (i - 17.3f) + (j - 22.6f) * (j - 22.6f)) / (2 * 1.5f * 1.5f));
+        var (g, _) = Decode(gaussian, 1, h, w, HeatmapRefinement.Dark);
+        Assert.That(new[] { g[0] * w - 0.5f, g[1] * h - 0.5f }, Is.EqualTo(new[] { 17.3f, 22.6f }).Within(1e-3f));
+    }
+
     /// <summary>A sampled Gaussian centred off the cell grid decodes to its centre (to float precision) with the
     /// log-parabola step; the quarter-cell step is off by up to a quarter cell.</summary>
     [TestCase(2.3f, 3.8f, 1.5f)]

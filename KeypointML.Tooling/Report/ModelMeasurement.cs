@@ -42,8 +42,8 @@ public static class ModelMeasurement
         try
         {
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), model, set, requireTruth: true, options.Limit);
-            // Heatmap models are decoded both ways from one scoring pass: the library's default (log-parabola, the best
-            // refinement measured, docs/heatmap-models.md) and the plain argmax cell, for comparison.
+            // Heatmap models are decoded both ways from one scoring pass: the library's default (DARK, the best refinement
+            // measured, models/ibug68-heatmap.md) and the plain argmax cell, for comparison.
             IReadOnlyList<FacePrediction> faces;
             KeypointMetrics? refined = null;
             if (model.Metadata.OutputKind == KeypointOutputKind.Heatmaps)

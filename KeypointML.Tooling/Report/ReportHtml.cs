@@ -96,8 +96,8 @@ public static class ReportHtml
         html.Append("""
             </table>
             <p class="note">Only the images are given: the detector finds the faces, its boxes are mapped to the 300-W convention
-            the 68-point models were trained on (fitted on the training XML), and the model scores each face (log-parabola
-            decoding). A labelled face is matched by the found face whose points' box overlaps its labelled points' box most
+            the 68-point models were trained on (fitted on the training XML), and the model scores each face (the library's
+            default decoding). A labelled face is matched by the found face whose points' box overlaps its labelled points' box most
             (IoU at least 0.5), as ../shared/peers/score.py --e2e does; a missed face counts as a failure in the failure rate
             and AUC.</p>
 

@@ -164,12 +164,13 @@ public class EvaluateCommandTests
     /// with that <see cref="HeatmapRefinement"/>, and moves the points (plain argmax differs).</summary>
     [TestCase("quarter-offset", HeatmapRefinement.QuarterOffset)]
     [TestCase("log-parabola", HeatmapRefinement.LogParabola)]
-    [TestCase(null, HeatmapRefinement.LogParabola)]
+    [TestCase("dark", HeatmapRefinement.Dark)]
+    [TestCase(null, HeatmapRefinement.Dark)]
     public void Refine_IsTheLibrarysRefinedDecoding(string? name, HeatmapRefinement refinement)
     {
         const int faces = 8;
         var path = Path.Combine(RepositoryFiles.Root(), "models", "ibug68-heatmap.onnx");
-        // No --refine: the default, log-parabola, the same as the library's default.
+        // No --refine: the default, DARK, the same as the library's default.
         var refined = name is null
             ? CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--json")
             : CliRun.Of("evaluate", "--model", path, "--data", "ibug-test", "--limit", faces.ToString(), "--refine", name, "--json");
