@@ -36,7 +36,8 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     public KeypointModelMetadata Metadata { get; }
     /// <summary>How a face becomes this model's input.</summary>
     public FacePreprocessing Preprocessing { get; }
-    /// <summary>Where the session runs: "CPU", or "CUDA:N" when the CUDA provider was created.</summary>
+    /// <summary>Where the session runs: "CPU", or "CUDA:N" when the CUDA provider was created (a GPU request that fell back
+    /// to the CPU says "CPU").</summary>
     public string Device { get; }
     /// <summary>The options the session was made with.</summary>
     public KeypointModelOptions Options { get; }
@@ -89,6 +90,16 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
                 catch (OnnxRuntimeException) when (options.FallbackToCpu)
                 {
                     cuda?.Dispose();
+                }
+                // The CPU build of ONNX Runtime (the package KeypointML references) has no CUDA entry point at all.
+                catch (EntryPointNotFoundException) when (options.FallbackToCpu)
+                {
+                    cuda?.Dispose();
+                }
+                catch (EntryPointNotFoundException e)
+                {
+                    cuda?.Dispose();
+                    throw new InvalidOperationException($"{path}: GPU device {gpu} was asked for without fall-back, but this ONNX Runtime build has no CUDA provider; add the package Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Windows) 1.31.0 to the application.", e);
                 }
             }
             var cpu = new SessionOptions
