@@ -1,3 +1,4 @@
+using KeypointML.Detection;
 using KeypointML.Tests.Data;
 using KeypointML.Data;
 using KeypointML.Evaluation;
@@ -42,12 +43,57 @@ public sealed class ReadmeExampleTests
     }
 
     [Test]
-    public void The_readme_shows_the_code_of_the_example()
+    public void The_readme_shows_the_code_of_the_example() => AssertReadmeBlockIsHere(Section, minimumLines: 20);
+
+    private const string PhotoSection = "## Photos in, every face's 68 points out";
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS and the working directory, process-wide
+    public void The_photo_example_runs_on_a_real_photo_and_finds_its_face()
+    {
+        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        string cwd = Environment.CurrentDirectory;
+        using var folder = new TempFolder();
+        try
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
+            // The README's "photo.jpg": a real IMM photo (640x480, one face) in the working directory.
+            File.Copy(KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.First().ImagePath, Path.Combine(folder.Path, "photo.jpg"));
+            Environment.CurrentDirectory = folder.Path;
+            var faces = PhotoExample();
+            Assert.That(faces, Has.Count.EqualTo(1));
+            Assert.That(faces[0].Keypoints, Has.Length.EqualTo(136));
+            Assert.That(faces[0].Score, Is.GreaterThan(0.9f));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = cwd;
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
+        }
+    }
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_photo_example() => AssertReadmeBlockIsHere(PhotoSection, minimumLines: 5);
+
+    // The README's photo example (its usings are at the top of this file), collecting the faces it prints.
+    private static List<FoundFace> PhotoExample()
+    {
+        var found = new List<FoundFace>();
+        using var detector = FaceDetectorModel.Open(ShippedModels.Path("blazeface-front"));
+        using var landmarks = KeypointModel.Open(ShippedModels.Path("ibug68-heatmap"));
+        foreach (var face in new FaceLandmarker(new MLContext(), detector, landmarks).Find("photo.jpg"))
+        {
+            Console.WriteLine($"face {face.FaceIndex} (score {face.Score:F2}): {face.Keypoints.Length / 2} points, box [{string.Join(", ", face.DetectorBox)}]");
+            found.Add(face);
+        }
+        return found;
+    }
+
+    private static void AssertReadmeBlockIsHere(string section, int minimumLines)
     {
         string root = RepositoryFiles.Root();
         var readme = File.ReadAllLines(Path.Combine(root, "README.md"));
-        int heading = Array.IndexOf(readme, Section);
-        Assert.That(heading, Is.GreaterThanOrEqualTo(0), $"README.md has no '{Section}' heading");
+        int heading = Array.IndexOf(readme, section);
+        Assert.That(heading, Is.GreaterThanOrEqualTo(0), $"README.md has no '{section}' heading");
         int open = Array.FindIndex(readme, heading, l => l == "```csharp");
         int close = Array.FindIndex(readme, open + 1, l => l == "```");
         Assert.That(open, Is.GreaterThan(heading));
@@ -63,7 +109,7 @@ public sealed class ReadmeExampleTests
             Assert.That(found, Is.GreaterThanOrEqualTo(0), $"the README's line '{line}' is not in ReadmeExampleTests.cs (after line '{(at > 0 ? source[at - 1] : "")}')");
             at = found + 1;
         }
-        Assert.That(shown, Has.Count.GreaterThan(20));
+        Assert.That(shown, Has.Count.GreaterThanOrEqualTo(minimumLines));
     }
 
     /// <summary>Non-empty lines without indentation.</summary>
