@@ -194,12 +194,15 @@ public sealed class ModelOnDataset : IDisposable
     /// The library's <c>EvaluateKeypoints</c> over already scored faces (labels, predictions, boxes, image sizes): the
     /// same numbers as evaluating the pipeline's output directly, without running the model a second time.
     /// </summary>
-    public KeypointMetrics Evaluate(IReadOnlyList<FacePrediction> faces)
+    public KeypointMetrics Evaluate(IReadOnlyList<FacePrediction> faces) => Accumulate(faces).Metrics();
+
+    /// <summary>The error core over the faces, for both the metrics and each face's NME (the report's CED) from one pass.</summary>
+    public KeypointMetricsAccumulator Accumulate(IReadOnlyList<FacePrediction> faces)
     {
         if (!HasTruth) throw new ArgumentException($"dataset '{DataSpec}' has no labels for this model's points.");
         var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: true);
         foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box, f.ImageSize, f.Confidence);
-        return accumulator.Metrics();
+        return accumulator;
     }
 
     /// <summary>Frees the detection chain and the model's session.</summary>
@@ -207,14 +210,6 @@ public sealed class ModelOnDataset : IDisposable
     {
         Detector.Dispose();
         Model.Dispose();
-    }
-
-    /// <summary>Each face's NME as <see cref="Evaluate"/> computes it (inter-ocular for 68 points, else by box).</summary>
-    public IReadOnlyList<double> FaceNmes(IReadOnlyList<FacePrediction> faces)
-    {
-        var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: false);
-        foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box);
-        return [.. accumulator.FaceNmes];
     }
 
     private static Func<float[]> Vector(DataViewRowCursor cursor, DataViewSchema.Column column)

@@ -44,8 +44,8 @@ public static class EndToEndMeasurement
             foreach (var r in rows)
             {
                 var truth = KeypointBoxes.Of(r.Keypoints);
-                var best = byImage.GetValueOrDefault(r.ImagePath)?.MaxBy(f => KeypointBoxes.Iou(KeypointBoxes.Of(f.Keypoints), truth));
-                if (best is null || KeypointBoxes.Iou(KeypointBoxes.Of(best.Keypoints), truth) < MatchIou) { nmes.Add(double.PositiveInfinity); continue; }
+                var (best, iou) = KeypointBoxes.BestMatch(byImage.GetValueOrDefault(r.ImagePath), f => KeypointBoxes.Of(f.Keypoints), truth);
+                if (best is null || iou < MatchIou) { nmes.Add(double.PositiveInfinity); continue; }
                 accumulator.Add(r.Keypoints, best.Keypoints, r.Box);
                 nmes.Add(accumulator.FaceNmes[^1]);
             }

@@ -52,8 +52,9 @@ public static class ModelMeasurement
                 refined = run.Evaluate(argmax);
             }
             else faces = run.Predict(faceDone);
-            var metrics = run.Evaluate(faces);
-            var faceNmes = run.FaceNmes(faces);
+            var accumulator = run.Accumulate(faces);
+            var metrics = accumulator.Metrics();
+            IReadOnlyList<double> faceNmes = [.. accumulator.FaceNmes];
             var speed = PipelineBenchmark.Run(modelPath, run.Dataset.Rows.Take(options.TimedFaces).ToList(), set, Math.Min(options.TimedFaces, faces.Count), repeats: 2);
             var ranked = faces.OrderBy(f => f.MeanPixelError).ToList();
             string best = stem + "-best.png", worst = stem + "-worst.png";

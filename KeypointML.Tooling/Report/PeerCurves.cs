@@ -49,8 +49,8 @@ public static class PeerCurves
             {
                 var truth = KeypointBoxes.Of(face.Keypoints);
                 var candidates = rows.GetValueOrDefault(face.ImagePath) ?? [];
-                var best = candidates.MaxBy(p => KeypointBoxes.Iou(KeypointBoxes.Of(p), truth));
-                bool matched = best is not null && (!endToEnd || KeypointBoxes.Iou(KeypointBoxes.Of(best), truth) >= EndToEndMeasurement.MatchIou);
+                var (best, iou) = KeypointBoxes.BestMatch(candidates, p => KeypointBoxes.Of(p), truth);
+                bool matched = best is not null && (!endToEnd || iou >= EndToEndMeasurement.MatchIou);
                 nmes.Add(matched ? KeypointErrors.NmeInterOcular(face.Keypoints, best!) : double.PositiveInfinity);
             }
             result.Add((name, nmes));

@@ -7,21 +7,19 @@ namespace KeypointML.Tooling.Report;
 /// <summary>The whole report: every model of the models folder measured, pictures drawn, <c>index.html</c> written, atomically.</summary>
 public static class ReportBuilder
 {
-    /// <summary>The keypoint model files of the folder (*.onnx, face detectors left out: they have no keypoint metrics),
-    /// in name order.</summary>
-    public static IReadOnlyList<string> ModelFiles(string modelsFolder)
+    /// <summary>The model files of a folder, sorted by name: the keypoint models (face detectors have no keypoint metrics)
+    /// and the face detectors (they drive the end-to-end section).</summary>
+    public sealed record FolderModels(IReadOnlyList<string> Models, IReadOnlyList<string> Detectors);
+
+    /// <summary>The folder's *.onnx files, each opened once to tell detectors from keypoint models.</summary>
+    public static FolderModels ModelsIn(string modelsFolder)
     {
         if (!Directory.Exists(modelsFolder)) throw new DirectoryNotFoundException($"{modelsFolder}: no such models folder.");
-        var files = Directory.GetFiles(modelsFolder, "*.onnx").Where(f => !IsDetector(f)).ToArray();
-        Array.Sort(files, StringComparer.Ordinal);
-        return files;
+        var files = Directory.GetFiles(modelsFolder, "*.onnx").Order(StringComparer.Ordinal).ToLookup(IsDetector);
+        return new FolderModels(files[false].ToArray(), files[true].ToArray());
     }
 
-    /// <summary>The face detectors of the folder, in name order.</summary>
-    public static IReadOnlyList<string> DetectorFiles(string modelsFolder) =>
-        Directory.Exists(modelsFolder) ? Directory.GetFiles(modelsFolder, "*.onnx").Where(IsDetector).Order(StringComparer.Ordinal).ToArray() : [];
-
-    // An unreadable file stays in the list: its row then says why it cannot be measured.
+    // An unreadable file stays among the models: its row then says why it cannot be measured.
     private static bool IsDetector(string path)
     {
         try { return Detection.FaceDetectorModel.IsFaceDetector(path); }
@@ -29,9 +27,13 @@ public static class ReportBuilder
     }
 
     /// <summary>Writes the report into <paramref name="outFolder"/>; <paramref name="modelDone"/> gets the number of models done.</summary>
-    public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, Action<int>? modelDone = null)
+    public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, Action<int>? modelDone = null) =>
+        Write(outFolder, options, ModelsIn(options.ModelsFolder), modelDone);
+
+    /// <summary>As the overload without <paramref name="files"/>, on the folder's models already listed.</summary>
+    public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, FolderModels files, Action<int>? modelDone = null)
     {
-        var models = ModelFiles(options.ModelsFolder);
+        var models = files.Models;
         return ReportFolder.Write(outFolder, staging =>
         {
             var results = new List<ModelResult>();
@@ -42,7 +44,7 @@ public static class ReportBuilder
             }
             // End to end: every 68-point model behind every detector on the 300-W test crops, nothing but the images given.
             var endToEnd = new List<EndToEndResult>();
-            foreach (var detector in DetectorFiles(options.ModelsFolder))
+            foreach (var detector in files.Detectors)
                 foreach (var r in results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.Problem is null))
                     endToEnd.Add(EndToEndMeasurement.Measure(detector, Path.Combine(options.ModelsFolder, r.File), KeypointDatasets.IbugTest, options.Limit));
             // The cumulative error curves of the 68-point models on ibug-test, with the 300-W boxes and end to end.

@@ -77,8 +77,7 @@ public sealed class DetectFacesCommand : ICliCommand
         {
             var truth = KeypointBoxes.Of(r.Keypoints);
             landmarkPairs.Add((truth, r.Box));
-            var best = byImage.GetValueOrDefault(r.ImagePath)?.MaxBy(f => KeypointBoxes.Iou(f.DetectorBox, truth));
-            float iou = best is null ? 0 : KeypointBoxes.Iou(best.DetectorBox, truth);
+            var (best, iou) = KeypointBoxes.BestMatch(byImage.GetValueOrDefault(r.ImagePath), f => f.DetectorBox, truth);
             ious.Add(iou);
             if (iou >= 0.5f) { found++; pairs.Add((best!.DetectorBox, r.Box)); matchedScores.Add(best.Score); }
         }

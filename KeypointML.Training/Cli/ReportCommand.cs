@@ -43,8 +43,9 @@ public sealed class ReportCommand : ICliCommand
         var runsFolder = runs ?? (ModelsFolder.RepositoryRoot() is string root ? Path.Combine(root, "runs") : null);
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
         var options = new ReportOptions(modelsFolder, runsFolder, limit);
-        int count = ReportBuilder.ModelFiles(modelsFolder).Count;
-        var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, done => set(done)));
+        var files = ReportBuilder.ModelsIn(modelsFolder);
+        int count = files.Models.Count;
+        var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, files, done => set(done)));
         foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);
         if (results.Count == 0) CliApp.Out.WriteLine($"no models (*.onnx) in {modelsFolder}");
         CliApp.Out.WriteLine($"report: {Path.Combine(Path.GetFullPath(outFolder), ReportFolder.IndexFile)}");

@@ -100,8 +100,9 @@ public sealed class AnchorBoxCodec : IModelOutputCodec
         while (remaining.Count > 0)
         {
             var best = remaining[0];
-            var cluster = remaining.Where(c => Iou(best, c) >= overlap).ToList();
-            remaining = remaining.Where(c => Iou(best, c) < overlap).ToList();
+            var split = remaining.ToLookup(c => Iou(best, c) >= overlap);
+            var cluster = split[true].ToList();
+            remaining = split[false].ToList();
             if (!cluster.Contains(best)) cluster.Add(best);   // a degenerate (zero-area) best candidate still counts once
             float total = cluster.Sum(c => c.Score);
             float Mean(Func<Candidate, float> f) => cluster.Sum(c => f(c) * c.Score) / total;

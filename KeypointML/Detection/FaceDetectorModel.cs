@@ -66,27 +66,7 @@ public sealed class FaceDetectorModel : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: face detector model not found.", path);
-        options ??= new KeypointModelOptions();
-        SessionOptions? owned = null;
-        InferenceSession session;
-        try
-        {
-            if (options.SessionOptions is { } given) session = new InferenceSession(path, given);
-            else
-            {
-                owned = new SessionOptions
-                {
-                    IntraOpNumThreads = options.IntraOpNumThreads.GetValueOrDefault(),
-                    InterOpNumThreads = options.InterOpNumThreads.GetValueOrDefault(),
-                };
-                session = new InferenceSession(path, owned);
-            }
-        }
-        catch (OnnxRuntimeException e)
-        {
-            owned?.Dispose();
-            throw new InvalidDataException($"{path}: not a readable ONNX model ({e.Message.Trim()}).", e);
-        }
+        var (session, owned, _) = OnnxSessions.Create(path, options ?? new KeypointModelOptions());
         try { return new FaceDetectorModel(path, session, owned); }
         catch
         {

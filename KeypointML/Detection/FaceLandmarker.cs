@@ -89,7 +89,7 @@ public sealed class FaceLandmarker
         using var detect = _ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = Detector, Detection = Detection }).Fit(images);
         var faces = detect.Transform(images);
         var perFace = _ml.Transforms.ExpandFaces(new FaceExpandingOptions { BoxMap = BoxMap }).Fit(faces).Transform(faces);
-        var found = Read(perFace, withPoints: false);
+        var found = Read(perFace);
         if (Landmarks is null) return found;
         var scored = Score(found);
         for (int pass = 2; pass <= Passes; pass++)
@@ -109,7 +109,7 @@ public sealed class FaceLandmarker
         return faces.Select((f, i) => f with { Keypoints = keypoints[i], Confidence = confidence?[i] ?? [] }).ToList();
     }
 
-    private static List<FoundFace> Read(IDataView perFace, bool withPoints)
+    private static List<FoundFace> Read(IDataView perFace)
     {
         var s = perFace.Schema;
         var result = new List<FoundFace>();
@@ -148,6 +148,21 @@ public static class KeypointBoxes
             y0 = MathF.Min(y0, points[k + 1]); y1 = MathF.Max(y1, points[k + 1]);
         }
         return [x0, y0, x1 - x0, y1 - y0];
+    }
+
+    /// <summary>The candidate whose box overlaps <paramref name="target"/> most, and that overlap (IoU); (default, 0) when
+    /// there is no candidate. Each candidate's box is taken once.</summary>
+    public static (T? Best, float Iou) BestMatch<T>(IEnumerable<T>? candidates, Func<T, float[]> box, ReadOnlySpan<float> target)
+    {
+        T? best = default;
+        float bestIou = 0;
+        bool any = false;
+        foreach (var c in candidates ?? [])
+        {
+            float iou = Iou(box(c), target);
+            if (!any || iou > bestIou) { best = c; bestIou = iou; any = true; }
+        }
+        return (best, bestIou);
     }
 
     /// <summary>Intersection over union of two boxes (left, top, width, height).</summary>

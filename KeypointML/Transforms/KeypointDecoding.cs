@@ -142,10 +142,19 @@ internal static class CodecParameters
         _ => throw new ArgumentException($"{KeypointDecodingEstimator.Component}: codec {codec.GetType().Name} cannot be carried in a pipeline.", nameof(codec)),
     };
 
+    // Read on every row: the codecs (immutable) are made once per parameter set.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int), KeypointCodec> Codecs = new();
+
     public static KeypointCodec Read(float[] p)
     {
         if (p.Length is not (5 or 6) || p[0] is not (0 or 1))
             throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
+        var key = ((int)p[0], (int)p[1], (int)p[2], (int)p[3], (int)p[4], p.Length == 6 ? (int)p[5] : 0);
+        return Codecs.GetOrAdd(key, _ => Make(p));
+    }
+
+    private static KeypointCodec Make(float[] p)
+    {
         KeypointCodec codec = p[0] == 1
             ? new HeatmapCodec((int)p[1], (int)p[2], (int)p[3], refinement: (HeatmapRefinement)(int)p[4])
             : new CoordinateCodec((int)p[1]);

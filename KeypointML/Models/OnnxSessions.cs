@@ -1,0 +1,58 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace KeypointML.Models;
+
+/// <summary>How every ONNX Runtime session the library opens is made, for keypoint models and face detectors alike, from
+/// one <see cref="KeypointModelOptions"/>.</summary>
+internal static class OnnxSessions
+{
+    // The rule of ML.NET's OnnxTransformer: a CUDA session when a device is asked for; if that fails and fall-back is on,
+    // a CPU session. Thread counts apply to the CPU session (ML.NET applies them only there too).
+    /// <summary>The session for <paramref name="path"/>, the options it owns (disposed with the session; null for the
+    /// caller's) and where it runs ("CPU", "CUDA:N", or "caller's session options").</summary>
+    public static (InferenceSession Session, SessionOptions? Owned, string Device) Create(string path, KeypointModelOptions options)
+    {
+        try
+        {
+            if (options.SessionOptions is { } given) return (new InferenceSession(path, given), null, "caller's session options");
+            if (options.GpuDeviceId is int gpu)
+            {
+                SessionOptions? cuda = null;
+                try
+                {
+                    cuda = SessionOptions.MakeSessionOptionWithCudaProvider(gpu);
+                    return (new InferenceSession(path, cuda), cuda, $"CUDA:{gpu}");
+                }
+                catch (OnnxRuntimeException) when (options.FallbackToCpu)
+                {
+                    cuda?.Dispose();
+                }
+                // The CPU build of ONNX Runtime (the package KeypointML references) has no CUDA entry point at all.
+                catch (EntryPointNotFoundException) when (options.FallbackToCpu)
+                {
+                    cuda?.Dispose();
+                }
+                catch (EntryPointNotFoundException e)
+                {
+                    cuda?.Dispose();
+                    throw new InvalidOperationException($"{path}: GPU device {gpu} was asked for without fall-back, but this ONNX Runtime build has no CUDA provider; add the package Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Windows) 1.31.0 to the application.", e);
+                }
+            }
+            var cpu = new SessionOptions
+            {
+                IntraOpNumThreads = options.IntraOpNumThreads.GetValueOrDefault(),
+                InterOpNumThreads = options.InterOpNumThreads.GetValueOrDefault(),
+            };
+            try { return (new InferenceSession(path, cpu), cpu, "CPU"); }
+            catch
+            {
+                cpu.Dispose();
+                throw;
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{path}: not a readable ONNX model ({e.Message.Trim()}).", e);
+        }
+    }
+}
