@@ -24,7 +24,7 @@ public sealed class BenchCommand : ICliCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per path (the best is kept)", DefaultValueFactory = _ => 3 };
         var stages = new Option<bool>("--stages") { Description = "With --model: ms per face of each stage of the per-face call (JPEG decode, crop+grey+resize+normalize, model run single and batched, output decode) and of the whole call on a decoded image (the peers' scope)." };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads (intra- and inter-op) for --stages; pin the process too (taskset -c 0) for a one-core figure." };
-        var json = new Option<bool>("--json") { Description = "With --stages: one line of JSON (msPerFaceDecodeJpeg, msPerFacePreprocess, msPerFaceModel, msPerFaceModelBatched, msPerFaceDecodeOutput, msPerFaceTotal, msPerPhotoDetector)." };
+        var json = new Option<bool>("--json") { Description = "With --stages: one line of JSON (msPerFaceDecodeJpeg, msPerFaceDecodeJpegReduced, msPerFacePreprocess, msPerFaceModel, msPerFaceModelBatched, msPerFaceDecodeOutput, msPerFaceTotal, msPerFacePipeline, msPerFacePipelineFromFile, msPerFacePipelineFromFileReduced, msPerPhotoDetector)." };
         var detector = new Option<string?>("--detector") { Description = "With --stages: also time this face detector per photo (e.g. blazeface-front)." };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {

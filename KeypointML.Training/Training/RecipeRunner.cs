@@ -85,7 +85,7 @@ public static class RecipeRunner
             Augmentation = overrides.MaxScale is float scaleAugmentation ? recipe.Augmentation with { MaxScale = scaleAugmentation } : recipe.Augmentation,
         };
         options.Validate();
-        int inputSize = overrides.InputSize ?? ResNet18.DefaultSize;
+        int inputSize = overrides.InputSize ?? recipe.InputSize;
         var heatmapObjective = recipe.Heatmap?.Objective(inputSize, overrides);
         if (heatmapObjective is not null) options = options with { Objective = heatmapObjective };
 
@@ -116,7 +116,7 @@ public static class RecipeRunner
                 crop = (1f, false);
                 model = new Face58Net(keypointCount: trainRows[0].KeypointCount);
                 break;
-            case "ibug-resnet18" or "ibug-heatmap-gaussian" or "ibug-heatmap-zeroone":
+            case "ibug-resnet18" or "ibug-heatmap-gaussian" or "ibug-heatmap-zeroone" or "ibug-fast":
                 float scale;
                 if (overrides.CropScale is float given) { scale = given; cropNote = $"crop scale {given:F2} (given)"; }
                 else
@@ -127,7 +127,9 @@ public static class RecipeRunner
                 }
                 log.WriteLine(cropNote);
                 crop = (scale, true);
-                model = heatmapObjective is null
+                model = recipe.Name == "ibug-fast"
+                    ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, sigmoidOnExport: heatmapObjective!.OutputIsLogits)
+                    : heatmapObjective is null
                     ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
                     : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);
                 break;
@@ -158,9 +160,10 @@ public static class RecipeRunner
                 int skipped = ImageNetResNet18.Load(encoder);
                 log.WriteLine($"initialised from ImageNet weights ({ImageNetResNet18.PackageId}; {skipped} block(s) of the file's last stage left out)");
             }
-            if (model is HeatmapResNet18 heatmapNet && heatmapObjective is not null)
+            if (heatmapObjective is not null && model is HeatmapResNet18 or FastHeatmapNet)
             {
-                heatmapNet.InitializeHeadBias(heatmapObjective.InitialLogit);
+                if (model is HeatmapResNet18 heatmapNet) heatmapNet.InitializeHeadBias(heatmapObjective.InitialLogit);
+                else ((FastHeatmapNet)model).InitializeHeadBias(heatmapObjective.InitialLogit);
                 log.WriteLine(FormattableString.Invariant($"heatmap head bias initialised to {heatmapObjective.InitialLogit:G4} (the best constant output for a mean target of {heatmapObjective.MeanTarget:G3})"));
             }
         }

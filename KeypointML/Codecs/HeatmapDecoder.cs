@@ -7,8 +7,6 @@ internal static class HeatmapDecoder
     /// faces (1 -> 3.18%, 1.5 -> 3.16%, 2 -> 3.16%, 3 -> 3.15% NME; 2 keeps the window small).</summary>
     public const double DarkSigma = 2;
     private const int DarkRadius = 6;   // 3 sigma
-    // Half the side of the window smoothed around the argmax; the smoothed maximum is searched inside its inner part.
-    private const int DarkWindow = 2 * DarkRadius;
     private static readonly float[] DarkKernel = Kernel(DarkSigma, DarkRadius);
 
     /// <summary>
@@ -54,31 +52,43 @@ internal static class HeatmapDecoder
         }
     }
 
-    // The map smoothed (separable Gaussian, borders clamped) in a window around the argmax; the smoothed maximum and the
-    // log-parabola vertex through it, in cells.
+    // The map smoothed (separable Gaussian, borders clamped) around the argmax; the smoothed maximum within DarkRadius
+    // cells of the argmax and the log-parabola vertex through it, in cells. Only the smoothed values that search and its
+    // vertex read are computed (a (2R+3)^2 window: the cells within R + 1 of the argmax), each from the horizontal pass over
+    // the rows within R of them; the sums run in the same order as a full-map smoothing, so the values are the same.
     private static (float X, float Y) DarkPeak(ReadOnlySpan<float> map, int height, int width, int i, int j)
     {
-        int x0 = Math.Max(0, i - DarkWindow), x1 = Math.Min(width - 1, i + DarkWindow);
-        int y0 = Math.Max(0, j - DarkWindow), y1 = Math.Min(height - 1, j + DarkWindow);
+        const int Reach = DarkRadius + 1;
+        int x0 = Math.Max(0, i - Reach), x1 = Math.Min(width - 1, i + Reach);
+        int y0 = Math.Max(0, j - Reach), y1 = Math.Min(height - 1, j + Reach);
         int ww = x1 - x0 + 1, wh = y1 - y0 + 1;
-        Span<float> rows = stackalloc float[(y1 - y0 + 1 + 2 * DarkRadius) * ww];   // horizontal pass, with vertical margin
         int r0 = Math.Max(0, y0 - DarkRadius), r1 = Math.Min(height - 1, y1 + DarkRadius);
+        Span<float> rows = stackalloc float[(r1 - r0 + 1) * ww];   // horizontal pass, with the vertical margin
+        ReadOnlySpan<float> kernel = DarkKernel;
+        bool inside = x0 - DarkRadius >= 0 && x1 + DarkRadius < width;
         for (int y = r0; y <= r1; y++)
+        {
+            var line = map.Slice(y * width, width);
+            var dst = rows.Slice((y - r0) * ww, ww);
             for (int x = x0; x <= x1; x++)
             {
                 float v = 0;
-                for (int d = -DarkRadius; d <= DarkRadius; d++) v += DarkKernel[d + DarkRadius] * map[y * width + Math.Clamp(x + d, 0, width - 1)];
-                rows[(y - r0) * ww + (x - x0)] = v;
+                if (inside)
+                    for (int d = -DarkRadius; d <= DarkRadius; d++) v += kernel[d + DarkRadius] * line[x + d];
+                else
+                    for (int d = -DarkRadius; d <= DarkRadius; d++) v += kernel[d + DarkRadius] * line[Math.Clamp(x + d, 0, width - 1)];
+                dst[x - x0] = v;
             }
+        }
         Span<float> smooth = stackalloc float[wh * ww];
         for (int y = y0; y <= y1; y++)
             for (int x = x0; x <= x1; x++)
             {
                 float v = 0;
-                for (int d = -DarkRadius; d <= DarkRadius; d++) v += DarkKernel[d + DarkRadius] * rows[(Math.Clamp(y + d, 0, height - 1) - r0) * ww + (x - x0)];
+                for (int d = -DarkRadius; d <= DarkRadius; d++) v += kernel[d + DarkRadius] * rows[(Math.Clamp(y + d, 0, height - 1) - r0) * ww + (x - x0)];
                 smooth[(y - y0) * ww + (x - x0)] = v;
             }
-        // The smoothed maximum, near the raw argmax (within the window's inner half).
+        // The smoothed maximum, near the raw argmax (within DarkRadius cells of it).
         int bi = i, bj = j;
         float best = float.NegativeInfinity;
         for (int y = Math.Max(y0, j - DarkRadius); y <= Math.Min(y1, j + DarkRadius); y++)
@@ -86,8 +96,9 @@ internal static class HeatmapDecoder
                 if (smooth[(y - y0) * ww + (x - x0)] > best) { best = smooth[(y - y0) * ww + (x - x0)]; bi = x; bj = y; }
         int c = (bj - y0) * ww + (bi - x0);
         float fx = bi, fy = bj;
-        if (bi > x0 && bi < x1) fx += SubCellOffset(smooth[c - 1], best, smooth[c + 1], HeatmapRefinement.LogParabola);
-        if (bj > y0 && bj < y1) fy += SubCellOffset(smooth[c - ww], best, smooth[c + ww], HeatmapRefinement.LogParabola);
+        // The vertex needs both neighbours on the map (the window always holds them when they are).
+        if (bi > 0 && bi < width - 1) fx += SubCellOffset(smooth[c - 1], best, smooth[c + 1], HeatmapRefinement.LogParabola);
+        if (bj > 0 && bj < height - 1) fy += SubCellOffset(smooth[c - ww], best, smooth[c + ww], HeatmapRefinement.LogParabola);
         return (fx, fy);
     }
 

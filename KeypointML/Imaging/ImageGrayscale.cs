@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Microsoft.ML.Data;
 
 namespace KeypointML.Imaging;
@@ -31,19 +32,55 @@ public static class ImageGrayscale
         ArgumentNullException.ThrowIfNull(image);
         if (image.BitsPerPixel != BytesPerPixel * 8)
             throw new ArgumentException($"Only 32-bit images can be converted; this one has {image.BitsPerPixel} bits per pixel.", nameof(image));
-        var (r, g, b) = image.PixelFormat switch
+        bool bgra = image.PixelFormat switch
         {
-            MLPixelFormat.Bgra32 => (2, 1, 0),
-            MLPixelFormat.Rgba32 => (0, 1, 2),
+            MLPixelFormat.Bgra32 => true,
+            MLPixelFormat.Rgba32 => false,
             var other => throw new ArgumentException($"Unsupported pixel format {other}.", nameof(image)),
         };
         var levels = new byte[image.Width * image.Height];
-        ReadOnlySpan<byte> pixels = image.Pixels;
-        for (int i = 0, p = 0; i < levels.Length; i++, p += BytesPerPixel)
-            levels[i] = Level(pixels[p + r], pixels[p + g], pixels[p + b]);
+        LevelsOfRun(image.Pixels, bgra, levels);
         // The span points into the image's native pixels: the image must outlive the loop.
         GC.KeepAlive(image);
         return levels;
+    }
+
+    /// <summary>
+    /// Grey levels of a run of 32-bit pixels (BGRA when <paramref name="bgra"/>, else RGBA) into <paramref name="levels"/>,
+    /// one per pixel: <see cref="Level"/>'s values, 8 pixels at a time where the CPU has 256-bit vectors.
+    /// </summary>
+    internal static void LevelsOfRun(ReadOnlySpan<byte> pixels, bool bgra, Span<byte> levels)
+    {
+        int n = levels.Length;
+        if (pixels.Length < n * BytesPerPixel) throw new ArgumentException($"{pixels.Length} bytes do not hold {n} pixels.", nameof(pixels));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The same single-precision steps as the tables: (c * (1/255f)) * weight per channel, r + (g + b), clamp, * 255,
+            // round half to even. Separate multiplies and adds (Vector256's operators do not fuse them).
+            int rShift = bgra ? 16 : 0, bShift = bgra ? 0 : 16;
+            var mask = Vector256.Create(0xFF);
+            var inv = Vector256.Create(1 / 255f);
+            var wr = Vector256.Create(0.3f); var wg = Vector256.Create(0.59f); var wb = Vector256.Create(0.11f);
+            var zero = Vector256<float>.Zero; var one = Vector256.Create(1f); var full = Vector256.Create(255f);
+            Span<int> rounded = stackalloc int[Vector256<int>.Count];
+            for (; i + Vector256<int>.Count <= n; i += Vector256<int>.Count)
+            {
+                var px = Vector256.Create<int>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(pixels.Slice(i * BytesPerPixel, Vector256<int>.Count * BytesPerPixel)));
+                var r = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, rShift) & mask);
+                var g = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, 8) & mask);
+                var b = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, bShift) & mask);
+                var v = (r * inv) * wr + ((g * inv) * wg + (b * inv) * wb);
+                v = Vector256.Min(Vector256.Max(v, zero), one) * full;
+                Vector256.ConvertToInt32(Vector256.Round(v)).CopyTo(rounded);
+                for (int k = 0; k < rounded.Length; k++) levels[i + k] = (byte)rounded[k];
+            }
+        }
+        for (; i < n; i++)
+        {
+            int p = i * BytesPerPixel;
+            levels[i] = bgra ? Level(pixels[p + 2], pixels[p + 1], pixels[p]) : Level(pixels[p], pixels[p + 1], pixels[p + 2]);
+        }
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace KeypointML.Imaging;
 /// <summary>
 /// Resizes <see cref="MLImage"/>s with pixel centres mapped as KeypointML's coordinates require (output pixel o covers
 /// the same fraction of the image as input pixels around (o + 0.5) * scale - 0.5: edges map to edges, like PyTorch's
-/// align_corners=false), using a triangle filter widened by the scale when shrinking (anti-aliased bilinear).
+/// align_corners=false), using a triangle filter widened by the scale when shrinking (anti-aliased bilinear; the weights
+/// are <see cref="FilterTaps"/>'s).
 /// </summary>
 /// <remarks>
 /// Why not ImageAnalytics' ResizeImages: measured on a Gaussian spot, its Skia resampler moved the spot by up to half an
@@ -63,56 +64,34 @@ public static class ImageResampler
     /// <summary>Resamples interleaved 8-bit pixels of <paramref name="channels"/> channels, each channel on its own.</summary>
     private static byte[] Resample(ReadOnlySpan<byte> src, int sw, int sh, int channels, int width, int height)
     {
-        var columns = Weights(sw, width);
-        var rows = Weights(sh, height);
+        var columns = FilterTaps.Of(0, sw, width);
+        var rows = FilterTaps.Of(0, sh, height);
 
         // Horizontal pass into floats (sh x width), then vertical pass into bytes (height x width).
         var horizontal = new float[sh * width * channels];
         for (int y = 0; y < sh; y++)
             for (int x = 0; x < width; x++)
             {
-                var (first, w) = columns[x];
+                var (first, count, offset) = columns.Tap(x);
                 int o = (y * width + x) * channels;
-                for (int k = 0; k < w.Length; k++)
+                for (int k = 0; k < count; k++)
                 {
                     int s = (y * sw + first + k) * channels;
-                    for (int c = 0; c < channels; c++) horizontal[o + c] += w[k] * src[s + c];
+                    for (int c = 0; c < channels; c++) horizontal[o + c] += columns.Weights[offset + k] * src[s + c];
                 }
             }
         var dst = new byte[height * width * channels];
         for (int y = 0; y < height; y++)
         {
-            var (first, w) = rows[y];
+            var (first, count, offset) = rows.Tap(y);
             for (int x = 0; x < width; x++)
                 for (int c = 0; c < channels; c++)
                 {
                     float sum = 0;
-                    for (int k = 0; k < w.Length; k++) sum += w[k] * horizontal[((first + k) * width + x) * channels + c];
+                    for (int k = 0; k < count; k++) sum += rows.Weights[offset + k] * horizontal[((first + k) * width + x) * channels + c];
                     dst[(y * width + x) * channels + c] = (byte)Math.Clamp(MathF.Round(sum), 0, 255);
                 }
         }
         return dst;
-    }
-
-    /// <summary>Per output index: the first input index and the normalized filter weights.</summary>
-    private static (int First, float[] Weights)[] Weights(int inSize, int outSize)
-    {
-        float scale = (float)inSize / outSize;
-        float support = MathF.Max(scale, 1f);   // triangle half-width in input pixels
-        var result = new (int, float[])[outSize];
-        for (int o = 0; o < outSize; o++)
-        {
-            float centre = (o + 0.5f) * scale - 0.5f;
-            int first = Math.Max(0, (int)MathF.Floor(centre - support) + 1);
-            int last = Math.Min(inSize - 1, (int)MathF.Ceiling(centre + support) - 1);
-            if (last < first) first = last = Math.Clamp((int)MathF.Round(centre), 0, inSize - 1);
-            var w = new float[last - first + 1];
-            float total = 0;
-            for (int i = first; i <= last; i++) total += w[i - first] = MathF.Max(0f, 1f - MathF.Abs(i - centre) / support);
-            if (total <= 0) { Array.Fill(w, 0f); w[Math.Clamp((int)MathF.Round(centre) - first, 0, w.Length - 1)] = 1f; total = 1f; }
-            for (int i = 0; i < w.Length; i++) w[i] /= total;
-            result[o] = (first, w);
-        }
-        return result;
     }
 }

@@ -105,14 +105,17 @@ public sealed class FaceBoxCropEstimator : IEstimator<FaceBoxCropTransformer>
         public override Action<BoxCropInput, BoxCropOutput> GetMapping() => Mapping;
 
         /// <summary>Refuses a box that cannot stand for a face in this image, naming the image and the box.</summary>
-        internal static void CheckBox(float[] box, MLImage image)
+        internal static void CheckBox(float[] box, MLImage image) => CheckBox(box, image.Tag, image.Width, image.Height);
+
+        /// <summary>As <see cref="CheckBox(float[], MLImage)"/> for an image known by its name and size.</summary>
+        internal static void CheckBox(float[] box, string? imageName, int imageWidth, int imageHeight)
         {
-            string where = $"{Component}: face box [{string.Join(", ", box.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] of image '{image.Tag}' ({image.Width}x{image.Height})";
+            string where = $"{Component}: face box [{string.Join(", ", box.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] of image '{imageName}' ({imageWidth}x{imageHeight})";
             if (box.Any(v => !float.IsFinite(v))) throw new InvalidOperationException($"{where} is not finite.");
             if (box[2] < 1 || box[3] < 1) throw new InvalidOperationException($"{where} is smaller than one pixel.");
-            if (Math.Max(box[2], box[3]) > KeypointDefaults.MaxBoxToImageRatio * Math.Max(image.Width, image.Height))
+            if (Math.Max(box[2], box[3]) > KeypointDefaults.MaxBoxToImageRatio * Math.Max(imageWidth, imageHeight))
                 throw new InvalidOperationException($"{where} is far larger than the image (more than {KeypointDefaults.MaxBoxToImageRatio}x its longer side).");
-            double w = Math.Min(box[0] + box[2], image.Width) - Math.Max(box[0], 0), h = Math.Min(box[1] + box[3], image.Height) - Math.Max(box[1], 0);
+            double w = Math.Min(box[0] + box[2], imageWidth) - Math.Max(box[0], 0), h = Math.Min(box[1] + box[3], imageHeight) - Math.Max(box[1], 0);
             double inside = w > 0 && h > 0 ? w * h / ((double)box[2] * box[3]) : 0;
             if (inside < KeypointDefaults.MinBoxOverlap)
                 throw new InvalidOperationException($"{where} lies mostly outside the image ({inside:P0} of it inside; at least {KeypointDefaults.MinBoxOverlap:P0} needed).");

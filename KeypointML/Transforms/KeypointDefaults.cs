@@ -25,6 +25,9 @@ public static class KeypointDefaults
     public const double MaxBoxToImageRatio = 10;
     /// <summary>Rows per ONNX Runtime run when <c>ScoreKeypoints</c> transforms an IDataView.</summary>
     public const int ScoringBatchSize = 16;
+    /// <summary>Whether <c>DetectKeypoints</c> decodes JPEGs at a reduced scale when the crop allows (off: the pixels a model
+    /// sees are those it was trained on).</summary>
+    public const bool ReducedDecoding = false;
     /// <summary>Normalized error above which a sample counts as a failure, and the end of the cumulative error curve.</summary>
     public const double FailureThreshold = 0.08;
 }

@@ -1,0 +1,170 @@
+using KeypointML.Models;
+using KeypointML.Training.Export;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace KeypointML.Training.Models;
+
+/// <summary>
+/// MobileNet's depthwise-separable unit: depthwise conv 3x3 (stride 1 or 2) -> BN -> ReLU -> pointwise conv 1x1 -> BN
+/// -> ReLU, plus the input when the shapes match (stride 1, same channels).
+/// </summary>
+/// <remarks>About 9/C + 1/9 of a full 3x3 convolution's cost: what lets a 68-map heatmap network run in about a
+/// millisecond on one CPU core.</remarks>
+public sealed class SeparableBlock : Module<Tensor, Tensor>
+{
+    private readonly Conv2d depthwise, pointwise;
+    private readonly BatchNorm2d bn1, bn2;
+    private readonly ReLU relu;
+    private readonly bool residual;
+
+    public SeparableBlock(int inChannels, int outChannels, int stride = 1) : base(nameof(SeparableBlock))
+    {
+        depthwise = Conv2d(inChannels, inChannels, 3, stride: stride, padding: 1, groups: inChannels, bias: false);
+        bn1 = BatchNorm2d(inChannels);
+        pointwise = Conv2d(inChannels, outChannels, 1, bias: false);
+        bn2 = BatchNorm2d(outChannels);
+        relu = ReLU();
+        residual = stride == 1 && inChannels == outChannels;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = relu.call(bn2.call(pointwise.call(relu.call(bn1.call(depthwise.call(x))))));
+        return (residual ? y + x : y).MoveToOuterDisposeScope();
+    }
+
+    internal string BuildOnnx(OnnxGraphBuilder g, string x)
+    {
+        var y = g.Relu(g.BatchNorm(bn2, g.Conv(pointwise, g.Relu(g.BatchNorm(bn1, g.Conv(depthwise, x))))));
+        return residual ? g.Add(y, x) : y;
+    }
+}
+
+/// <summary>
+/// One decoder step of <see cref="FastHeatmapNet"/>: bilinear 2x upsampling, concatenation with the encoder's features of
+/// that resolution, a 1x1 convolution that mixes them down (BN, ReLU), then a separable 3x3 unit for spatial context.
+/// </summary>
+public sealed class FastUpBlock : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Upsample up;
+    private readonly Conv2d mix;
+    private readonly BatchNorm2d bn;
+    private readonly ReLU relu;
+    private readonly SeparableBlock refine;
+
+    public FastUpBlock(int inChannels, int skipChannels, int outChannels) : base(nameof(FastUpBlock))
+    {
+        up = Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Bilinear, align_corners: false);
+        mix = Conv2d(inChannels + skipChannels, outChannels, 1, bias: false);
+        bn = BatchNorm2d(outChannels);
+        relu = ReLU();
+        refine = new SeparableBlock(outChannels, outChannels);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor skip)
+    {
+        using var scope = NewDisposeScope();
+        var y = relu.call(bn.call(mix.call(cat([up.call(x), skip], 1))));
+        return refine.call(y).MoveToOuterDisposeScope();
+    }
+
+    internal string BuildOnnx(OnnxGraphBuilder g, string x, string skip) =>
+        refine.BuildOnnx(g, g.Relu(g.BatchNorm(bn, g.Conv(mix, g.Concat(1, g.Resize(up, x), skip)))));
+}
+
+/// <summary>
+/// A small fully convolutional heatmap network for one CPU core: a MobileNet-style encoder of depthwise-separable units
+/// (1/2 -> 1/4 -> 1/8 -> 1/16 of the input) and a two-step UNet decoder back to heatmaps of 1/4 of the input, one map per
+/// keypoint (32x32 maps for a 128x128 face). About 47 million multiply-adds at 128 px, 1/40 of <see cref="HeatmapResNet18"/>.
+/// </summary>
+/// <remarks>
+/// <para>Resolutions for 128: stem 64 (16 ch) -> 64 (32) -> 32 (48) -> 16 (96) -> 8 (192); decoder 8 -> 16 (+96, 96 ch)
+/// -> 32 (+48, 64) -> 1x1 conv to K maps. Trained from random weights (no ImageNet start exists for it here).</para>
+/// <para>Like <see cref="HeatmapResNet18"/>, <c>forward</c> returns logits and the export appends a sigmoid when trained
+/// with the logistic loss, so the same <see cref="KeypointML.Codecs.HeatmapCodec"/> decodes both.</para>
+/// </remarks>
+public sealed class FastHeatmapNet : KeypointNet
+{
+    public const int DefaultSize = 128;
+    public const int Stride = 4;
+
+    private readonly Conv2d stem;
+    private readonly BatchNorm2d stemBn;
+    private readonly ReLU relu;
+    private readonly Sequential stage1, stage2, stage3, stage4;
+    private readonly FastUpBlock up2, up1;
+    private readonly Conv2d head;
+
+    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true)
+        : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount)
+    {
+        if (inputSize % 16 != 0) throw new ArgumentException($"The input must be a multiple of 16 (4 halvings); got {inputSize}.");
+        SigmoidOnExport = sigmoidOnExport;
+        stem = Conv2d(1, 16, 3, stride: 2, padding: 1, bias: false);
+        stemBn = BatchNorm2d(16);
+        relu = ReLU();
+        stage1 = Sequential(new SeparableBlock(16, 32));
+        stage2 = Sequential(new SeparableBlock(32, 48, 2), new SeparableBlock(48, 48), new SeparableBlock(48, 48));
+        stage3 = Sequential(new SeparableBlock(48, 96, 2), new SeparableBlock(96, 96), new SeparableBlock(96, 96));
+        stage4 = Sequential(new SeparableBlock(96, 192, 2), new SeparableBlock(192, 192), new SeparableBlock(192, 192), new SeparableBlock(192, 192));
+        up2 = new FastUpBlock(192, 96, 96);
+        up1 = new FastUpBlock(96, 48, 64);
+        head = Conv2d(64, keypointCount, 1);
+        RegisterComponents();
+        ResNet18.KaimingInit(this);
+        using var _ = no_grad();
+        init.normal_(head.weight!, 0, 0.001);
+        head.bias!.zero_();
+    }
+
+    public bool SigmoidOnExport { get; }
+    public int HeatmapSize => InputHeight / Stride;
+
+    public override KeypointOutputKind OutputKind => KeypointOutputKind.Heatmaps;
+    public override long[] OutputShape => [KeypointCount, HeatmapSize, HeatmapSize];
+
+    /// <summary>Sets every map's output bias (the prior initialisation, as <see cref="HeatmapResNet18.InitializeHeadBias"/>).</summary>
+    public void InitializeHeadBias(float value)
+    {
+        using var _ = no_grad();
+        head.bias!.fill_(value);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var s1 = stage1.call(relu.call(stemBn.call(stem.call(x)))); // 1/2
+        var s2 = stage2.call(s1);                                   // 1/4
+        var s3 = stage3.call(s2);                                   // 1/8
+        var s4 = stage4.call(s3);                                   // 1/16
+        return head.call(up1.call(up2.call(s4, s3), s2)).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor Infer(Tensor x)
+    {
+        if (!SigmoidOnExport) return call(x);
+        using var scope = NewDisposeScope();
+        return sigmoid(call(x)).MoveToOuterDisposeScope();
+    }
+
+    public override string BuildOnnx(OnnxGraphBuilder g, string x)
+    {
+        string Stage(Sequential stage, string y)
+        {
+            foreach (var block in stage.children().Cast<SeparableBlock>()) y = block.BuildOnnx(g, y);
+            return y;
+        }
+        var s1 = Stage(stage1, g.Relu(g.BatchNorm(stemBn, g.Conv(stem, x))));
+        var s2 = Stage(stage2, s1);
+        var s3 = Stage(stage3, s2);
+        var s4 = Stage(stage4, s3);
+        var y = g.Conv(head, up1.BuildOnnx(g, up2.BuildOnnx(g, s4, s3), s2));
+        return SigmoidOnExport ? g.Sigmoid(y) : y;
+    }
+}
