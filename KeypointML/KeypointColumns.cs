@@ -48,6 +48,9 @@ public static class KeypointColumns
     /// <summary>Per-keypoint confidence, float[K] (<c>DecodeKeypoints</c>): the heatmap peak; 1 for coordinate models,
     /// which give no confidence.</summary>
     public const string Confidence = "Confidence";
+    /// <summary>Why a row could not be scored (text; empty when it was): the image could not be read or its box is not
+    /// usable. Its keypoints are NaN. See <see cref="Transforms.BadRowPolicy"/>.</summary>
+    public const string Error = "Error";
 
     // Face detection (DetectFaces, ExpandFaces).
 

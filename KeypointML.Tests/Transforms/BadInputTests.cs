@@ -9,20 +9,25 @@ namespace KeypointML.Tests.Transforms;
 public class BadInputTests
 {
     [Test]
-    public void An_unreadable_image_in_a_batch_stops_with_an_error_naming_the_file()
+    public void An_unreadable_image_in_a_batch_is_marked_with_its_reason_and_under_Fail_stops_naming_row_and_file()
     {
         using var files = new TestFiles();
         var good = files.Png("good.png", 16, 16, (3, 3, 1));
         var bad = files.Bytes("broken.png", "this is not a picture"u8.ToArray());
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { good, bad, good }.Select(p => new ImageRow { ImagePath = p }));
-        var output = ml.Transforms.DetectKeypoints(files.Model("echo.onnx", SyntheticOnnxModels.Echo(16, 16))).Fit(data).Transform(data);
-        // With several reader threads ML.NET wraps the error in an InvalidOperationException; the cause names the file.
-        var e = Assert.Catch(() => ml.Data.CreateEnumerable<DetectionRow>(output, false).ToList());
-        var cause = e!;
-        while (cause is not InvalidDataException && cause.InnerException != null) cause = cause.InnerException;
-        Assert.That(cause, Is.InstanceOf<InvalidDataException>());
-        Assert.That(cause.Message, Does.Contain("broken.png").And.Contain("could not be read"));
+        var model = files.Model("echo.onnx", SyntheticOnnxModels.Echo(16, 16));
+
+        var rows = ml.Data.CreateEnumerable<DetectionRow>(ml.Transforms.DetectKeypoints(model).Fit(data).Transform(data), false).ToList();
+        Assert.That(rows.Select(r => r.Error.Length > 0), Is.EqualTo(new[] { false, true, false }));
+        Assert.That(rows[1].Error, Does.Contain("broken.png").And.Contain("could not be read"));
+        Assert.That(rows[1].Keypoints.All(float.IsNaN), Is.True);
+        Assert.That(rows[0].Keypoints.All(float.IsFinite) && rows[2].Keypoints.All(float.IsFinite), Is.True);
+
+        var failing = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = model, OnBadRow = BadRowPolicy.Fail }).Fit(data).Transform(data);
+        var e = Assert.Throws<KeypointRowException>(() => ml.Data.CreateEnumerable<DetectionRow>(failing, false).ToList());
+        Assert.That((e!.RowIndex, e.ImagePath), Is.EqualTo((1L, bad)));
+        Assert.That(e.Message, Does.Contain("row 1").And.Contain("broken.png").And.Contain("could not be read"));
 
         var missing = ml.Data.LoadFromEnumerable([new ImageRow { ImagePath = Path.Combine(files.Folder, "nowhere.png") }]);
         var e2 = Assert.Catch(() => ml.Transforms.LoadKeypointImages().Fit(missing).Transform(missing)

@@ -66,6 +66,7 @@ internal sealed class ImageRow
 /// <summary>What DetectKeypoints adds.</summary>
 internal sealed class DetectionRow
 {
+    public string Error { get; set; } = "";
     public float[] Keypoints { get; set; } = [];
     public float[] Confidence { get; set; } = [];
     public float[] CropGeometry { get; set; } = [];

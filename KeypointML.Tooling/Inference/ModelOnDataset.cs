@@ -23,7 +23,7 @@ public sealed class ModelOnDataset : IDisposable
 {
     private readonly MLContext _ml;
 
-    private ModelOnDataset(MLContext ml, KeypointModel model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit, HeatmapRefinement refinement, bool flip)
+    private ModelOnDataset(MLContext ml, KeypointModel model, KeypointDataset dataset, string dataSpec, int[]? labelIndices, bool hasTruth, IDataView input, int? limit, ScoringChoices choices)
     {
         _ml = ml;
         Model = model;
@@ -33,10 +33,14 @@ public sealed class ModelOnDataset : IDisposable
         HasTruth = hasTruth;
         Input = input;
         Limit = limit;
-        Refinement = refinement;
+        Refinement = choices.Refinement;
         ImageNames = DatasetImageNames.For(dataSpec);
-        Flip = flip;
-        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = model, BoxColumnName = KeypointColumns.Box, Refinement = refinement, FlipAveraging = flip }).Fit(input);
+        Flip = choices.Flip;
+        Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions
+        {
+            Model = model, BoxColumnName = KeypointColumns.Box, Refinement = choices.Refinement, FlipAveraging = choices.Flip,
+            ReducedDecoding = choices.ReducedDecoding,
+        }).Fit(input);
     }
 
     /// <summary>The model, opened once for this run (disposed with it).</summary>
@@ -62,13 +66,13 @@ public sealed class ModelOnDataset : IDisposable
     /// <summary>
     /// Opens the model and the dataset. With <paramref name="requireTruth"/> the dataset must have labels that match the
     /// model's points (evaluation); otherwise labels are used when they match and ignored when they do not.
-    /// <paramref name="refinement"/> is the heatmap decoder's sub-cell step (plain argmax by default, as in the library).
+    /// <paramref name="choices"/> are the scoring options the verbs expose (the library's defaults when null).
     /// </summary>
-    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement, bool flip = false)
+    public static ModelOnDataset Open(MLContext ml, string modelPath, string dataSpec, bool requireTruth, int? limit = null, ScoringChoices? choices = null)
     {
         if (limit is < 1) throw new ArgumentException($"--limit must be at least 1; got {limit}.");
         var model = KeypointModel.Open(modelPath);
-        try { return Open(ml, model, dataSpec, requireTruth, limit, refinement, flip); }
+        try { return Open(ml, model, dataSpec, requireTruth, limit, choices); }
         catch
         {
             model.Dispose();
@@ -77,7 +81,7 @@ public sealed class ModelOnDataset : IDisposable
     }
 
     /// <summary>As the overload with a path, on a model already opened; the run takes it over (disposes it).</summary>
-    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, HeatmapRefinement refinement = KeypointDefaults.Refinement, bool flip = false)
+    public static ModelOnDataset Open(MLContext ml, KeypointModel model, string dataSpec, bool requireTruth, int? limit = null, ScoringChoices? choices = null)
     {
         string modelPath = model.Path;
         var dataset = KeypointDatasets.Load(ml, dataSpec);
@@ -92,7 +96,7 @@ public sealed class ModelOnDataset : IDisposable
             input = ml.Transforms.CustomMapping<LabelsIn, LabelOut>((i, o) => o.Label = LearnedKeypoints.Select(i.Label, selected), contractName: null)
                 .Fit(input).Transform(input);
         }
-        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit, refinement, flip);
+        return new ModelOnDataset(ml, model, dataset, dataSpec, indices, hasTruth, input, limit, choices ?? new ScoringChoices());
     }
 
     /// <summary>Number of faces that <see cref="Predict"/> will score (reads the label files, not the images).</summary>
@@ -240,3 +244,9 @@ public sealed class ModelOnDataset : IDisposable
 /// <param name="MeanShape">The mean shape in normalized crop coordinates (x0, y0, ... of the model's points).</param>
 /// <param name="Faces">The evaluated dataset's faces, each predicted as the mean shape in its crop.</param>
 public sealed record MeanShapeBaseline(string TrainSpec, int TrainFaces, float[] MeanShape, IReadOnlyList<FacePrediction> Faces);
+
+/// <summary>The scoring options the verbs expose, with the library's defaults.</summary>
+/// <param name="Refinement">Heatmap decoder's sub-cell step.</param>
+/// <param name="Flip">Test-time flip averaging (68-point models).</param>
+/// <param name="ReducedDecoding">Decode JPEGs at a reduced scale when the crop allows (<see cref="KeypointDetectionOptions.ReducedDecoding"/>).</param>
+public sealed record ScoringChoices(HeatmapRefinement Refinement = KeypointDefaults.Refinement, bool Flip = false, bool ReducedDecoding = KeypointDefaults.ReducedDecoding);

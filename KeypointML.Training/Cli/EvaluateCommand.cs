@@ -25,6 +25,7 @@ public sealed class EvaluateCommand : ICliCommand
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
         var flip = ModelOptions.Flip();
+        var reduced = ModelOptions.ReducedDecoding();
         var meanShapeOf = new Option<string?>("--mean-shape-of")
         {
             Description = "Measure the trivial baseline instead of the model: every face gets the mean shape of this labelled dataset " +
@@ -33,11 +34,12 @@ public sealed class EvaluateCommand : ICliCommand
         };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, meanShapeOf, refine, flip, json, limit,
+            model, data, meanShapeOf, refine, flip, reduced, json, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
-            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit), parse.GetValue(refine), parse.GetValue(flip));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit),
+                new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced)));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             var metrics = run.Evaluate(faces);

@@ -26,6 +26,7 @@ public sealed class PredictCommand : ICliCommand
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
         var flip = ModelOptions.Flip();
+        var reduced = ModelOptions.ReducedDecoding();
         var findFaces = new Option<bool>("--faces") { Description = "Find the faces with the face detector instead of using the dataset's boxes (photo in, every face's points out); the CSV gets face,score,left,top,width,height after the points." };
         var detector = DetectFacesCommand.Detector();
         var threshold = DetectFacesCommand.Threshold();
@@ -33,7 +34,7 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, limit, findFaces, detector, threshold, passes, threads,
+            model, data, output, overlays, refine, flip, reduced, limit, findFaces, detector, threshold, passes, threads,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -42,7 +43,8 @@ public sealed class PredictCommand : ICliCommand
             if (parse.GetValue(findFaces))
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
-            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), parse.GetValue(refine), parse.GetValue(flip));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit),
+                new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced)));
             var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
             PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
             CliApp.Out.WriteLine($"{faces.Count} faces -> {csv}");

@@ -81,7 +81,7 @@ public sealed class FastUpBlock : Module<Tensor, Tensor, Tensor>
 /// <summary>
 /// A small fully convolutional heatmap network for one CPU core: a MobileNet-style encoder of depthwise-separable units
 /// (1/2 -> 1/4 -> 1/8 -> 1/16 of the input) and a two-step UNet decoder back to heatmaps of 1/4 of the input, one map per
-/// keypoint (32x32 maps for a 128x128 face). About 47 million multiply-adds at 128 px, 1/40 of <see cref="HeatmapResNet18"/>.
+/// keypoint (32x32 maps for a 128x128 face; stride 2: a third step to 64x64). About 47 million multiply-adds at 128 px, 1/40 of <see cref="HeatmapResNet18"/>.
 /// </summary>
 /// <remarks>
 /// <para>Resolutions for 128: stem 64 (16 ch) -> 64 (32) -> 32 (48) -> 16 (96) -> 8 (192); decoder 8 -> 16 (+96, 96 ch)
@@ -92,20 +92,28 @@ public sealed class FastUpBlock : Module<Tensor, Tensor, Tensor>
 public sealed class FastHeatmapNet : KeypointNet
 {
     public const int DefaultSize = 128;
-    public const int Stride = 4;
 
     private readonly Conv2d stem;
     private readonly BatchNorm2d stemBn;
     private readonly ReLU relu;
     private readonly Sequential stage1, stage2, stage3, stage4;
     private readonly FastUpBlock up2, up1;
+    private readonly FastUpBlock? up0;
     private readonly Conv2d head;
 
-    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true)
+    /// <param name="heatmapStride">Input pixels per heatmap cell: 4 (32x32 maps for 128) or 2 (64x64: one more decoder
+    /// step, onto the 1/2-resolution features).</param>
+    /// <param name="integral">Integral regression (soft-argmax): each map's softmax is a distribution over its cells and the
+    /// output is its expected position, [2K] normalized coordinates, trained on a coordinate loss. No quantization to cells,
+    /// and nothing to decode beyond the coordinates (the exported graph ends in Softmax and MatMul).</param>
+    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4, bool integral = false)
         : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount)
     {
+        Integral = integral;
         if (inputSize % 16 != 0) throw new ArgumentException($"The input must be a multiple of 16 (4 halvings); got {inputSize}.");
+        if (heatmapStride is not (2 or 4)) throw new ArgumentException($"The heatmap stride must be 2 or 4; got {heatmapStride}.");
         SigmoidOnExport = sigmoidOnExport;
+        Stride = heatmapStride;
         stem = Conv2d(1, 16, 3, stride: 2, padding: 1, bias: false);
         stemBn = BatchNorm2d(16);
         relu = ReLU();
@@ -115,7 +123,8 @@ public sealed class FastHeatmapNet : KeypointNet
         stage4 = Sequential(new SeparableBlock(96, 192, 2), new SeparableBlock(192, 192), new SeparableBlock(192, 192), new SeparableBlock(192, 192));
         up2 = new FastUpBlock(192, 96, 96);
         up1 = new FastUpBlock(96, 48, 64);
-        head = Conv2d(64, keypointCount, 1);
+        if (heatmapStride == 2) up0 = new FastUpBlock(64, 32, 32);
+        head = Conv2d(heatmapStride == 2 ? 32 : 64, keypointCount, 1);
         RegisterComponents();
         ResNet18.KaimingInit(this);
         using var _ = no_grad();
@@ -124,10 +133,38 @@ public sealed class FastHeatmapNet : KeypointNet
     }
 
     public bool SigmoidOnExport { get; }
+    /// <summary>Input pixels per heatmap cell.</summary>
+    public int Stride { get; }
+    /// <summary>Whether the output is the soft-argmax of the maps (coordinates) rather than the maps.</summary>
+    public bool Integral { get; }
     public int HeatmapSize => InputHeight / Stride;
 
-    public override KeypointOutputKind OutputKind => KeypointOutputKind.Heatmaps;
-    public override long[] OutputShape => [KeypointCount, HeatmapSize, HeatmapSize];
+    public override KeypointOutputKind OutputKind => Integral ? KeypointOutputKind.Coordinates : KeypointOutputKind.Heatmaps;
+    public override long[] OutputShape => Integral ? [2L * KeypointCount] : [KeypointCount, HeatmapSize, HeatmapSize];
+
+    // Cell centres in normalized crop coordinates, [cells, 2]: cell (j, i) stands for ((i + 0.5) / w, (j + 0.5) / h), as the
+    // heatmap codec reads cells.
+    private float[] CellCentres()
+    {
+        int h = HeatmapSize, w = HeatmapSize;
+        var grid = new float[h * w * 2];
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+            {
+                grid[2 * (j * w + i)] = (i + 0.5f) / w;
+                grid[2 * (j * w + i) + 1] = (j + 0.5f) / h;
+            }
+        return grid;
+    }
+
+    private Tensor SoftArgmax(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        long b = logits.shape[0], cells = (long)HeatmapSize * HeatmapSize;
+        var p = nn.functional.softmax(logits.reshape(b, KeypointCount, cells), 2);
+        var grid = tensor(CellCentres(), [cells, 2], device: logits.device, dtype: logits.dtype);
+        return matmul(p, grid).reshape(b, 2L * KeypointCount).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Sets every map's output bias (the prior initialisation, as <see cref="HeatmapResNet18.InitializeHeadBias"/>).</summary>
     public void InitializeHeadBias(float value)
@@ -143,12 +180,15 @@ public sealed class FastHeatmapNet : KeypointNet
         var s2 = stage2.call(s1);                                   // 1/4
         var s3 = stage3.call(s2);                                   // 1/8
         var s4 = stage4.call(s3);                                   // 1/16
-        return head.call(up1.call(up2.call(s4, s3), s2)).MoveToOuterDisposeScope();
+        var y = up1.call(up2.call(s4, s3), s2);
+        if (up0 is not null) y = up0.call(y, s1);
+        var maps = head.call(y);
+        return (Integral ? SoftArgmax(maps) : maps).MoveToOuterDisposeScope();
     }
 
     public override Tensor Infer(Tensor x)
     {
-        if (!SigmoidOnExport) return call(x);
+        if (!SigmoidOnExport || Integral) return call(x);
         using var scope = NewDisposeScope();
         return sigmoid(call(x)).MoveToOuterDisposeScope();
     }
@@ -164,7 +204,15 @@ public sealed class FastHeatmapNet : KeypointNet
         var s2 = Stage(stage2, s1);
         var s3 = Stage(stage3, s2);
         var s4 = Stage(stage4, s3);
-        var y = g.Conv(head, up1.BuildOnnx(g, up2.BuildOnnx(g, s4, s3), s2));
+        var y = up1.BuildOnnx(g, up2.BuildOnnx(g, s4, s3), s2);
+        if (up0 is not null) y = up0.BuildOnnx(g, y, s1);
+        y = g.Conv(head, y);
+        if (Integral)
+        {
+            long cells = (long)HeatmapSize * HeatmapSize;
+            var p = g.Softmax(g.Reshape(y, [0, KeypointCount, cells]), 2);
+            return g.Flatten(g.MatMul(p, CellCentres(), [cells, 2]));
+        }
         return SigmoidOnExport ? g.Sigmoid(y) : y;
     }
 }

@@ -79,6 +79,8 @@ public sealed record FacePreprocessing
         FaceTensorMapping.Create(catalog, this, columns, reducedDecoding);
 }
 
-/// <summary>The columns <see cref="FacePreprocessing.Steps"/> reads and writes; <c>Box</c> null = the whole image is the crop.</summary>
+/// <summary>The columns <see cref="FacePreprocessing.Steps"/> reads and writes; <c>Box</c> null = the whole image is the crop.
+/// <c>Error</c> (fast steps only): a text column that says why a row could not be made into a tensor (its tensor is then NaN);
+/// null = such a row throws.</summary>
 internal sealed record FacePreprocessingColumns(string ImagePath, string? Box, string Image, string ImageSize, string CroppedImage,
-    string CropGeometry, string Pixels);
+    string CropGeometry, string Pixels, string? Error = null);

@@ -39,8 +39,11 @@ public abstract class ComposedTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         CheckInputSchema(inputSchema);
-        return _inner.GetRowToRowMapper(inputSchema);
+        return Mapper(_inner.GetRowToRowMapper(inputSchema));
     }
+
+    /// <summary>The per-row mapper <see cref="GetRowToRowMapper"/> returns (PredictionEngine's path); by default the inner chain's.</summary>
+    private protected virtual IRowToRowMapper Mapper(IRowToRowMapper inner) => inner;
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input)

@@ -30,22 +30,50 @@ internal static class FaceTensorMapping
         Member(outDefinition, nameof(TensorRow.Geometry)).ColumnType = new VectorDataViewType(NumberDataViewType.Single, CropGeometry.VectorLength);
         Member(outDefinition, nameof(TensorRow.Size)).ColumnName = columns.ImageSize;
         Member(outDefinition, nameof(TensorRow.Size)).ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
+        bool mark = columns.Error is not null;
+        if (mark) Member(outDefinition, nameof(TensorRow.Error)).ColumnName = columns.Error!;
+        else outDefinition.Remove(Member(outDefinition, nameof(TensorRow.Error)));
         if (columns.Box is null)
         {
             var inDefinition = SchemaDefinition.Create(typeof(PathRow));
             Member(inDefinition, nameof(PathRow.Path)).ColumnName = columns.ImagePath;
-            return catalog.CustomMapping<PathRow, TensorRow>((row, output) => Map(row.Path, null, p, reducedDecoding, output),
+            return catalog.CustomMapping<PathRow, TensorRow>((row, output) => MapOrMark(row.Path, null, p, reducedDecoding, mark, output),
                 contractName: null, inDefinition, outDefinition);
         }
         var boxDefinition = SchemaDefinition.Create(typeof(PathBoxRow));
         Member(boxDefinition, nameof(PathBoxRow.Path)).ColumnName = columns.ImagePath;
         Member(boxDefinition, nameof(PathBoxRow.Box)).ColumnName = columns.Box;
         Member(boxDefinition, nameof(PathBoxRow.Box)).ColumnType = new VectorDataViewType(NumberDataViewType.Single, 4);
-        return catalog.CustomMapping<PathBoxRow, TensorRow>((row, output) => Map(row.Path, row.Box, p, reducedDecoding, output),
+        return catalog.CustomMapping<PathBoxRow, TensorRow>((row, output) => MapOrMark(row.Path, row.Box, p, reducedDecoding, mark, output),
             contractName: null, boxDefinition, outDefinition);
     }
 
     private static SchemaDefinition.Column Member(SchemaDefinition definition, string member) => definition.Single(c => c.MemberName == member);
+
+    // A row that cannot be made into a tensor either throws (no error column) or is marked: the reason in the error column,
+    // NaN tensor, geometry and size, which the scorer skips and the decoder turns into NaN points.
+    private static void MapOrMark(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, bool mark, TensorRow output)
+    {
+        if (!mark)
+        {
+            Map(path, box, p, reducedDecoding, output);
+            return;
+        }
+        try
+        {
+            Map(path, box, p, reducedDecoding, output);
+            output.Error = "";
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+        {
+            output.Error = e.Message;
+            var nan = new float[p.InputLength];
+            Array.Fill(nan, float.NaN);
+            output.Pixels = nan;
+            output.Geometry = [float.NaN, float.NaN, float.NaN, float.NaN];
+            output.Size = [float.NaN, float.NaN];
+        }
+    }
 
     private static void Map(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, TensorRow output)
     {
@@ -111,5 +139,6 @@ internal static class FaceTensorMapping
         public float[] Pixels { get; set; } = [];
         public float[] Geometry { get; set; } = [];
         public float[] Size { get; set; } = [];
+        public string Error { get; set; } = "";
     }
 }

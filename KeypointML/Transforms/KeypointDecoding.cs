@@ -102,6 +102,13 @@ public sealed class KeypointDecodingEstimator : IEstimator<KeypointDecodingTrans
                 throw new InvalidOperationException($"{Component}: a model output has {input.Output.Length} values; the codec expects {codec.OutputLength} ({OutputMeaning(codec)}).");
             var normalized = new float[2 * codec.KeypointCount];
             var confidence = new float[codec.KeypointCount];
+            if (input.Geometry.Any(float.IsNaN) || float.IsNaN(input.Output[0]))
+            {
+                // A row marked bad upstream (see BadRowPolicy): no points, no confidence.
+                output.Keypoints = [.. Enumerable.Repeat(float.NaN, normalized.Length)];
+                output.Confidence = [.. Enumerable.Repeat(float.NaN, confidence.Length)];
+                return;
+            }
             codec.Decode(input.Output, normalized, confidence);
             output.Keypoints = CropGeometry.FromVector(input.Geometry).KeypointsFromNormalized(normalized);
             output.Confidence = confidence;

@@ -28,6 +28,8 @@ public static class KeypointDefaults
     /// <summary>Whether <c>DetectKeypoints</c> decodes JPEGs at a reduced scale when the crop allows (off: the pixels a model
     /// sees are those it was trained on).</summary>
     public const bool ReducedDecoding = false;
+    /// <summary>What <c>DetectKeypoints</c> does with a row it cannot score: keep it, marked (batch scoring finishes).</summary>
+    public const BadRowPolicy OnBadRow = BadRowPolicy.Mark;
     /// <summary>Normalized error above which a sample counts as a failure, and the end of the cumulative error curve.</summary>
     public const double FailureThreshold = 0.08;
 }

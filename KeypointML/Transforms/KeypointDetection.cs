@@ -56,6 +56,11 @@ public sealed class KeypointDetectionOptions
     /// decode (see docs/speed.md for the measured effect on accuracy). Off by default. A saved pipeline decodes in full.
     /// </summary>
     public bool ReducedDecoding { get; set; } = KeypointDefaults.ReducedDecoding;
+    /// <summary>What happens to a row whose image cannot be read or whose box is not usable (<see cref="BadRowPolicy"/>;
+    /// by default it is kept with its reason in <see cref="ErrorColumnName"/> and NaN points). A bad row never costs a good one.</summary>
+    public BadRowPolicy OnBadRow { get; set; } = KeypointDefaults.OnBadRow;
+    /// <summary>Output column (text) with the reason a row could not be scored; empty for scored rows.</summary>
+    public string ErrorColumnName { get; set; } = KeypointColumns.Error;
 }
 
 /// <summary>
@@ -104,10 +109,15 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
     {
         var preprocessing = model.Preprocessing with { Fill = _options.Fill };
         var columns = new FacePreprocessingColumns(_options.ImagePathColumnName,
-            _options.BoxColumnName, ImageColumn, _options.ImageSizeColumnName, CroppedColumn, _options.GeometryColumnName, PixelsColumn);
+            _options.BoxColumnName, ImageColumn, _options.ImageSizeColumnName, CroppedColumn, _options.GeometryColumnName, PixelsColumn,
+            fast ? _options.ErrorColumnName : null);
         if (fast) yield return preprocessing.FastSteps(_catalog, columns, _options.ReducedDecoding);
         else
+        {
             foreach (var step in preprocessing.Steps(_catalog, columns)) yield return step;
+            // The composable steps throw on a bad row, so every row they serve is fine: the same Error column, always empty.
+            yield return NoErrorColumn.Estimator(_catalog, _options.ErrorColumnName);
+        }
         yield return scoring;
         yield return new KeypointDecodingEstimator(_catalog, new KeypointDecodingOptions
         {
@@ -188,6 +198,15 @@ public sealed class KeypointDetectionTransformer : ComposedTransformer
     // The fast preprocessing is a run-time mapping; a saved pipeline holds the composable steps, which compute the same
     // columns (a reduced JPEG decode, an option of the fast path only, is not saved: a loaded pipeline decodes in full).
     private protected override ITransformer ForSaving() => _saved ??= _saveable();
+
+    /// <summary>What this chain does with rows it cannot score.</summary>
+    public BadRowPolicy OnBadRow => _options.OnBadRow;
+
+    private protected override IDataView Transform(IDataView input, ITransformer inner) =>
+        BadRowHandling.Apply(inner.Transform(input), _options.OnBadRow, _options.ErrorColumnName, _options.ImagePathColumnName);
+
+    private protected override IRowToRowMapper Mapper(IRowToRowMapper inner) =>
+        BadRowHandling.Apply(inner, _options.OnBadRow, _options.ErrorColumnName, _options.ImagePathColumnName);
 
     private protected override void CheckInputSchema(DataViewSchema inputSchema) => Check(inputSchema, _options);
 

@@ -129,7 +129,8 @@ public sealed class KeypointScoringTransformer : ComposedTransformer
         inDefinition[0].ColumnName = options.InputColumnName;
         var outDefinition = SchemaDefinition.Create(typeof(OutputRow));
         outDefinition[0].ColumnName = options.OutputColumnName;
-        IBatchScorer scorer = options.FlipAveraging ? new FlipScorer(model) : model;
+        // Rows a preprocessing step marked bad (NaN tensors) are not run (see BadRowPolicy).
+        IBatchScorer scorer = new MissingRowScorer(options.FlipAveraging ? new FlipScorer(model) : model);
         int[] shape = [.. (options.FlipAveraging ? [2] : Array.Empty<int>()), .. model.Codec().OutputShape];
         outDefinition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, shape);
         int inputLength = model.InputLength, outputLength = scorer.OutputLength;
