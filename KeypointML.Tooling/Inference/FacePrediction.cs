@@ -8,8 +8,13 @@ namespace KeypointML.Tooling.Inference;
 /// <param name="Truth">The labelled points the model predicts (x0, y0, ...), or null without labels.</param>
 /// <param name="Keypoints">The predicted points x0, y0, ...</param>
 /// <param name="Confidence">Per-point confidence (heatmap models), or null.</param>
-public sealed record FacePrediction(string ImagePath, float[] Box, float[] ImageSize, float[] CropGeometry, float[]? Truth, float[] Keypoints, float[]? Confidence = null)
+/// <param name="Error">Why the face could not be scored (its points are NaN); empty when it was.</param>
+public sealed record FacePrediction(string ImagePath, float[] Box, float[] ImageSize, float[] CropGeometry, float[]? Truth, float[] Keypoints, float[]? Confidence = null,
+    string Error = "")
 {
+    /// <summary>Whether the pipeline scored the face (see <see cref="Transforms.BadRowPolicy"/>).</summary>
+    public bool Scored => Error.Length == 0;
+
     /// <summary>Mean Euclidean distance between predicted and labelled points in pixels; null without labels.</summary>
     public double? MeanPixelError
     {

@@ -112,6 +112,13 @@ public sealed class ModelOnDataset : IDisposable
     /// <summary>Scores every face in dataset order; <paramref name="faceDone"/> is called after each.</summary>
     public IReadOnlyList<FacePrediction> Predict(Action? faceDone = null) => Predict(faceDone, null).Faces;
 
+    /// <summary>Scores the <paramref name="count"/> faces from position <paramref name="start"/> (of <see cref="Input"/>), in order.</summary>
+    public IReadOnlyList<FacePrediction> Predict(int start, int count, Action? faceDone = null) =>
+        count == 0 ? [] : Predict(faceDone, null, _ml.Data.TakeRows(start == 0 ? Input : _ml.Data.SkipRows(Input, start), count)).Faces;
+
+    /// <summary>The faces the pipeline could not score (their reasons in <see cref="FacePrediction.Error"/>).</summary>
+    public static IReadOnlyList<FacePrediction> BadFaces(IEnumerable<FacePrediction> faces) => faces.Where(f => !f.Scored).ToList();
+
     /// <summary>
     /// Heatmap models: scores every face once and decodes its maps twice, with this run's <see cref="Refinement"/> and
     /// with <paramref name="other"/> (from the pipeline's <c>ModelOutput</c> column, as <c>DecodeKeypointHeatmaps</c>
@@ -125,15 +132,16 @@ public sealed class ModelOnDataset : IDisposable
         return (faces, redecoded!);
     }
 
-    private (List<FacePrediction> Faces, List<FacePrediction>? Other) Predict(Action? faceDone, HeatmapRefinement? other)
+    private (List<FacePrediction> Faces, List<FacePrediction>? Other) Predict(Action? faceDone, HeatmapRefinement? other, IDataView? input = null)
     {
-        var scored = Score();
+        var scored = Detector.Transform(input ?? Input);
         var s = scored.Schema;
         var wanted = new List<DataViewSchema.Column> { s[KeypointColumns.ImagePath], s[KeypointColumns.Box], s[KeypointColumns.ImageSize], s[KeypointColumns.CropGeometry], s[KeypointColumns.Keypoints] };
         if (HasTruth) wanted.Add(s[KeypointColumns.Label]);
         if (other is not null) wanted.Add(s[KeypointColumns.ModelOutput]);
         bool hasConfidence = s.GetColumnOrNull(KeypointColumns.Confidence) is not null;
         if (hasConfidence) wanted.Add(s[KeypointColumns.Confidence]);
+        wanted.Add(s[KeypointColumns.Error]);
         var faces = new List<FacePrediction>();
         var redecoded = other is null ? null : new List<FacePrediction>();
         using var cursor = scored.GetRowCursor(wanted);
@@ -145,6 +153,8 @@ public sealed class ModelOnDataset : IDisposable
         var truth = HasTruth ? Vector(cursor, s[KeypointColumns.Label]) : null;
         var maps = other is null ? null : Vector(cursor, s[KeypointColumns.ModelOutput]);
         var confidences = hasConfidence ? Vector(cursor, s[KeypointColumns.Confidence]) : null;
+        var error = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.Error]);
+        ReadOnlyMemory<char> reason = default;
         var m = Model.Metadata;
         var otherCodec = other is { } r ? (Flip ? new FlipAveragingCodec(Model.Codec(r), Model.MirrorMap!) : Model.Codec(r)) : null;
         var normalized = new float[2 * m.KeypointCount];
@@ -153,9 +163,11 @@ public sealed class ModelOnDataset : IDisposable
         while (cursor.MoveNext())
         {
             path(ref p);
-            var face = new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints(), confidences?.Invoke());
+            error(ref reason);
+            var face = new FacePrediction(p.ToString(), box(), size(), geometry(), truth?.Invoke(), keypoints(), confidences?.Invoke(), reason.ToString());
             faces.Add(face);
-            if (maps is not null)
+            if (maps is not null && !face.Scored) redecoded!.Add(face);
+            else if (maps is not null)
             {
                 otherCodec!.Decode(maps(), normalized, confidence);
                 redecoded!.Add(face with { Keypoints = CropGeometry.FromVector(face.CropGeometry).KeypointsFromNormalized(normalized), Confidence = (float[])confidence.Clone() });
@@ -205,7 +217,8 @@ public sealed class ModelOnDataset : IDisposable
     {
         if (!HasTruth) throw new ArgumentException($"dataset '{DataSpec}' has no labels for this model's points.");
         var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: true);
-        foreach (var f in faces) accumulator.Add(f.Truth!, f.Keypoints, f.Box, f.ImageSize, f.Confidence);
+        // Faces the pipeline could not score are not measured; the verbs count and list them.
+        foreach (var f in faces.Where(f => f.Scored)) accumulator.Add(f.Truth!, f.Keypoints, f.Box, f.ImageSize, f.Confidence);
         return accumulator;
     }
 

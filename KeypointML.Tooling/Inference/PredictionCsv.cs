@@ -15,17 +15,22 @@ public static class PredictionCsv
     public static string Header(int keypointCount) =>
         "image," + string.Join(",", Enumerable.Range(0, keypointCount).Select(i => $"x{i},y{i}"));
 
-    /// <summary>Writes the file atomically (a temporary file renamed over <paramref name="path"/>).</summary>
-    public static void Write(string path, IReadOnlyList<FacePrediction> faces, int keypointCount, DatasetImageNames names)
+    /// <summary>Writes the file atomically (a temporary file renamed over <paramref name="path"/>). Faces the pipeline
+    /// could not score have no row (the verbs report them).</summary>
+    public static void Write(string path, IReadOnlyList<FacePrediction> faces, int keypointCount, DatasetImageNames names) =>
+        AtomicFile.WriteAllText(path, Header(keypointCount) + "\n" + Rows(faces, names));
+
+    /// <summary>The rows of the scored faces (each ending in a newline), without the header.</summary>
+    public static string Rows(IEnumerable<FacePrediction> faces, DatasetImageNames names)
     {
-        var text = new StringBuilder(Header(keypointCount)).Append('\n');
-        foreach (var face in faces)
+        var text = new StringBuilder();
+        foreach (var face in faces.Where(f => f.Scored))
         {
             text.Append(Quote(names.Name(face.ImagePath)));
             foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(CultureInfo.InvariantCulture));
             text.Append('\n');
         }
-        AtomicFile.WriteAllText(path, text.ToString());
+        return text.ToString();
     }
 
     /// <summary>Faces found by a detector: the points, then face (index in its image), score and the detector's box

@@ -63,6 +63,7 @@ public static class ModelMeasurement
             return result with
             {
                 Description = ModelDescription.Of(model, run.LabelIndices), EvaluationSet = set, Metrics = metrics, ArgmaxMetrics = refined, FaceNmes = faceNmes, Speed = speed,
+                NotScored = [.. ModelOnDataset.BadFaces(faces).Select(f => f.Error)],
                 BestPicture = best, WorstPicture = worst,
             };
         }

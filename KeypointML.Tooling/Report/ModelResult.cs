@@ -28,4 +28,6 @@ public sealed record ModelResult
     public string? LossNote { get; init; }
     /// <summary>Why the model could not be measured, or null.</summary>
     public string? Problem { get; init; }
+    /// <summary>Why faces of the evaluation set could not be scored (left out of the metrics); empty when all were.</summary>
+    public IReadOnlyList<string> NotScored { get; init; } = [];
 }

@@ -109,6 +109,8 @@ public static class ReportHtml
         html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"section-{E(r.Name)}\">{E(r.Name)}</h2>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p>{E(r.File)}{(r.Description is null ? "" : ": " + E(r.Description))}</p>\n");
         if (r.Problem is not null) html.Append(CultureInfo.InvariantCulture, $"<p class=\"problem\">Not measured: {E(r.Problem)}</p>\n");
+        if (r.NotScored.Count > 0)
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"problem\">{r.NotScored.Count} face(s) could not be scored and are left out: {E(string.Join("; ", r.NotScored.Take(10)))}{(r.NotScored.Count > 10 ? "; ..." : "")}</p>\n");
         html.Append("<h3>Training</h3>\n");
         if (r.LossPicture is not null) Image(html, r.LossPicture, $"{r.Name}: training and validation loss per epoch");
         else html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">No loss curves: {E(r.LossNote ?? "no training run found.")}</p>\n");

@@ -26,9 +26,11 @@ public sealed class BenchCommand : ICliCommand
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads (intra- and inter-op) for --stages; pin the process too (taskset -c 0) for a one-core figure." };
         var json = new Option<bool>("--json") { Description = "With --stages: one line of JSON (msPerFaceDecodeJpeg, msPerFaceDecodeJpegReduced, msPerFacePreprocess, msPerFaceModel, msPerFaceModelBatched, msPerFaceDecodeOutput, msPerFaceTotal, msPerFacePipeline, msPerFacePipelineFromFile, msPerFacePipelineFromFileReduced, msPerPhotoDetector)." };
         var detector = new Option<string?>("--detector") { Description = "With --stages: also time this face detector per photo (e.g. blazeface-front)." };
+        var soak = new Option<int?>("--soak") { Description = "With --model: this many scorings from --callers threads through one thread-safe KeypointPredictor; prints faces/s and the resident memory after a warm-up, halfway and at the end." };
+        var callers = new Option<int>("--callers") { Description = "Threads calling the predictor in --soak.", DefaultValueFactory = _ => 8 };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {
-            model, data, images, batch, repeats, stages, threads, json, detector,
+            model, data, images, batch, repeats, stages, threads, json, detector, soak, callers,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -36,6 +38,15 @@ public sealed class BenchCommand : ICliCommand
             if (n < 1 || b < 1 || r < 1) throw new ArgumentException($"--images, --batch and --repeats must be at least 1; got {n}, {b}, {r}.");
             var output = CliApp.Out;
             string? modelPath = parse.GetValue(model) is string given ? ModelsFolder.ResolveModel(given) : null;
+            if (parse.GetValue(soak) is int soakCalls)
+            {
+                if (modelPath is null) throw new ArgumentException("--soak needs --model.");
+                using var opened = KeypointModel.Open(modelPath);
+                var spec = parse.GetValue(data) ?? EvaluationSets.Require(opened.Metadata, modelPath);
+                var faces = KeypointDatasets.Load(new MLContext(seed: 0), spec).Rows.Take(n).ToList();
+                output.WriteLine(SoakBenchmark.Run(modelPath, faces, soakCalls, parse.GetValue(callers)));
+                return 0;
+            }
             if (parse.GetValue(stages))
             {
                 if (modelPath is null) throw new ArgumentException("--stages needs --model.");

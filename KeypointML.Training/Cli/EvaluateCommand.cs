@@ -42,6 +42,10 @@ public sealed class EvaluateCommand : ICliCommand
                 new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced)));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
+            // Faces the pipeline could not score are listed and left out of the metrics, not fatal.
+            var bad = ModelOnDataset.BadFaces(faces);
+            foreach (var face in bad) CliApp.Error.WriteLine($"warning: not scored: {face.Error}");
+            if (bad.Count == faces.Count) throw new InvalidDataException($"none of the {faces.Count} faces of {run.DataSpec} could be scored (see the warnings).");
             var metrics = run.Evaluate(faces);
             var output = CliApp.Out;
             if (parse.GetValue(json))
@@ -55,7 +59,7 @@ public sealed class EvaluateCommand : ICliCommand
                 output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.None ? "plain argmax" : "argmax + " + ModelOptions.NameOf(run.Refinement))}{(run.Refinement == Transforms.KeypointDefaults.Refinement ? " (the default)" : "")}");
             if (baseline is not null)
                 output.WriteLine($"       baseline, not the model's output: the mean shape of {baseline.TrainSpec} ({baseline.TrainFaces} faces) in the model's crops");
-            output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces)");
+            output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces{(bad.Count > 0 ? $"; {bad.Count} could not be scored and are left out" : "")})");
             var rows = MetricsText.Rows(metrics);
             int width = rows.Max(r => r.Name.Length);
             foreach (var (name, value) in rows) output.WriteLine($"  {name.PadRight(width)}  {value}");

@@ -10,7 +10,10 @@ using Microsoft.ML;
 
 namespace KeypointML.Training.Cli;
 
-/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine quarter-offset|log-parabola] [--limit N]</c>.</summary>
+/// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine ...] [--limit N] [--shard i/n]
+/// [--resume] [--chunk-size N] [--strict]</c>. A face that cannot be scored (unreadable image, unusable box) gets a
+/// warning line on stderr and no row; the exit code stays 0 unless <c>--strict</c>. The CSV is written chunk by chunk
+/// (<see cref="ChunkedCsv"/>), so a stopped run continues with <c>--resume</c>.</summary>
 public sealed class PredictCommand : ICliCommand
 {
     public static Command Create()
@@ -31,10 +34,15 @@ public sealed class PredictCommand : ICliCommand
         var detector = DetectFacesCommand.Detector();
         var threshold = DetectFacesCommand.Threshold();
         var threads = new Option<int?>("--threads") { Description = "With --faces: ONNX Runtime threads per session (intra- and inter-op; default: ONNX Runtime's)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue a stopped run with the same arguments: chunks already written (OUT.parts/) are kept, the rest are scored; the CSV is assembled at the end." };
+        var shard = new Option<string?>("--shard") { Description = "i/n: score only the i-th (0-based) of n contiguous blocks of the faces, for a scheduler that runs n copies (a Kubernetes indexed job, a Slurm array, a CI matrix); the n CSVs concatenated in order (headers dropped) are the whole run's." };
+        var chunkSize = new Option<int>("--chunk-size") { Description = "Faces per chunk written to OUT.parts/ (what a stopped run keeps).", DefaultValueFactory = _ => 500 };
+        var maxChunks = new Option<int?>("--max-chunks") { Description = "Write at most this many new chunks, then stop without assembling the CSV (a time-boxed job); continue later with --resume." };
+        var strict = new Option<bool>("--strict") { Description = "Exit with code 3 when any face could not be scored (after writing the others)." };
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, limit, findFaces, detector, threshold, passes, threads,
+            model, data, output, overlays, refine, flip, reduced, limit, findFaces, detector, threshold, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -43,17 +51,50 @@ public sealed class PredictCommand : ICliCommand
             if (parse.GetValue(findFaces))
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
-            using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit),
-                new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced)));
-            var faces = ConsoleProgress.Faces("predicting", run.CountFaces, tick => run.Predict(tick));
-            PredictionCsv.Write(csv, faces, run.Model.Metadata.KeypointCount, run.ImageNames);
-            CliApp.Out.WriteLine($"{faces.Count} faces -> {csv}");
+            var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
+            var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced));
+            using var run = ModelOnDataset.Open(new MLContext(seed: 0), modelPath, parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), choices);
+            var (start, count) = ChunkedCsv.Shard(parse.GetValue(shard), run.CountFaces());
+            var described = $"model {Path.GetFullPath(modelPath)} ({new FileInfo(modelPath).Length} bytes)\ndata {parse.GetValue(data)}\nlimit {parse.GetValue(limit)}\n{choices}\nshard {parse.GetValue(shard)} = {start}+{count}";
+            var chunks = new ChunkedCsv(csv, described, count, parse.GetValue(chunkSize), parse.GetValue(resume));
+            int kept = chunks.DoneCount;
+            if (kept > 0) CliApp.Out.WriteLine($"resuming: {kept} of {chunks.Chunks} chunk(s) already written");
+            var faces = new List<FacePrediction>();
+            int bad = 0, written = 0;
+            int? budget = parse.GetValue(maxChunks);
+            if (budget is < 1) throw new ArgumentException($"--max-chunks must be at least 1; got {budget}.");
+            ConsoleProgress.Faces("predicting", () => count - kept * chunks.ChunkSize, tick =>
+            {
+                for (int c = 0; c < chunks.Chunks; c++)
+                {
+                    if (chunks.IsDone(c)) continue;
+                    if (written == budget) break;
+                    var (from, n) = chunks.Range(c);
+                    var chunk = run.Predict(start + from, n, tick);
+                    foreach (var face in ModelOnDataset.BadFaces(chunk))
+                    {
+                        CliApp.Error.WriteLine($"warning: not scored: {face.Error}");
+                        bad++;
+                    }
+                    chunks.Write(c, PredictionCsv.Rows(chunk, run.ImageNames));
+                    faces.AddRange(chunk);
+                    written++;
+                }
+                return faces;
+            });
+            if (chunks.DoneCount < chunks.Chunks)
+            {
+                CliApp.Out.WriteLine($"stopped after {written} chunk(s): {chunks.DoneCount} of {chunks.Chunks} written to {csv}.parts; continue with --resume");
+                return 0;
+            }
+            chunks.Finish(PredictionCsv.Header(run.Model.Metadata.KeypointCount));
+            CliApp.Out.WriteLine($"{count - bad} faces -> {csv}{(bad > 0 ? $" ({bad} could not be scored; see the warnings)" : "")}");
             if (parse.GetValue(overlays) is string folder)
             {
                 int pictures = KeypointOverlays.Write(folder, faces, run.ImageNames);
                 CliApp.Out.WriteLine($"{pictures} pictures -> {folder}{(run.HasTruth ? " (red: predicted, green: labelled)" : " (red: predicted)")}");
             }
-            return 0;
+            return bad > 0 && parse.GetValue(strict) ? 3 : 0;
         }));
         return command;
     }

@@ -22,7 +22,8 @@ public static class ImageFolderReader
         return files;
     }
 
-    /// <summary>The rows; the folder is listed now, each image header is read when the enumeration reaches it.</summary>
+    /// <summary>The rows; the folder is listed now, each image header is read when the enumeration reaches it (an unreadable
+    /// one gives size 0 x 0, and the pipeline says why).</summary>
     public static IEnumerable<KeypointSample> Read(string folder)
     {
         var files = FindImages(folder);
@@ -30,7 +31,11 @@ public static class ImageFolderReader
             throw KeypointDataException.InFile(folder, $"the folder holds no images ({string.Join(", ", ImageExtensions)}).");
         return files.Select(file =>
         {
-            var (width, height) = ImageHeader.ReadSize(file, file);
+            // A file without a readable header is still a row: scoring marks it with the decoder's reason (empty, not an
+            // image, ...), so one broken photo does not stop the folder.
+            int width = 0, height = 0;
+            try { (width, height) = ImageHeader.ReadSize(file, file); }
+            catch (KeypointDataException) { }
             return new KeypointSample(file, width, height, FaceBoxes.WholeImage(width, height), []);
         });
     }
