@@ -20,7 +20,7 @@ public sealed record ScoringThroughput(string Name, int Images, double Seconds)
 public sealed record ScoringBenchmarkResult(
     string Model, int InputHeight, int InputWidth, int Images, int BatchSize,
     ScoringThroughput DirectBatch, ScoringThroughput PipelineBatch,
-    ScoringThroughput DirectSingle, ScoringThroughput PipelineSingle)
+    ScoringThroughput DirectSingle, ScoringThroughput PipelineSingle, IReadOnlyList<long>? RssAfterPasses = null)
 {
     /// <summary>Pipeline over direct, IDataView transform vs batched session runs.</summary>
     public double BatchRatio => PipelineBatch.ImagesPerSecond / DirectBatch.ImagesPerSecond;
@@ -30,7 +30,8 @@ public sealed record ScoringBenchmarkResult(
     public override string ToString() =>
         $"model {Model} ({InputHeight}x{InputWidth}), {Images} images, batch {BatchSize}\n" +
         $"  batch : direct ORT {DirectBatch.ImagesPerSecond,8:F1} img/s | ML.NET Transform {PipelineBatch.ImagesPerSecond,8:F1} img/s | ratio {BatchRatio:P0}\n" +
-        $"  single: direct ORT {DirectSingle.ImagesPerSecond,8:F1} img/s | PredictionEngine {PipelineSingle.ImagesPerSecond,8:F1} img/s | ratio {SingleRatio:P0}";
+        $"  single: direct ORT {DirectSingle.ImagesPerSecond,8:F1} img/s | PredictionEngine {PipelineSingle.ImagesPerSecond,8:F1} img/s | ratio {SingleRatio:P0}" +
+        (RssAfterPasses is { Count: > 0 } rss ? $"\n  resident memory after each Transform pass (after a full GC): {string.Join(", ", rss.Select(b => $"{b / 1048576.0:F0}"))} MiB" : "");
 }
 
 /// <summary>
@@ -77,16 +78,21 @@ public static class ScoringBenchmark
             // Warm up every path once, then keep the best of the repeats (least disturbed by other work on the machine).
             Direct(batchSize); Pipeline(); Direct(1); Single();
             double directBatch = double.MaxValue, pipelineBatch = double.MaxValue, directSingle = double.MaxValue, pipelineSingle = double.MaxValue;
+            var rss = new List<long>();
             for (int r = 0; r < repeats; r++)
             {
                 directBatch = Math.Min(directBatch, Direct(batchSize));
                 pipelineBatch = Math.Min(pipelineBatch, Pipeline());
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                rss.Add(Environment.WorkingSet);
                 directSingle = Math.Min(directSingle, Direct(1));
                 pipelineSingle = Math.Min(pipelineSingle, Single());
             }
             return new ScoringBenchmarkResult(Path.GetFileName(modelPath), h, w, images, batchSize,
                 new("direct ORT, batched", images, directBatch), new("ML.NET Transform", images, pipelineBatch),
-                new("direct ORT, one image per run", images, directSingle), new("ML.NET PredictionEngine", images, pipelineSingle));
+                new("direct ORT, one image per run", images, directSingle), new("ML.NET PredictionEngine", images, pipelineSingle), rss);
         }
         finally
         {

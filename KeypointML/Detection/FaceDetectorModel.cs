@@ -66,8 +66,8 @@ public sealed class FaceDetectorModel : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: face detector model not found.", path);
-        var (session, owned, _) = OnnxSessions.Create(path, options ?? new KeypointModelOptions());
-        try { return new FaceDetectorModel(path, session, owned); }
+        var (session, owned, device) = OnnxSessions.Create(path, options ?? new KeypointModelOptions());
+        try { return new FaceDetectorModel(path, session, owned) { Device = device }; }
         catch
         {
             session.Dispose();
@@ -75,6 +75,9 @@ public sealed class FaceDetectorModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>Where the session runs: "CPU", "CUDA:N" (the CUDA provider was created), or "caller's session options".</summary>
+    public string Device { get; private init; } = "CPU";
 
     /// <summary>The faces in <paramref name="image"/>, best score first.</summary>
     public IReadOnlyList<DetectedFace> Detect(MLImage image, FaceDetectionOptions? options = null)

@@ -36,8 +36,8 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     public KeypointModelMetadata Metadata { get; }
     /// <summary>How a face becomes this model's input.</summary>
     public FacePreprocessing Preprocessing { get; }
-    /// <summary>Where the session runs: "CPU", or "CUDA:N" when the CUDA provider was created (a GPU request that fell back
-    /// to the CPU says "CPU").</summary>
+    /// <summary>Where the session runs: "CPU", "CUDA:N" when the CUDA provider was created, "CPU (CUDA:N asked for, not
+    /// available)" when a GPU request fell back, or "caller's session options".</summary>
     public string Device { get; }
     /// <summary>The options the session was made with.</summary>
     public KeypointModelOptions Options { get; }

@@ -43,7 +43,9 @@ internal static class OnnxSessions
                 IntraOpNumThreads = options.IntraOpNumThreads.GetValueOrDefault(),
                 InterOpNumThreads = options.InterOpNumThreads.GetValueOrDefault(),
             };
-            try { return (new InferenceSession(path, cpu), cpu, "CPU"); }
+            // A GPU that was asked for and fell back says so: the caller learns that its device setting was seen.
+            string device = options.GpuDeviceId is int asked ? $"CPU (CUDA:{asked} asked for, not available)" : "CPU";
+            try { return (new InferenceSession(path, cpu), cpu, device); }
             catch
             {
                 cpu.Dispose();

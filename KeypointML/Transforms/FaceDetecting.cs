@@ -52,8 +52,13 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
         _catalog = catalog;
         _options = options;
         if (options.Detector is { } shared) _detector = shared;
-        else if (!string.IsNullOrWhiteSpace(options.DetectorPath)) { _detector = FaceDetectorModel.Open(options.DetectorPath); _ownsDetector = true; }
+        else if (!string.IsNullOrWhiteSpace(options.DetectorPath))
+        {
+            _detector = FaceDetectorModel.Open(options.DetectorPath, ContextSettings.WithContextDevice(catalog, new KeypointModelOptions()));
+            _ownsDetector = true;
+        }
         else throw new ArgumentException($"{Component}: give DetectorPath or Detector.", nameof(options));
+        ContextSettings.LogDevice(catalog, Component, Path.GetFileName(_detector.Path), _detector.Device);
     }
 
     /// <summary>The detector.</summary>

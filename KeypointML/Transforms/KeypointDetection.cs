@@ -90,7 +90,9 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
             throw new ArgumentException($"{Component}: give ModelPath or Model.", nameof(options));
         _catalog = catalog;
         _options = options;
-        _lease = options.Model is { } shared ? ModelLease.Shared(shared) : ModelLease.Open(options.ModelPath!, ModelOptions(options));
+        _lease = options.Model is { } shared ? ModelLease.Shared(shared)
+            : ModelLease.Open(options.ModelPath!, ContextSettings.WithContextDevice(catalog, ModelOptions(options)));
+        ContextSettings.LogDevice(catalog, Component, Model.Name, Model.Device);
         Codec = Model.Codec(options.Refinement);
         if (options.FlipAveraging)
             Codec = new FlipAveragingCodec(Codec, Model.MirrorMap ?? throw new ArgumentException(

@@ -71,7 +71,9 @@ public sealed class KeypointScoringEstimator : IEstimator<KeypointScoringTransfo
             throw new ArgumentException($"{Component}: give ModelPath or Model.", nameof(options));
         _catalog = catalog;
         _options = options;
-        _lease = options.Model is { } shared ? ModelLease.Shared(shared) : ModelLease.Open(options.ModelPath!, options.ModelOptions);
+        _lease = options.Model is { } shared ? ModelLease.Shared(shared)
+            : ModelLease.Open(options.ModelPath!, ContextSettings.WithContextDevice(catalog, options.ModelOptions));
+        ContextSettings.LogDevice(catalog, Component, Model.Name, Model.Device);
     }
 
     /// <inheritdoc />
