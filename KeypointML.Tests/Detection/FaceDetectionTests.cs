@@ -25,7 +25,7 @@ public class FaceDetectionTests
         var rows = KeypointDatasets.Load(ml, KeypointDatasets.ImmValidation).Rows.Take(12).ToList();
         using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
         using var landmarks = KeypointModel.Open(RepositoryFiles.Model("ibug68-heatmap"));
-        var faces = new FaceLandmarker(ml, detector, landmarks).Find(rows.Select(r => r.ImagePath));
+        var faces = new FaceLandmarker(detector, landmarks).Find(rows.Select(r => r.ImagePath));
         Assert.That(faces.Select(f => f.ImagePath), Is.EqualTo(rows.Select(r => r.ImagePath)), "exactly one face per IMM photo");
         for (int i = 0; i < rows.Count; i++)
         {
@@ -49,7 +49,7 @@ public class FaceDetectionTests
         using var detector = FaceDetectorModel.Open(RepositoryFiles.Model("blazeface-front"));
         var ml = new MLContext(seed: 0);
         var paths = FaceFreePhotos.Files.Select(f => Path.Combine(folder!, f)).ToList();
-        var faces = new FaceLandmarker(ml, detector).Find(paths);
+        var faces = new FaceLandmarker(detector).Find(paths);
         Assert.That(faces.Select(f => $"{Path.GetFileName(f.ImagePath)} {f.Score:F3}"), Is.Empty);
     }
 

@@ -80,7 +80,7 @@ public sealed class ReadmeExampleTests
         var found = new List<FoundFace>();
         using var detector = FaceDetectorModel.Open(ShippedModels.Path("blazeface-front"));
         using var landmarks = KeypointModel.Open(ShippedModels.Path("ibug68-heatmap"));
-        foreach (var face in new FaceLandmarker(new MLContext(), detector, landmarks).Find("photo.jpg"))
+        foreach (var face in new FaceLandmarker(detector, landmarks).Find("photo.jpg"))
         {
             Console.WriteLine($"face {face.FaceIndex} (score {face.Score:F2}): {face.Keypoints.Length / 2} points, box [{string.Join(", ", face.DetectorBox)}]");
             found.Add(face);

@@ -36,7 +36,7 @@ public static class EndToEndMeasurement
             using var landmarks = KeypointModel.Open(modelPath);
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
             var sw = Stopwatch.StartNew();
-            var found = new FaceLandmarker(ml, detector, landmarks) { Refinement = refinement }.Find(paths);
+            var found = new FaceLandmarker(detector, landmarks) { Refinement = refinement }.Find(paths);
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);
             var byImage = found.GroupBy(f => f.ImagePath).ToDictionary(g => g.Key, g => g.ToList());
             var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: false);

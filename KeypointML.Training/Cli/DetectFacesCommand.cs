@@ -37,7 +37,7 @@ public sealed class DetectFacesCommand : ICliCommand
             if (parse.GetValue(threads) is < 1) throw new ArgumentException($"--threads must be at least 1; got {parse.GetValue(threads)}.");
             using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!),
                 new KeypointML.Models.KeypointModelOptions { IntraOpNumThreads = parse.GetValue(threads), InterOpNumThreads = parse.GetValue(threads) });
-            var finder = new FaceLandmarker(ml, model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
+            var finder = new FaceLandmarker(model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);

@@ -111,7 +111,7 @@ public sealed class PredictCommand : ICliCommand
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectorModel.Open(ModelsFolder.ResolveModel(detectorName), sessions);
         using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName), sessions);
-        var finder = new FaceLandmarker(ml, detector, landmarks)
+        var finder = new FaceLandmarker(detector, landmarks)
         {
             Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes, FlipAveraging = flip,
         };

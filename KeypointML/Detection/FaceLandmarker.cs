@@ -23,20 +23,97 @@ public sealed record FoundFace(string ImagePath, int FaceIndex, float Score, flo
 /// model's box convention, <see cref="BoxMap"/>) -> <c>DetectKeypoints</c>. With <see cref="Passes"/> 2 each face is
 /// cropped again around its first-pass points and scored once more (measured: no gain on 300-W, twice the cost).
 /// </summary>
-/// <remarks>The models are the caller's (dispose them after the landmarker). One instance is not meant for several
-/// threads at once.</remarks>
-public sealed class FaceLandmarker
+/// <remarks>
+/// <para>The simplest use: <c>using var landmarker = FaceLandmarker.Open();</c> (the shipped <c>ibug68-heatmap</c> and
+/// <c>blazeface-front</c>, from the KeypointML.Models package) then <c>landmarker.Detect("photo.jpg")</c>: typed
+/// <see cref="Face"/>s with a box, a score and named <see cref="Landmark"/>s. <see cref="Find(string)"/> gives the same faces
+/// as flat vectors, as the ML.NET columns hold them.</para>
+/// <para>Thread-safe: every call builds its own ML.NET pipeline (a fresh <see cref="MLContext"/>, since one context is not
+/// meant for concurrent use) over the shared models, whose ONNX Runtime sessions run concurrently. Models given to the
+/// constructor stay the caller's; those <see cref="Open"/> opened are freed by <see cref="Dispose"/>.</para>
+/// </remarks>
+public sealed class FaceLandmarker : IDisposable
 {
-    private readonly MLContext _ml;
+    // Each call's pipeline context; no component here draws random numbers, the seed only makes that explicit.
+    private const int Seed = 0;
+    private readonly bool _ownsModels;
 
-    /// <param name="ml">The ML.NET context the pipeline runs in.</param>
     /// <param name="detector">The face detector (e.g. <c>ShippedModels.Path("blazeface-front")</c>).</param>
     /// <param name="landmarks">The landmark model; null = faces only.</param>
-    public FaceLandmarker(MLContext ml, FaceDetectorModel detector, KeypointModel? landmarks = null)
+    public FaceLandmarker(FaceDetectorModel detector, KeypointModel? landmarks = null) : this(detector, landmarks, ownsModels: false)
     {
-        _ml = ml ?? throw new ArgumentNullException(nameof(ml));
+    }
+
+    private FaceLandmarker(FaceDetectorModel detector, KeypointModel? landmarks, bool ownsModels)
+    {
         Detector = detector ?? throw new ArgumentNullException(nameof(detector));
         Landmarks = landmarks;
+        _ownsModels = ownsModels;
+    }
+
+    /// <summary>Opens a landmark model and a face detector, each a shipped model's name (<see cref="ShippedModels"/>) or
+    /// a file path; the landmarker owns them (dispose it).</summary>
+    public static FaceLandmarker Open(string landmarks = "ibug68-heatmap", string detector = "blazeface-front", KeypointModelOptions? options = null)
+    {
+        static string Resolve(string nameOrPath) => File.Exists(nameOrPath) ? nameOrPath : ShippedModels.Path(nameOrPath);
+        var faces = FaceDetectorModel.Open(Resolve(detector), options);
+        try { return new FaceLandmarker(faces, KeypointModel.Open(Resolve(landmarks), options), ownsModels: true); }
+        catch
+        {
+            faces.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Frees the models when <see cref="Open"/> opened them.</summary>
+    public void Dispose()
+    {
+        if (!_ownsModels) return;
+        Detector.Dispose();
+        Landmarks?.Dispose();
+    }
+
+    /// <summary>Every face of an image file, best score first, with named landmarks. Thread-safe.</summary>
+    public IReadOnlyList<Face> Detect(string imagePath) => Typed(Find(imagePath));
+
+    /// <summary>Every face of each image file, in image order (each image's faces best first). Thread-safe.</summary>
+    public IReadOnlyList<IReadOnlyList<Face>> Detect(IEnumerable<string> imagePaths)
+    {
+        var paths = imagePaths.ToList();
+        var found = Find(paths);
+        return [.. paths.Select(p => Typed(found.Where(f => f.ImagePath == p).ToList()))];
+    }
+
+    /// <summary>Every face of an encoded image (JPEG, PNG, ...) read from <paramref name="image"/>. Thread-safe.</summary>
+    public IReadOnlyList<Face> Detect(Stream image) => Typed(Find(image));
+
+    /// <summary>Every face of an encoded image held in memory. Thread-safe.</summary>
+    public IReadOnlyList<Face> Detect(ReadOnlySpan<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        return Detect(stream);
+    }
+
+    /// <summary><see cref="Detect(string)"/> on the thread pool.</summary>
+    public Task<IReadOnlyList<Face>> DetectAsync(string imagePath, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Detect(imagePath), cancellationToken);
+
+    /// <summary><see cref="Detect(Stream)"/> on the thread pool, after reading the stream asynchronously.</summary>
+    public async Task<IReadOnlyList<Face>> DetectAsync(Stream image, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var buffer = new MemoryStream();
+        await image.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        buffer.Position = 0;
+        return await Task.Run(() => Detect(buffer), cancellationToken).ConfigureAwait(false);
+    }
+
+    private IReadOnlyList<Face> Typed(List<FoundFace> found)
+    {
+        var names = Landmarks is null ? [] : Geometry.LandmarkNames.For(Landmarks.Metadata.KeypointCount);
+        return [.. found.Select(f => new Face(f.FaceIndex, f.Score, FaceBox.Of(f.DetectorBox),
+            [.. Enumerable.Range(0, f.Keypoints.Length / 2).Select(i => new Landmark(names[i], f.Keypoints[2 * i], f.Keypoints[2 * i + 1],
+                f.Confidence.Length > i ? f.Confidence[i] : 1f))]))];
     }
 
     /// <summary>The face detector.</summary>
@@ -85,24 +162,25 @@ public sealed class FaceLandmarker
     public List<FoundFace> Find(IEnumerable<string> imagePaths)
     {
         var paths = imagePaths.ToList();
-        var images = _ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }));
-        using var detect = _ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = Detector, Detection = Detection }).Fit(images);
+        var ml = new MLContext(Seed);
+        var images = ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }));
+        using var detect = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = Detector, Detection = Detection }).Fit(images);
         var faces = detect.Transform(images);
-        var perFace = _ml.Transforms.ExpandFaces(new FaceExpandingOptions { BoxMap = BoxMap }).Fit(faces).Transform(faces);
+        var perFace = ml.Transforms.ExpandFaces(new FaceExpandingOptions { BoxMap = BoxMap }).Fit(faces).Transform(faces);
         var found = Read(perFace);
         if (Landmarks is null) return found;
-        var scored = Score(found);
+        var scored = Score(ml, found);
         for (int pass = 2; pass <= Passes; pass++)
-            scored = Score(scored.Select(f => f with { Box = LandmarkBoxMap.Apply(KeypointBoxes.Of(f.Keypoints)) }).ToList());
+            scored = Score(ml, scored.Select(f => f with { Box = LandmarkBoxMap.Apply(KeypointBoxes.Of(f.Keypoints)) }).ToList());
         return scored;
     }
 
     // DetectKeypoints over the faces' boxes.
-    private List<FoundFace> Score(List<FoundFace> faces)
+    private List<FoundFace> Score(MLContext ml, List<FoundFace> faces)
     {
         if (faces.Count == 0) return faces;
-        var rows = _ml.Data.LoadFromEnumerable(faces.Select(f => new BoxRow { ImagePath = f.ImagePath, Box = f.Box }));
-        using var detector = _ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement, FlipAveraging = FlipAveraging }).Fit(rows);
+        var rows = ml.Data.LoadFromEnumerable(faces.Select(f => new BoxRow { ImagePath = f.ImagePath, Box = f.Box }));
+        using var detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = Landmarks, BoxColumnName = KeypointColumns.Box, Refinement = Refinement, FlipAveraging = FlipAveraging }).Fit(rows);
         var scored = detector.Transform(rows);
         var keypoints = KeypointDataViews.ReadFloatVectors(scored, KeypointColumns.Keypoints);
         var confidence = scored.Schema.GetColumnOrNull(KeypointColumns.Confidence) is null ? null : KeypointDataViews.ReadFloatVectors(scored, KeypointColumns.Confidence);

@@ -1,0 +1,30 @@
+namespace KeypointML.Detection;
+
+/// <summary>One named point of a face, in pixels of the image (0-based, pixel centres at integers).</summary>
+/// <param name="Name">The point's name in its scheme (<see cref="Geometry.LandmarkNames"/>), e.g. "nose_tip".</param>
+/// <param name="X">Column.</param>
+/// <param name="Y">Row.</param>
+/// <param name="Confidence">The heatmap peak (a probability; low = occluded or uncertain); 1 for coordinate models.</param>
+public readonly record struct Landmark(string Name, float X, float Y, float Confidence);
+
+/// <summary>A face box in pixels of the image.</summary>
+public readonly record struct FaceBox(float Left, float Top, float Width, float Height)
+{
+    /// <summary>The box as KeypointML's vectors hold it: left, top, width, height.</summary>
+    public float[] ToArray() => [Left, Top, Width, Height];
+
+    internal static FaceBox Of(float[] box) => new(box[0], box[1], box[2], box[3]);
+}
+
+/// <summary>A face found in an image, with its landmarks.</summary>
+/// <param name="Index">0 = the best-scored face of its image.</param>
+/// <param name="Score">The detector's score (0..1).</param>
+/// <param name="Box">The detector's box.</param>
+/// <param name="Landmarks">The landmark model's points, named (empty without a landmark model).</param>
+public sealed record Face(int Index, float Score, FaceBox Box, IReadOnlyList<Landmark> Landmarks)
+{
+    /// <summary>The landmark called <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The scheme has no such point.</exception>
+    public Landmark this[string name] => Landmarks.FirstOrDefault(l => l.Name == name) is { Name: not null } found
+        ? found : throw new KeyNotFoundException($"no landmark '{name}' in this face's {Landmarks.Count}-point scheme.");
+}
