@@ -61,7 +61,8 @@ public sealed class ReadmeExampleTests
             Environment.CurrentDirectory = folder.Path;
             var faces = PhotoExample();
             Assert.That(faces, Has.Count.EqualTo(1));
-            Assert.That(faces[0].Keypoints, Has.Length.EqualTo(136));
+            Assert.That(faces[0].Landmarks, Has.Count.EqualTo(68));
+            Assert.That(faces[0]["nose_tip"].X, Is.InRange(0, 640));
             Assert.That(faces[0].Score, Is.GreaterThan(0.9f));
         }
         finally
@@ -72,17 +73,16 @@ public sealed class ReadmeExampleTests
     }
 
     [Test]
-    public void The_readme_shows_the_code_of_the_photo_example() => AssertReadmeBlockIsHere(PhotoSection, minimumLines: 5);
+    public void The_readme_shows_the_code_of_the_photo_example() => AssertReadmeBlockIsHere(PhotoSection, minimumLines: 4);
 
     // The README's photo example (its usings are at the top of this file), collecting the faces it prints.
-    private static List<FoundFace> PhotoExample()
+    private static List<Face> PhotoExample()
     {
-        var found = new List<FoundFace>();
-        using var detector = FaceDetectorModel.Open(ShippedModels.Path("blazeface-front"));
-        using var landmarks = KeypointModel.Open(ShippedModels.Path("ibug68-heatmap"));
-        foreach (var face in new FaceLandmarker(detector, landmarks).Find("photo.jpg"))
+        var found = new List<Face>();
+        using var landmarker = FaceLandmarker.Open();   // ibug68-heatmap + blazeface-front; thread-safe
+        foreach (Face face in landmarker.Detect("photo.jpg"))   // or Detect(stream), Detect(bytes), DetectAsync(...)
         {
-            Console.WriteLine($"face {face.FaceIndex} (score {face.Score:F2}): {face.Keypoints.Length / 2} points, box [{string.Join(", ", face.DetectorBox)}]");
+            Console.WriteLine($"face {face.Index} (score {face.Score:F2}): nose tip at ({face["nose_tip"].X:F0}, {face["nose_tip"].Y:F0}), {face.Landmarks.Count} named points");
             found.Add(face);
         }
         return found;
@@ -121,8 +121,8 @@ public sealed class ReadmeExampleTests
         var ml = new MLContext();
 
         // Image file paths in an IDataView, with the labelled nose tip (IMM point 52) to evaluate against.
-        Face[] faces = KeypointDatasets.Load(ml, "imm-val").Rows
-            .Select(r => new Face { ImagePath = r.ImagePath, Label = [r.Keypoints[104], r.Keypoints[105]] })
+        FaceRow[] faces = KeypointDatasets.Load(ml, "imm-val").Rows
+            .Select(r => new FaceRow { ImagePath = r.ImagePath, Label = [r.Keypoints[104], r.Keypoints[105]] })
             .ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(faces);
 
@@ -130,8 +130,8 @@ public sealed class ReadmeExampleTests
         ITransformer detector = ml.Transforms.DetectKeypoints(ShippedModels.Path("imm-nose")).Fit(data);
 
         // One image at a time.
-        var engine = ml.Model.CreatePredictionEngine<Face, Detection>(detector);
-        Detection one = engine.Predict(new Face { ImagePath = faces[0].ImagePath });
+        var engine = ml.Model.CreatePredictionEngine<FaceRow, Detection>(detector);
+        Detection one = engine.Predict(new FaceRow { ImagePath = faces[0].ImagePath });
         Console.WriteLine($"nose tip at x = {one.Keypoints[0]:F1}, y = {one.Keypoints[1]:F1} px");
 
         // A batch: Transform streams over all rows, EvaluateKeypoints compares Keypoints with Label.
@@ -141,7 +141,7 @@ public sealed class ReadmeExampleTests
         return metrics;
     }
 
-    public class Face
+    public class FaceRow
     {
         public string ImagePath { get; set; } = "";
         public float[] Label { get; set; } = [];
