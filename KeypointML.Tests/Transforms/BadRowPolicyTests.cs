@@ -103,6 +103,7 @@ public class BadRowPolicyTests
         Assert.That(e.ImagePath, Is.EqualTo(_rows[250].ImagePath));
         Assert.That(e.Reason, Does.Contain("is empty (0 bytes)"));
         Assert.That(e.Message, Does.StartWith("row 249 (").And.Contain("empty.jpg"));
+        Assert.That(e.InnerException, Is.InstanceOf<InvalidDataException>(), "the cause travels with the row's reason");
     }
 
     [Test]
@@ -120,6 +121,7 @@ public class BadRowPolicyTests
         var strict = ml.Model.CreatePredictionEngine<Row, Scored>(failing);
         var e = Assert.Throws<KeypointRowException>(() => strict.Predict(_rows[0]));
         Assert.That(e!.ImagePath, Is.EqualTo(_rows[0].ImagePath));
+        Assert.That(e.InnerException?.InnerException, Is.InstanceOf<FileNotFoundException>(), "the reader's own exception, under the load step's");
         Assert.That(strict.Predict(_rows[1]).Keypoints, Is.EqualTo(_clean[0]));
     }
 }

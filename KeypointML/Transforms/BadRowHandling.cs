@@ -24,8 +24,12 @@ internal static class BadRowHandling
     {
         ReadOnlyMemory<char> value = default;
         getter(ref value);
-        return value.ToString();
+        // The whole string the mapping wrote, when the memory still wraps it (so its cause can be found by reference).
+        return System.Runtime.InteropServices.MemoryMarshal.TryGetString(value, out var text, out int start, out int length) && start == 0 && length == text.Length
+            ? text : value.ToString();
     }
+
+    private static Exception? Cause(string reason) => FaceTensorMapping.Causes.TryGetValue(reason, out var cause) ? cause : null;
 
     private sealed class PolicyView(IDataView inner, BadRowPolicy policy, string errorColumn, string pathColumn) : IDataView
     {
@@ -77,7 +81,7 @@ internal static class BadRowHandling
                     _position++;
                     return true;
                 }
-                if (_policy == BadRowPolicy.Fail) throw new KeypointRowException(_innerPosition, Text(_path), error);
+                if (_policy == BadRowPolicy.Fail) throw new KeypointRowException(_innerPosition, Text(_path), error, Cause(error));
                 // Skip: the next row.
             }
             return false;
@@ -125,7 +129,7 @@ internal static class BadRowHandling
             return (ref TValue value) =>
             {
                 var reason = Text(error);
-                if (reason.Length > 0) throw new KeypointRowException(input.Position, Text(path), reason);
+                if (reason.Length > 0) throw new KeypointRowException(input.Position, Text(path), reason, Cause(reason));
                 getter(ref value);
             };
         }

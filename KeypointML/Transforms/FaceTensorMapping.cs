@@ -48,6 +48,11 @@ internal static class FaceTensorMapping
             contractName: null, boxDefinition, outDefinition);
     }
 
+    /// <summary>The exception behind each error text this mapping wrote, for the <c>InnerException</c> of a <see cref="KeypointRowException"/>:
+    /// the text travels through ML.NET as the same string object, so the cause is found again by reference (and is
+    /// forgotten with the text).</summary>
+    internal static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, Exception> Causes = new();
+
     private static SchemaDefinition.Column Member(SchemaDefinition definition, string member) => definition.Single(c => c.MemberName == member);
 
     // A row that cannot be made into a tensor either throws (no error column) or is marked: the reason in the error column,
@@ -67,6 +72,7 @@ internal static class FaceTensorMapping
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
         {
             output.Error = e.Message;
+            Causes.AddOrUpdate(output.Error, e);
             var nan = new float[p.InputLength];
             Array.Fill(nan, float.NaN);
             output.Pixels = nan;
