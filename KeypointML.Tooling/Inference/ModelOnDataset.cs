@@ -33,7 +33,7 @@ public sealed class ModelOnDataset : IDisposable
         HasTruth = hasTruth;
         Input = input;
         Limit = limit;
-        Refinement = choices.Refinement;
+        Refinement = choices.Refinement ?? model.DefaultRefinement;
         ImageNames = DatasetImageNames.For(dataSpec);
         Flip = choices.Flip;
         Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions
@@ -259,7 +259,7 @@ public sealed class ModelOnDataset : IDisposable
 public sealed record MeanShapeBaseline(string TrainSpec, int TrainFaces, float[] MeanShape, IReadOnlyList<FacePrediction> Faces);
 
 /// <summary>The scoring options the verbs expose, with the library's defaults.</summary>
-/// <param name="Refinement">Heatmap decoder's sub-cell step.</param>
+/// <param name="Refinement">Heatmap decoder's sub-cell step; null = the model's own (<see cref="KeypointModel.DefaultRefinement"/>).</param>
 /// <param name="Flip">Test-time flip averaging (68-point models).</param>
 /// <param name="ReducedDecoding">Decode JPEGs at a reduced scale when the crop allows (<see cref="KeypointDetectionOptions.ReducedDecoding"/>).</param>
-public sealed record ScoringChoices(HeatmapRefinement Refinement = KeypointDefaults.Refinement, bool Flip = false, bool ReducedDecoding = KeypointDefaults.ReducedDecoding);
+public sealed record ScoringChoices(HeatmapRefinement? Refinement = null, bool Flip = false, bool ReducedDecoding = KeypointDefaults.ReducedDecoding);

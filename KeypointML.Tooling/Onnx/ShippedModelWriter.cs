@@ -16,7 +16,7 @@ namespace KeypointML.Tooling.Onnx;
 public static class ShippedModelWriter
 {
     /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
-    public static string Ship(string source, string name, string folder)
+    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"'{name}' is not a model name (names look like 'ibug68-fast': no path, no extension).", nameof(name));
@@ -25,7 +25,9 @@ public static class ShippedModelWriter
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(source));
         bool recorded = proto.MetadataProps.Any(p => p.Key == KeypointModelMetadata.KeyPrefix + "output_activation");
         var activation = recorded ? metadata.OutputActivation : ActivationOf(proto.Graph);
-        var shipped = metadata with { Name = name, OutputActivation = activation };
+        if (refinement is not null && metadata.OutputKind != KeypointOutputKind.Heatmaps)
+            throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
+        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
         return target;

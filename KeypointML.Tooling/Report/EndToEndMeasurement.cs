@@ -24,7 +24,7 @@ public static class EndToEndMeasurement
     public const float MatchIou = 0.5f;
 
     public static EndToEndResult Measure(string detectorPath, string modelPath, string dataSpec, int? limit = null,
-        HeatmapRefinement refinement = KeypointDefaults.Refinement)
+        HeatmapRefinement? refinement = null)
     {
         string detectorName = Path.GetFileNameWithoutExtension(detectorPath), modelName = Path.GetFileNameWithoutExtension(modelPath);
         try

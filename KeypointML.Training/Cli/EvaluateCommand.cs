@@ -56,7 +56,7 @@ public sealed class EvaluateCommand : ICliCommand
             output.WriteLine($"model  {run.Model.Path}");
             output.WriteLine($"       {ModelDescription.Of(run.Model, run.LabelIndices)}");
             if (run.Model.Metadata.OutputKind == KeypointOutputKind.Heatmaps && baseline is null)
-                output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.None ? "plain argmax" : "argmax + " + ModelOptions.NameOf(run.Refinement))}{(run.Refinement == Transforms.KeypointDefaults.Refinement ? " (the default)" : "")}");
+                output.WriteLine($"       heatmaps decoded by {(run.Refinement == HeatmapRefinement.None ? "plain argmax" : "argmax + " + ModelOptions.NameOf(run.Refinement))}{(run.Refinement == run.Model.DefaultRefinement ? " (the model's default)" : "")}");
             if (baseline is not null)
                 output.WriteLine($"       baseline, not the model's output: the mean shape of {baseline.TrainSpec} ({baseline.TrainFaces} faces) in the model's crops");
             output.WriteLine($"data   {run.DataSpec} ({metrics.Count} faces{(bad.Count > 0 ? $"; {bad.Count} could not be scored and are left out" : "")})");

@@ -100,7 +100,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);

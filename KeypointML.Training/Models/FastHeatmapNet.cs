@@ -106,31 +106,45 @@ public sealed class FastHeatmapNet : KeypointNet
     /// <param name="integral">Integral regression (soft-argmax): each map's softmax is a distribution over its cells and the
     /// output is its expected position, [2K] normalized coordinates, trained on a coordinate loss. No quantization to cells,
     /// and nothing to decode beyond the coordinates (the exported graph ends in Softmax and MatMul).</param>
-    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4, bool integral = false)
+    /// <param name="widths">Channels of the stem, the four stages and the two decoder steps (default
+    /// <see cref="DefaultWidths"/>; <see cref="WideWidths"/> costs about 1.7x).</param>
+    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4, bool integral = false,
+        int[]? widths = null)
         : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount)
     {
+        var c = widths ?? DefaultWidths;
+        if (c.Length != 7 || c.Any(w => w < 1)) throw new ArgumentException("FastHeatmapNet widths: stem, 4 stages, 2 decoder steps (7 positive numbers).");
+        Widths = c;
         Integral = integral;
         if (inputSize % 16 != 0) throw new ArgumentException($"The input must be a multiple of 16 (4 halvings); got {inputSize}.");
         if (heatmapStride is not (2 or 4)) throw new ArgumentException($"The heatmap stride must be 2 or 4; got {heatmapStride}.");
         SigmoidOnExport = sigmoidOnExport;
         Stride = heatmapStride;
-        stem = Conv2d(1, 16, 3, stride: 2, padding: 1, bias: false);
-        stemBn = BatchNorm2d(16);
+        stem = Conv2d(1, c[0], 3, stride: 2, padding: 1, bias: false);
+        stemBn = BatchNorm2d(c[0]);
         relu = ReLU();
-        stage1 = Sequential(new SeparableBlock(16, 32));
-        stage2 = Sequential(new SeparableBlock(32, 48, 2), new SeparableBlock(48, 48), new SeparableBlock(48, 48));
-        stage3 = Sequential(new SeparableBlock(48, 96, 2), new SeparableBlock(96, 96), new SeparableBlock(96, 96));
-        stage4 = Sequential(new SeparableBlock(96, 192, 2), new SeparableBlock(192, 192), new SeparableBlock(192, 192), new SeparableBlock(192, 192));
-        up2 = new FastUpBlock(192, 96, 96);
-        up1 = new FastUpBlock(96, 48, 64);
-        if (heatmapStride == 2) up0 = new FastUpBlock(64, 32, 32);
-        head = Conv2d(heatmapStride == 2 ? 32 : 64, keypointCount, 1);
+        stage1 = Sequential(new SeparableBlock(c[0], c[1]));
+        stage2 = Sequential(new SeparableBlock(c[1], c[2], 2), new SeparableBlock(c[2], c[2]), new SeparableBlock(c[2], c[2]));
+        stage3 = Sequential(new SeparableBlock(c[2], c[3], 2), new SeparableBlock(c[3], c[3]), new SeparableBlock(c[3], c[3]));
+        stage4 = Sequential(new SeparableBlock(c[3], c[4], 2), new SeparableBlock(c[4], c[4]), new SeparableBlock(c[4], c[4]), new SeparableBlock(c[4], c[4]));
+        up2 = new FastUpBlock(c[4], c[3], c[5]);
+        up1 = new FastUpBlock(c[5], c[2], c[6]);
+        if (heatmapStride == 2) up0 = new FastUpBlock(c[6], c[1], c[6] / 2);
+        head = Conv2d(heatmapStride == 2 ? c[6] / 2 : c[6], keypointCount, 1);
         RegisterComponents();
         ResNet18.KaimingInit(this);
         using var _ = no_grad();
         init.normal_(head.weight!, 0, 0.001);
         head.bias!.zero_();
     }
+
+    /// <summary>16, 32, 48, 96, 192 channels in the encoder, 96 and 64 in the decoder: about 47 million multiply-adds at 128 px.</summary>
+    public static readonly int[] DefaultWidths = [16, 32, 48, 96, 192, 96, 64];
+    /// <summary>16, 32, 64, 128, 256 and 128, 64: about 81 million multiply-adds at 128 px.</summary>
+    public static readonly int[] WideWidths = [16, 32, 64, 128, 256, 128, 64];
+
+    /// <summary>Channels of the stem, the stages and the decoder steps.</summary>
+    public IReadOnlyList<int> Widths { get; }
 
     public bool SigmoidOnExport { get; }
     /// <summary>Input pixels per heatmap cell.</summary>

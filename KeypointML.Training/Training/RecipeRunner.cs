@@ -130,8 +130,9 @@ public static class RecipeRunner
                 crop = (scale, true);
                 model = recipe.Name == "ibug-fast"
                     ? (heatmapObjective is null
-                        ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, sigmoidOnExport: false, integral: true)
-                        : new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, heatmapObjective.OutputIsLogits, heatmapStride: inputSize / heatmapObjective.Width))
+                        ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, sigmoidOnExport: false, integral: true, widths: FastHeatmapNet.WideWidths)
+                        : new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, heatmapObjective.OutputIsLogits, heatmapStride: inputSize / heatmapObjective.Width,
+                            widths: FastHeatmapNet.WideWidths))
                     : heatmapObjective is null
                     ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
                     : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);

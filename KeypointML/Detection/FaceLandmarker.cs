@@ -125,7 +125,7 @@ public sealed class FaceLandmarker : IDisposable
     /// <summary>Detector box -> the landmark model's box convention (default: fitted for BlazeFace front -> 300-W).</summary>
     public FaceBoxMap BoxMap { get; init; } = FaceBoxMap.BlazeFaceFrontTo300W;
     /// <summary>Heatmap decoding.</summary>
-    public HeatmapRefinement Refinement { get; init; } = KeypointDefaults.Refinement;
+    public HeatmapRefinement? Refinement { get; init; }
     /// <summary>Test-time flip averaging of the landmark model (68 points; twice its cost).</summary>
     public bool FlipAveraging { get; init; }
     /// <summary>1: the detector's (mapped) box; 2: then again around the first pass's points.</summary>

@@ -54,7 +54,11 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     public IReadOnlyList<int>? MirrorMap => Metadata.KeypointCount == Geometry.MirrorMaps.Ibug68.Count ? Geometry.MirrorMaps.Ibug68 : null;
 
     /// <summary>The codec that decodes this model's output, with the heatmap decoder's <paramref name="refinement"/>.</summary>
-    public KeypointCodec Codec(HeatmapRefinement refinement = Transforms.KeypointDefaults.Refinement) => KeypointCodec.FromMetadata(Metadata, refinement);
+    public KeypointCodec Codec(HeatmapRefinement? refinement = null) => KeypointCodec.FromMetadata(Metadata, refinement ?? DefaultRefinement);
+
+    /// <summary>How this model's heatmaps are decoded when the caller does not say: the refinement its metadata records
+    /// (chosen on its validation faces), else the library's default.</summary>
+    public HeatmapRefinement DefaultRefinement => Metadata.Refinement ?? Transforms.KeypointDefaults.Refinement;
 
     /// <summary>Opens <paramref name="path"/>, reads and checks its metadata and graph signature; errors name the file.</summary>
     public static KeypointModel Open(string path, KeypointModelOptions? options = null)

@@ -52,6 +52,9 @@ public sealed record KeypointModelMetadata
     public string TrainingData { get; init; } = "";
     /// <summary>Short model name, e.g. imm-nose.</summary>
     public string Name { get; init; } = "";
+    /// <summary>Heatmap models: the sub-cell decoding chosen for this model on its validation faces (written by
+    /// <c>keypointml ship --refine</c>); null = the library's default (<see cref="Transforms.KeypointDefaults.Refinement"/>).</summary>
+    public Codecs.HeatmapRefinement? Refinement { get; init; }
 
     /// <summary>The value of <c>keypointml.kind</c> that marks a shipped face detector (keypoint models have no kind key).</summary>
     public const string FaceDetectorKind = "face-detector";
@@ -80,8 +83,18 @@ public sealed record KeypointModelMetadata
             [KeyPrefix + "output_activation"] = OutputActivation == OutputActivation.Sigmoid ? "sigmoid" : "none",
         };
         if (HeatmapTarget is { } target) props[KeyPrefix + "heatmap_target"] = target.ToString();
+        if (Refinement is { } refinement) props[KeyPrefix + "refinement"] = RefinementNames[refinement];
         return props;
     }
+
+    /// <summary>The refinements' names in model metadata (as the command line spells them).</summary>
+    public static IReadOnlyDictionary<Codecs.HeatmapRefinement, string> RefinementNames { get; } = new Dictionary<Codecs.HeatmapRefinement, string>
+    {
+        [Codecs.HeatmapRefinement.None] = "none",
+        [Codecs.HeatmapRefinement.QuarterOffset] = "quarter-offset",
+        [Codecs.HeatmapRefinement.LogParabola] = "log-parabola",
+        [Codecs.HeatmapRefinement.Dark] = "dark",
+    };
 
     /// <summary>Reads the metadata back; <paramref name="source"/> names the model file in error messages.</summary>
     public static KeypointModelMetadata FromProperties(IReadOnlyDictionary<string, string> props, string source)
@@ -108,6 +121,10 @@ public sealed record KeypointModelMetadata
             "sigmoid" => OutputActivation.Sigmoid,
             _ => throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}output_activation' = '{activation}'; expected 'none' or 'sigmoid'."),
         };
+        Codecs.HeatmapRefinement? refinement = null;
+        if (props.TryGetValue(KeyPrefix + "refinement", out var r))
+            refinement = RefinementNames.FirstOrDefault(n => n.Value == r) is { Value: not null } known ? known.Key
+                : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}refinement' = '{r}'; expected one of {string.Join(", ", RefinementNames.Values)}.");
         float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
         return new KeypointModelMetadata
         {
@@ -124,6 +141,7 @@ public sealed record KeypointModelMetadata
             TrainingData = props.GetValueOrDefault(KeyPrefix + "training_data", ""),
             OutputActivation = outputActivation,
             HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
+            Refinement = refinement,
         };
     }
 }

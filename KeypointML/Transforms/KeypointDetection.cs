@@ -33,8 +33,9 @@ public sealed class KeypointDetectionOptions
     public string ModelOutputColumnName { get; set; } = KeypointColumns.ModelOutput;
     /// <summary>Grey level outside the image when a crop reaches past it.</summary>
     public byte Fill { get; set; } = KeypointDefaults.CropFill;
-    /// <summary>Heatmap sub-cell refinement (heatmap models only).</summary>
-    public HeatmapRefinement Refinement { get; set; } = KeypointDefaults.Refinement;
+    /// <summary>Heatmap sub-cell refinement (heatmap models only); null = the model's own choice
+    /// (<see cref="KeypointModel.DefaultRefinement"/>: what its metadata records, else <see cref="KeypointDefaults.Refinement"/>).</summary>
+    public HeatmapRefinement? Refinement { get; set; }
     /// <summary>Test-time flip averaging (68-point models): each face also scored mirrored and the points averaged; measured
     /// -0.1 point NME on the held-out faces at twice the model's cost (see <see cref="FlipAveragingCodec"/>). Not saveable.</summary>
     public bool FlipAveraging { get; set; }
