@@ -167,28 +167,6 @@ public sealed class OnnxGraphBuilder
 
     public string Sigmoid(string x) => Node("Sigmoid", [x]).Output[0];
 
-    /// <summary>reshape(x, shape) -> Reshape with an int64 shape initializer (0 copies the input's dimension, -1 is inferred).</summary>
-    public string Reshape(string x, long[] shape)
-    {
-        var name = Fresh("shape");
-        var tp = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        tp.Dims.Add(shape.Length);
-        tp.Int64Data.AddRange(shape);
-        graph.Initializer.Add(tp);
-        return Node("Reshape", [x, name]).Output[0];
-    }
-
-    /// <summary>softmax(x, axis) -> Softmax (opset 13+: along that one axis).</summary>
-    public string Softmax(string x, long axis)
-    {
-        var n = Node("Softmax", [x]);
-        n.Attribute.Add(Int("axis", axis));
-        return n.Output[0];
-    }
-
-    /// <summary>x @ constant -> MatMul with a float initializer.</summary>
-    public string MatMul(string x, float[] values, long[] shape) => Node("MatMul", [x, Initializer("matmul_b", values, shape)]).Output[0];
-
     /// <summary>AdaptiveAvgPool2d(1) -> GlobalAveragePool.</summary>
     public string GlobalAveragePool(string x) => Node("GlobalAveragePool", [x]).Output[0];
 

@@ -103,19 +103,15 @@ public sealed class FastHeatmapNet : KeypointNet
 
     /// <param name="heatmapStride">Input pixels per heatmap cell: 4 (32x32 maps for 128) or 2 (64x64: one more decoder
     /// step, onto the 1/2-resolution features).</param>
-    /// <param name="integral">Integral regression (soft-argmax): each map's softmax is a distribution over its cells and the
-    /// output is its expected position, [2K] normalized coordinates, trained on a coordinate loss. No quantization to cells,
-    /// and nothing to decode beyond the coordinates (the exported graph ends in Softmax and MatMul).</param>
     /// <param name="widths">Channels of the stem, the four stages and the two decoder steps (default
     /// <see cref="DefaultWidths"/>; <see cref="WideWidths"/> costs about 1.7x).</param>
-    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4, bool integral = false,
+    public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4,
         int[]? widths = null)
         : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount)
     {
         var c = widths ?? DefaultWidths;
         if (c.Length != 7 || c.Any(w => w < 1)) throw new ArgumentException("FastHeatmapNet widths: stem, 4 stages, 2 decoder steps (7 positive numbers).");
         Widths = c;
-        Integral = integral;
         if (inputSize % 16 != 0) throw new ArgumentException($"The input must be a multiple of 16 (4 halvings); got {inputSize}.");
         if (heatmapStride is not (2 or 4)) throw new ArgumentException($"The heatmap stride must be 2 or 4; got {heatmapStride}.");
         SigmoidOnExport = sigmoidOnExport;
@@ -149,36 +145,10 @@ public sealed class FastHeatmapNet : KeypointNet
     public bool SigmoidOnExport { get; }
     /// <summary>Input pixels per heatmap cell.</summary>
     public int Stride { get; }
-    /// <summary>Whether the output is the soft-argmax of the maps (coordinates) rather than the maps.</summary>
-    public bool Integral { get; }
     public int HeatmapSize => InputHeight / Stride;
 
-    public override KeypointOutputKind OutputKind => Integral ? KeypointOutputKind.Coordinates : KeypointOutputKind.Heatmaps;
-    public override long[] OutputShape => Integral ? [2L * KeypointCount] : [KeypointCount, HeatmapSize, HeatmapSize];
-
-    // Cell centres in normalized crop coordinates, [cells, 2]: cell (j, i) stands for ((i + 0.5) / w, (j + 0.5) / h), as the
-    // heatmap codec reads cells.
-    private float[] CellCentres()
-    {
-        int h = HeatmapSize, w = HeatmapSize;
-        var grid = new float[h * w * 2];
-        for (int j = 0; j < h; j++)
-            for (int i = 0; i < w; i++)
-            {
-                grid[2 * (j * w + i)] = (i + 0.5f) / w;
-                grid[2 * (j * w + i) + 1] = (j + 0.5f) / h;
-            }
-        return grid;
-    }
-
-    private Tensor SoftArgmax(Tensor logits)
-    {
-        using var scope = NewDisposeScope();
-        long b = logits.shape[0], cells = (long)HeatmapSize * HeatmapSize;
-        var p = nn.functional.softmax(logits.reshape(b, KeypointCount, cells), 2);
-        var grid = tensor(CellCentres(), [cells, 2], device: logits.device, dtype: logits.dtype);
-        return matmul(p, grid).reshape(b, 2L * KeypointCount).MoveToOuterDisposeScope();
-    }
+    public override KeypointOutputKind OutputKind => KeypointOutputKind.Heatmaps;
+    public override long[] OutputShape => [KeypointCount, HeatmapSize, HeatmapSize];
 
     /// <summary>Sets every map's output bias (the prior initialisation, as <see cref="HeatmapResNet18.InitializeHeadBias"/>).</summary>
     public void InitializeHeadBias(float value)
@@ -196,13 +166,12 @@ public sealed class FastHeatmapNet : KeypointNet
         var s4 = stage4.call(s3);                                   // 1/16
         var y = up1.call(up2.call(s4, s3), s2);
         if (up0 is not null) y = up0.call(y, s1);
-        var maps = head.call(y);
-        return (Integral ? SoftArgmax(maps) : maps).MoveToOuterDisposeScope();
+        return head.call(y).MoveToOuterDisposeScope();
     }
 
     public override Tensor Infer(Tensor x)
     {
-        if (!SigmoidOnExport || Integral) return call(x);
+        if (!SigmoidOnExport) return call(x);
         using var scope = NewDisposeScope();
         return sigmoid(call(x)).MoveToOuterDisposeScope();
     }
@@ -221,12 +190,6 @@ public sealed class FastHeatmapNet : KeypointNet
         var y = up1.BuildOnnx(g, up2.BuildOnnx(g, s4, s3), s2);
         if (up0 is not null) y = up0.BuildOnnx(g, y, s1);
         y = g.Conv(head, y);
-        if (Integral)
-        {
-            long cells = (long)HeatmapSize * HeatmapSize;
-            var p = g.Softmax(g.Reshape(y, [0, KeypointCount, cells]), 2);
-            return g.Flatten(g.MatMul(p, CellCentres(), [cells, 2]));
-        }
         return SigmoidOnExport ? g.Sigmoid(y) : y;
     }
 }

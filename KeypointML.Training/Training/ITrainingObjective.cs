@@ -42,17 +42,3 @@ public sealed class CoordinateMse : ITrainingObjective
     public Tensor Decode(Tensor output) => output.detach().to(ScalarType.Float32).cpu();
 }
 
-/// <summary>Coordinate regression with the L1 loss: the sum over a face's 2K coordinates of |output - target|, averaged
-/// over faces. The usual loss of integral (soft-argmax) regression: it does not let a few far points dominate.</summary>
-public sealed class CoordinateL1 : ITrainingObjective
-{
-    public static CoordinateL1 Instance { get; } = new();
-
-    private CoordinateL1() { }
-
-    public string Fingerprint => "coordinate-l1";
-    public string LossName => "L1";
-    public bool LossIsKeypointMse => false;
-    public Tensor Loss(Tensor output, Tensor keypoints) => (output - keypoints).abs().sum(1).mean();
-    public Tensor Decode(Tensor output) => output.detach().to(ScalarType.Float32).cpu();
-}

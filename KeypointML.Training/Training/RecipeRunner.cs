@@ -88,7 +88,6 @@ public static class RecipeRunner
         int inputSize = overrides.InputSize ?? recipe.InputSize;
         var heatmapObjective = recipe.Heatmap?.Objective(inputSize, overrides);
         if (heatmapObjective is not null) options = options with { Objective = heatmapObjective };
-        else if (recipe.CoordinateLoss == CoordinateLoss.L1) options = options with { Objective = CoordinateL1.Instance };
 
         var ml = new MLContext(seed: 0);
         var trainRows = KeypointDatasets.Load(ml, recipe.TrainData).Rows.ToList();
@@ -129,10 +128,8 @@ public static class RecipeRunner
                 log.WriteLine(cropNote);
                 crop = (scale, true);
                 model = recipe.Name == "ibug-fast"
-                    ? (heatmapObjective is null
-                        ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, sigmoidOnExport: false, integral: true, widths: FastHeatmapNet.WideWidths)
-                        : new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, heatmapObjective.OutputIsLogits, heatmapStride: inputSize / heatmapObjective.Width,
-                            widths: FastHeatmapNet.WideWidths))
+                    ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, heatmapObjective!.OutputIsLogits, heatmapStride: inputSize / heatmapObjective.Width,
+                        widths: FastHeatmapNet.WideWidths)
                     : heatmapObjective is null
                     ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
                     : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);

@@ -67,8 +67,6 @@ public sealed record TrainingRecipe
     public bool Pretrained { get; init; }
     /// <summary>Square model input in pixels (<c>--input-size</c> overrides it).</summary>
     public int InputSize { get; init; } = 224;
-    /// <summary>Coordinate models: the loss on the normalized coordinates (MSE, or L1 for integral regression).</summary>
-    public CoordinateLoss CoordinateLoss { get; init; } = CoordinateLoss.Mse;
     /// <summary>Heatmap recipes: targets and loss; null for coordinate models.</summary>
     public HeatmapRecipe? Heatmap { get; init; }
 
@@ -166,15 +164,6 @@ public sealed record TrainingRecipe
         },
         _ => throw new ArgumentException($"unknown recipe '{name}'; expected one of {string.Join(", ", Names)}."),
     };
-}
-
-/// <summary>The loss of a coordinate model.</summary>
-public enum CoordinateLoss
-{
-    /// <summary>Mean squared error of the normalized coordinates.</summary>
-    Mse,
-    /// <summary>L1 (<see cref="CoordinateL1"/>).</summary>
-    L1,
 }
 
 /// <summary>What a heatmap recipe trains towards (the model is <see cref="Models.HeatmapResNet18"/>).</summary>
