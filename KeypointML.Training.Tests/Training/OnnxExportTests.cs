@@ -75,6 +75,20 @@ public class OnnxExportTests
         Assert.That(ExportAndCompare(net, 2), Is.LessThan(1e-4f));
     }
 
+    [TestCase(4)]
+    [TestCase(2)]
+    public void FastHeatmapNet_DepthwiseSeparableUnits_Parity(int stride)
+    {
+        random.manual_seed(5);
+        using var net = new FastHeatmapNet(68, 64, sigmoidOnExport: true, heatmapStride: stride, widths: FastHeatmapNet.WideWidths);
+        net.train();
+        using (var _ = no_grad())
+        using (var imgs = TestImages.Load(4, 64, 64))
+            for (int i = 0; i < 2; i++) net.call(imgs * (1 + 0.5 * i)).Dispose();
+        Assert.That(net.OutputShape, Is.EqualTo(new long[] { 68, 64 / stride, 64 / stride }));
+        Assert.That(ExportAndCompare(net, 2), Is.LessThan(1e-4f));
+    }
+
     [Test]
     public void HeatmapDecoder_ConvTransposeAndResize_Parity()
     {
