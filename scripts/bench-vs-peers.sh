@@ -11,7 +11,7 @@ peers_src="${PEERS:-$repo/../shared/peers}"
 work="${PEERS_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/keypointml-peers}"
 data="${DATA:-$repo/../shared/data}"
 faces="${FACES:-64}"
-models=("$@"); [ ${#models[@]} -gt 0 ] || models=(ibug68-heatmap ibug68-resnet18)
+models=("$@"); [ ${#models[@]} -gt 0 ] || models=(ibug68-fast ibug68-heatmap ibug68-resnet18)
 pin=""; command -v taskset >/dev/null && pin="taskset -c 0"
 
 mkdir -p "$work" && cp -p "$peers_src"/* "$work"/ && chmod -R u+w "$work"
@@ -30,12 +30,22 @@ done
 python3 - "$out" "${models[@]}" <<'PY'
 import json, sys
 out, models = sys.argv[1], sys.argv[2:]
-rows = [("dlib ERT 68 (HOG-convention box)", json.load(open(f"{out}/dlib.json"))["ms_per_face_median"])]
-rows += [(f"face-api {k}", json.load(open(f"{out}/faceapi_{k}.json"))["ms_per_face_median"]) for k in ("full", "tiny")]
+dlib = json.load(open(f"{out}/dlib.json"))["ms_per_face_median"]
+print("| per-face call, one core (decoded image and box in, points out) | ms/face | x dlib |\n|---|---:|---:|")
+print(f"| dlib ERT 68 (HOG-convention box) | {dlib:.2f} | 1.00 |")
+for k in ("full", "tiny"):
+    ms = json.load(open(f"{out}/faceapi_{k}.json"))["ms_per_face_median"]
+    print(f"| face-api {k} | {ms:.2f} | {ms / dlib:.2f} |")
+stages = {}
 for m in models:
-    j = json.load(open(f"{out}/keypointml_{m}.json"))
-    rows.append((f"KeypointML {m} (model run {j['msPerFaceModel']:.2f} ms)", j["msPerFaceTotal"]))
-dlib = rows[0][1]
-print("| per-face call, one core | ms/face | x dlib |\n|---|---:|---:|")
-for name, ms in rows: print(f"| {name} | {ms:.2f} | {ms / dlib:.2f} |")
+    j = stages[m] = json.load(open(f"{out}/keypointml_{m}.json"))
+    print(f"| KeypointML {m} | {j['msPerFaceTotal']:.2f} | {j['msPerFaceTotal'] / dlib:.2f} |")
+print("\n| KeypointML stage, ms per face | " + " | ".join(models) + " |\n|---|" + "---:|" * len(models))
+for key, name in [("msPerFaceDecodeJpeg", "JPEG decode"), ("msPerFaceDecodeJpegReduced", "JPEG decode, reduced for the crop"),
+                  ("msPerFacePreprocess", "crop + grey + resize + normalize"), ("msPerFaceModel", "model run (1 face)"),
+                  ("msPerFaceModelBatched", "model run (batch of 16), per face"), ("msPerFaceDecodeOutput", "decode output"),
+                  ("msPerFaceTotal", "per-face call (decoded image in)"), ("msPerFacePipeline", "all but the model, decoded image"),
+                  ("msPerFacePipelineFromFile", "all but the model, from the file"),
+                  ("msPerFacePipelineFromFileReduced", "all but the model, from the file, reduced decoding")]:
+    print(f"| {name} | " + " | ".join(f"{stages[m][key]:.3f}" for m in models) + " |")
 PY

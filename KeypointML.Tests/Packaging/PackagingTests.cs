@@ -20,6 +20,9 @@ public sealed class PackagingTests
     /// <summary>The smallest shipped model (2.4 MB): packing the real thing costs no more than a made-up one.</summary>
     private const string ModelName = "imm-nose";
 
+    /// <summary>A second model in the package (the 0.4 MB detector), which the consumer does not choose.</summary>
+    private const string OtherModel = "blazeface-front";
+
     /// <summary>A validation face (person 33, frontal), so the model never saw it in training.</summary>
     private const string Image = "33-1m";
 
@@ -34,10 +37,12 @@ public sealed class PackagingTests
     [OneTimeSetUp]
     public void PackAndBuildConsumer()
     {
+        // Two models in the package; the consumer names one (KeypointModel item), so only that one may be copied.
         packages = PackedPackages.Create(models =>
         {
-            foreach (var extension in new[] { ".onnx", ".md" })
-                File.Copy(RepositoryModel(extension), Path.Combine(models, ModelName + extension));
+            foreach (var name in new[] { ModelName, OtherModel })
+                foreach (var extension in new[] { ".onnx", ".md" })
+                    File.Copy(Path.Combine(RepositoryFiles.Root(), "models", name + extension), Path.Combine(models, name + extension));
         });
         consumer = ConsumerApp.Build(packages);
     }
@@ -52,6 +57,7 @@ public sealed class PackagingTests
         var entries = zip.Entries.Select(e => e.FullName).ToList();
         Assert.That(entries, Does.Contain($"models/{ModelName}.onnx"));
         Assert.That(entries, Does.Contain($"models/{ModelName}.md"));
+        Assert.That(entries, Does.Contain($"models/{OtherModel}.onnx"));
         Assert.That(entries, Does.Contain("buildTransitive/KeypointML.Models.targets"));
         Assert.That(entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)), Is.Empty, "the models package carries no code");
 
@@ -82,6 +88,8 @@ public sealed class PackagingTests
 
         var lines = Facts(run.StdOut);
         Assert.That(lines["names"], Is.EqualTo(ModelName));
+        Assert.That(Directory.GetFiles(Path.Combine(consumer.OutputFolder, ShippedModels.FolderName)).Select(Path.GetFileName),
+            Is.EqualTo(new[] { ModelName + ".onnx" }), "the consumer chose one model (<KeypointModel Include=...>): only it is copied");
         Assert.That(lines["path"], Is.EqualTo(Path.Combine(consumer.OutputFolder, ShippedModels.FolderName, ModelName + ".onnx")));
         Assert.That(File.ReadAllBytes(lines["path"]), Is.EqualTo(File.ReadAllBytes(RepositoryModel(".onnx"))), "the packed model is the repository's");
         Assert.That(lines["model"], Is.EqualTo($"{ModelName} 60x80 1 keypoints Coordinates"));
