@@ -73,6 +73,7 @@ public sealed class PackagingTests
         var entries = zip.Entries.Select(e => e.FullName).ToList();
         Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.dll"));
         Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.xml"), "IntelliSense text for NuGet users");
+        Assert.That(File.Exists(Path.ChangeExtension(packages.LibraryPackage, ".snupkg")), Is.True, "a symbols package beside it");
         using (var docs = new StreamReader(zip.GetEntry("lib/net10.0/KeypointML.xml")!.Open()))
             Assert.That(docs.ReadToEnd(), Does.Contain("M:KeypointML.Models.KeypointModel.Open"));
         Assert.That(entries.Where(e => e.EndsWith(".onnx", StringComparison.Ordinal)), Is.Empty, "models are KeypointML.Models' job");
