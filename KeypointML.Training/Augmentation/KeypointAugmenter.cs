@@ -127,7 +127,8 @@ public sealed class KeypointAugmenter
     {
         if (factors.All(f => f == 1f)) return images.alias();
         using var scope = NewDisposeScope();
-        float lo = GrayscaleNormalization.Normalize(0), hi = GrayscaleNormalization.Normalize(255);
+        // Scalars held by `using` locals, alive through the native calls (see HeatmapObjective.Loss).
+        using TorchSharp.Scalar lo = GrayscaleNormalization.Normalize(0), hi = GrayscaleNormalization.Normalize(255);
         var f = tensor(factors).reshape(-1, 1, 1, 1).to(images.dtype);
         return ((images - lo) * f + lo).clamp(lo, hi).MoveToOuterDisposeScope();
     }

@@ -101,12 +101,15 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         if (output.dim() != 4 || output.shape[2] != Height || output.shape[3] != Width)
             throw new ArgumentException($"The network output is [{string.Join(", ", output.shape)}]; the objective expects [B, K, {Height}, {Width}].");
         using var scope = NewDisposeScope();
+        // Explicit Scalars held by `using` locals: a Scalar made implicitly for an operator (1 - target) is unreachable
+        // while TorchSharp's native call reads it, and a garbage collection at that moment let its finalizer free it,
+        // which made the call fail now and then ("Expected false to be true ... toFloat", twice in a 120-epoch run).
+        using TorchSharp.Scalar one = 1f, weight = PositiveWeight, maps = (float)(output.shape[0] * output.shape[1]);
         var target = Targets(keypoints).to(output.dtype);
         Tensor perCell = LossKind == HeatmapLossKind.Mse
             ? (output - target).square()
             // BCE with logits, stable: -w y log s(z) - (1 - y) log(1 - s(z)) = w y softplus(-z) + (1 - y) softplus(z).
-            : PositiveWeight * target * nn.functional.softplus(-output) + (1 - target) * nn.functional.softplus(output);
-        long maps = output.shape[0] * output.shape[1];
+            : weight * target * nn.functional.softplus(-output) + (one - target) * nn.functional.softplus(output);
         return (perCell.sum() / maps).MoveToOuterDisposeScope();
     }
 
