@@ -128,9 +128,10 @@ public sealed class KeypointAugmenter
         if (factors.All(f => f == 1f)) return images.alias();
         using var scope = NewDisposeScope();
         // Scalars held by `using` locals, alive through the native calls (see HeatmapObjective.Loss).
-        using TorchSharp.Scalar lo = GrayscaleNormalization.Normalize(0), hi = GrayscaleNormalization.Normalize(255);
+        float black = GrayscaleNormalization.Normalize(0);
+        using TorchSharp.Scalar lo = black, minusLo = -black, hi = GrayscaleNormalization.Normalize(255), one = 1f;
         var f = tensor(factors).reshape(-1, 1, 1, 1).to(images.dtype);
-        return ((images - lo) * f + lo).clamp(lo, hi).MoveToOuterDisposeScope();
+        return (images.add(minusLo, one) * f).add(lo, one).clamp(lo, hi).MoveToOuterDisposeScope();
     }
 
     /// <summary>Applies one geometric transform per sample to the images and moves the targets (and remaps flipped indices).</summary>

@@ -101,15 +101,16 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         if (output.dim() != 4 || output.shape[2] != Height || output.shape[3] != Width)
             throw new ArgumentException($"The network output is [{string.Join(", ", output.shape)}]; the objective expects [B, K, {Height}, {Width}].");
         using var scope = NewDisposeScope();
-        // Explicit Scalars held by `using` locals: a Scalar made implicitly for an operator (1 - target) is unreachable
-        // while TorchSharp's native call reads it, and a garbage collection at that moment let its finalizer free it,
-        // which made the call fail now and then ("Expected false to be true ... toFloat", twice in a 120-epoch run).
+        // Every Scalar of the arithmetic is made here and held by a `using` local, the alpha of add included: a Scalar
+        // TorchSharp makes itself for an operator (1 - target, whose add takes a hidden alpha of 1) is unreachable while
+        // its native call reads it, and a garbage collection at that moment lets its finalizer free it; the call then
+        // fails now and then ("Expected false to be true ... toFloat", three times in a 120-epoch run).
         using TorchSharp.Scalar one = 1f, weight = PositiveWeight, maps = (float)(output.shape[0] * output.shape[1]);
         var target = Targets(keypoints).to(output.dtype);
         Tensor perCell = LossKind == HeatmapLossKind.Mse
             ? (output - target).square()
             // BCE with logits, stable: -w y log s(z) - (1 - y) log(1 - s(z)) = w y softplus(-z) + (1 - y) softplus(z).
-            : weight * target * nn.functional.softplus(-output) + (one - target) * nn.functional.softplus(output);
+            : (weight * target * nn.functional.softplus(-output)).add(target.neg().add(one, one) * nn.functional.softplus(output), one);
         return (perCell.sum() / maps).MoveToOuterDisposeScope();
     }
 
