@@ -35,7 +35,7 @@ public static class ModelMeasurement
         using var _ = model;
 
         var result = new ModelResult { File = file, Name = ModelDescription.Name(model), Description = ModelDescription.Of(model, null) };
-        result = WithLossCurve(result, model, stem, options.RunsFolder, pictureFolder);
+        result = WithLossCurve(result, model, stem, options.ModelsFolder, options.RunsFolder, pictureFolder);
         var set = EvaluationSets.For(model.Metadata);
         if (set is null)
             return result with { Problem = $"no evaluation set is known for a model of {model.Metadata.KeypointCount} point(s) trained on '{model.Metadata.TrainingData}'." };
@@ -77,15 +77,20 @@ public static class ModelMeasurement
     private static List<(FacePrediction, string)> Captioned(IEnumerable<FacePrediction> faces) =>
         faces.Select(f => (f, string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f.ImagePath)}: {f.MeanPixelError:F1} px"))).ToList();
 
-    /// <summary>The loss curves from <c>runs/&lt;file stem or model name&gt;/losses.csv</c>, or a note saying why there are none.</summary>
-    private static ModelResult WithLossCurve(ModelResult result, KeypointModel model, string stem, string? runsFolder, string pictureFolder)
+    /// <summary>The suffix of a shipped model's committed loss history beside its card: <c>models/NAME.losses.csv</c>.</summary>
+    public const string ShippedLossFileSuffix = ".losses.csv";
+
+    /// <summary>The loss curves from the shipped model's own <c>models/NAME.losses.csv</c> (committed with its card), else
+    /// <c>runs/&lt;file stem or model name&gt;/losses.csv</c>, or a note saying why there are none.</summary>
+    private static ModelResult WithLossCurve(ModelResult result, KeypointModel model, string stem, string modelsFolder, string? runsFolder, string pictureFolder)
     {
-        if (runsFolder is null || !Directory.Exists(runsFolder))
-            return result with { LossNote = $"no runs folder{(runsFolder is null ? "" : $" ({runsFolder})")}: training runs are not committed; train the model to see its loss curves." };
-        var csv = new[] { stem, model.Metadata.Name }.Where(n => !string.IsNullOrWhiteSpace(n))
-            .Select(n => Path.Combine(runsFolder, n, LossHistory.FileName)).FirstOrDefault(File.Exists);
+        var shipped = Path.Combine(modelsFolder, stem + ShippedLossFileSuffix);
+        if (!File.Exists(shipped) && (runsFolder is null || !Directory.Exists(runsFolder)))
+            return result with { LossNote = $"no {stem}{ShippedLossFileSuffix} beside the model and no runs folder{(runsFolder is null ? "" : $" ({runsFolder})")}: this model's training history was not committed; train it to see its loss curves." };
+        var csv = File.Exists(shipped) ? shipped : new[] { stem, model.Metadata.Name }.Where(n => !string.IsNullOrWhiteSpace(n))
+            .Select(n => Path.Combine(runsFolder!, n, LossHistory.FileName)).FirstOrDefault(File.Exists);
         if (csv is null)
-            return result with { LossNote = $"no {Path.Combine(runsFolder, stem, LossHistory.FileName)}: this model's training run is not on this machine." };
+            return result with { LossNote = $"no {Path.Combine(runsFolder!, stem, LossHistory.FileName)}: this model's training run is not on this machine." };
         try
         {
             var history = LossHistory.Read(csv);
