@@ -61,9 +61,21 @@ public class ReportCommandTests
         var run = CliRun.Of("report", "--out", output, "--models", _models, "--runs", Path.Combine(_folder.Path, "no-runs"), "--limit", "4");
         Assert.That(run.Code, Is.EqualTo(0), run.ToString());
         var html = File.ReadAllText(Path.Combine(output, "index.html"));
-        Assert.That(html, Does.Contain("No loss curves: no runs folder").And.Contain("training runs are not committed"));
+        Assert.That(html, Does.Contain("No loss curves: no imm-nose.losses.csv beside the model and no runs folder").And.Contain("training history was not committed"));
         Assert.That(html, Does.Contain("<tr id=\"model-imm-nose\">"));
         Assert.That(File.Exists(Path.Combine(output, "imm-nose-losses.png")), Is.False);
+    }
+
+    [Test]
+    public void A_loss_history_committed_beside_the_model_is_drawn_without_runs()
+    {
+        var models = Directory.CreateDirectory(Path.Combine(_folder.Path, "models-with-history")).FullName;
+        CliTestModels.Nose(models);
+        File.WriteAllLines(Path.Combine(models, "imm-nose.losses.csv"), ["epoch,train_loss,val_loss,seconds", "1,0.05,0.04,1.00", "2,0.02,0.03,1.00"]);
+        var output = Path.Combine(_folder.Path, "report-shipped-history");
+        var run = CliRun.Of("report", "--out", output, "--models", models, "--runs", Path.Combine(_folder.Path, "no-runs"), "--limit", "4");
+        Assert.That(run.Code, Is.EqualTo(0), run.ToString());
+        Assert.That(File.Exists(Path.Combine(output, "imm-nose-losses.png")), Is.True, "models/NAME.losses.csv is read when there is no run folder");
     }
 
     [Test, NonParallelizable] // sets the working directory and KEYPOINTML_MODELS, both process-wide
