@@ -19,7 +19,7 @@ internal sealed class ConsumerApp
 
     public static ConsumerApp Build(PackedPackages packages)
     {
-        var app = new ConsumerApp(Path.Combine(packages.Root, "consumer"));
+        var app = new ConsumerApp(Path.Combine(packages.Root, "consumer")) { Version = packages.Version };
         Directory.CreateDirectory(app.Folder);
         string template = Path.Combine(TestContext.CurrentContext.TestDirectory, "Packaging", "Consumer");
         foreach (var file in Directory.GetFiles(template))
@@ -29,6 +29,39 @@ internal sealed class ConsumerApp
         DotnetCommand.Run(app.Folder, BuildTimeout, "build", "-c", "Release", $"-p:KeypointMLVersion={packages.Version}", "--disable-build-servers");
         return app;
     }
+
+    /// <summary>Publishes the consumer for <paramref name="runtime"/> (framework-dependent, no app host: nothing beyond the
+    /// packages is needed offline) and returns the publish folder.</summary>
+    public string Publish(string runtime)
+    {
+        string output = Path.Combine(Folder, "publish-" + runtime);
+        DotnetCommand.Run(Folder, BuildTimeout, "publish", "-c", "Release", "-r", runtime, "--self-contained", "false", "-p:UseAppHost=false",
+            $"-p:KeypointMLVersion={Version}", "-o", output, "--disable-build-servers");
+        return output;
+    }
+
+    private string Version { get; init; } = "";
+
+    /// <summary>Bytes of the .nupkg files of every package the consumer's restore resolved (what a first restore on a clean
+    /// machine downloads), from its project.assets.json, found in its own or the fallback package folder.</summary>
+    public long RestoreDownloadBytes()
+    {
+        using var assets = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "obj", "project.assets.json")));
+        var folders = assets.RootElement.GetProperty("packageFolders").EnumerateObject().Select(f => f.Name).ToList();
+        long total = 0;
+        foreach (var library in assets.RootElement.GetProperty("libraries").EnumerateObject())
+        {
+            if (library.Value.GetProperty("type").GetString() != "package") continue;
+            string relative = library.Value.GetProperty("path").GetString()!;
+            var nupkg = folders.Select(f => Path.Combine(f, relative)).Where(Directory.Exists)
+                .SelectMany(d => Directory.GetFiles(d, "*.nupkg")).FirstOrDefault();
+            if (nupkg is not null) total += new FileInfo(nupkg).Length;
+        }
+        return total;
+    }
+
+    /// <summary>Bytes of all files under <paramref name="folder"/>.</summary>
+    public static long FolderBytes(string folder) => Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
     /// <summary>Runs the built consumer with <paramref name="args"/>; the exit code is the caller's to check.</summary>
     public DotnetCommand.Result Run(params string[] args) =>

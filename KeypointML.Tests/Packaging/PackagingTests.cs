@@ -112,6 +112,33 @@ public sealed class PackagingTests
     }
 
     [Test]
+    public void Consumer_gets_ONNX_Runtime_and_Skia_natives_for_linux_windows_and_macos_and_no_CUDA_libraries()
+    {
+        var linux = Directory.GetFiles(consumer.OutputFolder, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.That(linux, Has.None.Contains("providers_cuda"), "the CPU build of ONNX Runtime: no CUDA provider in the output");
+        Assert.That(linux, Has.Some.EqualTo("libonnxruntime.so"));
+        var sizes = new List<string>
+        {
+            $"restore (every package's .nupkg): {consumer.RestoreDownloadBytes() / 1048576.0:F0} MiB",
+            $"build output (linux-x64 and the other runtimes' natives): {ConsumerApp.FolderBytes(consumer.OutputFolder) / 1048576.0:F0} MiB",
+        };
+        foreach (var (runtime, natives) in new[]
+        {
+            ("linux-x64", new[] { "libonnxruntime.so", "libSkiaSharp.so" }),
+            ("win-x64", new[] { "onnxruntime.dll", "libSkiaSharp.dll" }),
+            ("osx-arm64", new[] { "libonnxruntime.dylib", "libSkiaSharp.dylib" }),
+        })
+        {
+            var published = consumer.Publish(runtime);
+            var files = Directory.GetFiles(published, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+            Assert.That(files, Is.SupersetOf(natives), $"{runtime}: the native libraries the library needs");
+            Assert.That(files, Has.None.Contains("providers_cuda"), $"{runtime}: no CUDA provider");
+            sizes.Add($"publish -r {runtime}: {ConsumerApp.FolderBytes(published) / 1048576.0:F0} MiB");
+        }
+        TestContext.Out.WriteLine(string.Join("\n", sizes));
+    }
+
+    [Test]
     public void Consumer_asking_for_an_unknown_model_is_told_the_available_names()
     {
         var run = consumer.Run("ibug99-nonexistent", DataFixtures.ImmJpg(Image));
