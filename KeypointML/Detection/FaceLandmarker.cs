@@ -80,8 +80,9 @@ public sealed class FaceLandmarker : IDisposable
     public IReadOnlyList<IReadOnlyList<Face>> Detect(IEnumerable<string> imagePaths)
     {
         var paths = imagePaths.ToList();
-        var found = Find(paths);
-        return [.. paths.Select(p => Typed(found.Where(f => f.ImagePath == p).ToList()))];
+        // Each distinct file is scored once; a path given twice gets the same faces twice.
+        var byPath = Find(paths.Distinct()).GroupBy(f => f.ImagePath).ToDictionary(g => g.Key, g => g.ToList());
+        return [.. paths.Select(p => Typed(byPath.GetValueOrDefault(p) ?? []))];
     }
 
     /// <summary>Every face of an encoded image (JPEG, PNG, ...) read from <paramref name="image"/>. Thread-safe.</summary>
