@@ -100,11 +100,10 @@ public static class ScoringBenchmark
         }
     }
 
-    // Reused across runs, as the pipeline reuses its buffers.
-    private static float[] outputs = [];
-
     private static void DirectRuns(InferenceSession session, float[][] tensors, int batch, int h, int w)
     {
+        // Reused across the batches, as the pipeline reuses its buffers.
+        float[] outputs = [];
         int length = h * w;
         for (int start = 0; start < tensors.Length; start += batch)
         {

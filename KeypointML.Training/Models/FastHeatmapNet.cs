@@ -89,7 +89,7 @@ public sealed class FastUpBlock : Module<Tensor, Tensor, Tensor>
 /// <para>Like <see cref="HeatmapResNet18"/>, <c>forward</c> returns logits and the export appends a sigmoid when trained
 /// with the logistic loss, so the same <see cref="KeypointML.Codecs.HeatmapCodec"/> decodes both.</para>
 /// </remarks>
-public sealed class FastHeatmapNet : KeypointNet
+public sealed class FastHeatmapNet : HeatmapNet
 {
     public const int DefaultSize = 128;
 
@@ -107,14 +107,13 @@ public sealed class FastHeatmapNet : KeypointNet
     /// <see cref="DefaultWidths"/>; <see cref="WideWidths"/> costs about 1.7x).</param>
     public FastHeatmapNet(int keypointCount = 68, int inputSize = DefaultSize, bool sigmoidOnExport = true, int heatmapStride = 4,
         int[]? widths = null)
-        : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount)
+        : base(nameof(FastHeatmapNet), inputSize, inputSize, keypointCount, sigmoidOnExport)
     {
         var c = widths ?? DefaultWidths;
         if (c.Length != 7 || c.Any(w => w < 1)) throw new ArgumentException("FastHeatmapNet widths: stem, 4 stages, 2 decoder steps (7 positive numbers).");
         Widths = c;
         if (inputSize % 16 != 0) throw new ArgumentException($"The input must be a multiple of 16 (4 halvings); got {inputSize}.");
         if (heatmapStride is not (2 or 4)) throw new ArgumentException($"The heatmap stride must be 2 or 4; got {heatmapStride}.");
-        SigmoidOnExport = sigmoidOnExport;
         Stride = heatmapStride;
         stem = Conv2d(1, c[0], 3, stride: 2, padding: 1, bias: false);
         stemBn = BatchNorm2d(c[0]);
@@ -128,11 +127,10 @@ public sealed class FastHeatmapNet : KeypointNet
         if (heatmapStride == 2) up0 = new FastUpBlock(c[6], c[1], c[6] / 2);
         head = Conv2d(heatmapStride == 2 ? c[6] / 2 : c[6], keypointCount, 1);
         RegisterComponents();
-        ResNet18.KaimingInit(this);
-        using var _ = no_grad();
-        init.normal_(head.weight!, 0, 0.001);
-        head.bias!.zero_();
+        InitializeWeights();
     }
+
+    protected override Conv2d Head => head;
 
     /// <summary>16, 32, 48, 96, 192 channels in the encoder, 96 and 64 in the decoder: about 47 million multiply-adds at 128 px.</summary>
     public static readonly int[] DefaultWidths = [16, 32, 48, 96, 192, 96, 64];
@@ -142,20 +140,11 @@ public sealed class FastHeatmapNet : KeypointNet
     /// <summary>Channels of the stem, the stages and the decoder steps.</summary>
     public IReadOnlyList<int> Widths { get; }
 
-    public bool SigmoidOnExport { get; }
     /// <summary>Input pixels per heatmap cell.</summary>
     public int Stride { get; }
     public int HeatmapSize => InputHeight / Stride;
 
-    public override KeypointOutputKind OutputKind => KeypointOutputKind.Heatmaps;
     public override long[] OutputShape => [KeypointCount, HeatmapSize, HeatmapSize];
-
-    /// <summary>Sets every map's output bias (the prior initialisation, as <see cref="HeatmapResNet18.InitializeHeadBias"/>).</summary>
-    public void InitializeHeadBias(float value)
-    {
-        using var _ = no_grad();
-        head.bias!.fill_(value);
-    }
 
     public override Tensor forward(Tensor x)
     {
@@ -167,13 +156,6 @@ public sealed class FastHeatmapNet : KeypointNet
         var y = up1.call(up2.call(s4, s3), s2);
         if (up0 is not null) y = up0.call(y, s1);
         return head.call(y).MoveToOuterDisposeScope();
-    }
-
-    public override Tensor Infer(Tensor x)
-    {
-        if (!SigmoidOnExport) return call(x);
-        using var scope = NewDisposeScope();
-        return sigmoid(call(x)).MoveToOuterDisposeScope();
     }
 
     public override string BuildOnnx(OnnxGraphBuilder g, string x)
@@ -189,7 +171,6 @@ public sealed class FastHeatmapNet : KeypointNet
         var s4 = Stage(stage4, s3);
         var y = up1.BuildOnnx(g, up2.BuildOnnx(g, s4, s3), s2);
         if (up0 is not null) y = up0.BuildOnnx(g, y, s1);
-        y = g.Conv(head, y);
-        return SigmoidOnExport ? g.Sigmoid(y) : y;
+        return ExportActivation(g, g.Conv(head, y));
     }
 }

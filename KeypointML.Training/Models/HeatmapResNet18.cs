@@ -53,7 +53,7 @@ public sealed class UpBlock : Module<Tensor, Tensor, Tensor>
 /// model (and <see cref="Infer"/>) applies a sigmoid, so the ML.NET heatmap decoder's confidence (the peak value) is a
 /// probability; the argmax is the same either way.</para>
 /// </remarks>
-public sealed class HeatmapResNet18 : KeypointNet, IResNetEncoder
+public sealed class HeatmapResNet18 : HeatmapNet, IResNetEncoder
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -68,12 +68,11 @@ public sealed class HeatmapResNet18 : KeypointNet, IResNetEncoder
     /// <param name="sigmoidOnExport">Append a sigmoid to the exported model (for networks trained on logits).</param>
     public HeatmapResNet18(int keypointCount = 68, int inputHeight = ResNet18.DefaultSize, int inputWidth = ResNet18.DefaultSize,
         int heatmapStride = 4, bool sigmoidOnExport = false, int[]? blocksPerStage = null)
-        : base(nameof(HeatmapResNet18), inputHeight, inputWidth, keypointCount)
+        : base(nameof(HeatmapResNet18), inputHeight, inputWidth, keypointCount, sigmoidOnExport)
     {
         if (heatmapStride is not (2 or 4)) throw new ArgumentException($"The heatmap stride must be 2 or 4; got {heatmapStride}.");
         if (inputHeight % 32 != 0 || inputWidth % 32 != 0) throw new ArgumentException($"The input must be a multiple of 32 on each side (5 halvings); got {inputHeight}x{inputWidth}.");
         HeatmapStride = heatmapStride;
-        SigmoidOnExport = sigmoidOnExport;
         (conv1, bn1, maxpool) = ResNet18.Stem();
         (layer1, layer2, layer3, layer4) = ResNet18.Stages4(blocksPerStage ?? [2, 2, 2, 2]);
         relu = ReLU();
@@ -83,37 +82,20 @@ public sealed class HeatmapResNet18 : KeypointNet, IResNetEncoder
         if (heatmapStride == 2) up0 = new UpBlock(64, 64, 64);
         head = Conv2d(64, keypointCount, 1);
         RegisterComponents();
-        ResNet18.KaimingInit(this);
-        // The last layer starts near zero (std 0.001, as SimpleBaselines/HRNet), so the first outputs equal the bias
-        // (see InitializeHeadBias) on every cell.
-        using var _ = no_grad();
-        init.normal_(head.weight!, 0, 0.001);
-        head.bias!.zero_();
+        InitializeWeights();
     }
+
+    protected override Conv2d Head => head;
 
     /// <summary>Input pixels per heatmap cell (4 or 2).</summary>
     public int HeatmapStride { get; }
     public int HeatmapHeight => InputHeight / HeatmapStride;
     public int HeatmapWidth => InputWidth / HeatmapStride;
-    public bool SigmoidOnExport { get; }
-
-    public override KeypointOutputKind OutputKind => KeypointOutputKind.Heatmaps;
     public override long[] OutputShape => [KeypointCount, HeatmapHeight, HeatmapWidth];
 
     public Conv2d Conv1 => conv1;
     public BatchNorm2d Bn1 => bn1;
     public IReadOnlyList<IReadOnlyList<BasicBlock>> Stages => ResNet18.StageBlocks(layer1, layer2, layer3, layer4);
-
-    /// <summary>
-    /// Sets every map's output bias to <paramref name="value"/>. For the logistic losses this is the logit of the mean
-    /// target value (RetinaNet's prior initialisation): the first steps then do not spend themselves pushing thousands of
-    /// negative cells down, and the single positive cell's gradient is not drowned.
-    /// </summary>
-    public void InitializeHeadBias(float value)
-    {
-        using var _ = no_grad();
-        head.bias!.fill_(value);
-    }
 
     public override Tensor forward(Tensor x)
     {
@@ -126,13 +108,6 @@ public sealed class HeatmapResNet18 : KeypointNet, IResNetEncoder
         var y = up1.call(up2.call(up3.call(s4, s3), s2), s1);
         if (up0 is not null) y = up0.call(y, stem);
         return head.call(y).MoveToOuterDisposeScope();
-    }
-
-    public override Tensor Infer(Tensor x)
-    {
-        if (!SigmoidOnExport) return call(x);
-        using var scope = NewDisposeScope();
-        return sigmoid(call(x)).MoveToOuterDisposeScope();
     }
 
     public override string BuildOnnx(OnnxGraphBuilder g, string x)
@@ -149,7 +124,6 @@ public sealed class HeatmapResNet18 : KeypointNet, IResNetEncoder
         y = up2.BuildOnnx(g, y, skips[1]);
         y = up1.BuildOnnx(g, y, skips[0]);
         if (up0 is not null) y = up0.BuildOnnx(g, y, stem);
-        y = g.Conv(head, y);
-        return SigmoidOnExport ? g.Sigmoid(y) : y;
+        return ExportActivation(g, g.Conv(head, y));
     }
 }

@@ -127,12 +127,12 @@ public static class RecipeRunner
                 }
                 log.WriteLine(cropNote);
                 crop = (scale, true);
-                model = recipe.Name == "ibug-fast"
-                    ? new FastHeatmapNet(trainRows[0].KeypointCount, inputSize, heatmapObjective!.OutputIsLogits, heatmapStride: inputSize / heatmapObjective.Width,
-                        widths: FastHeatmapNet.WideWidths)
-                    : heatmapObjective is null
-                    ? new ResNet18(trainRows[0].KeypointCount, inputSize, inputSize)
-                    : new HeatmapResNet18(trainRows[0].KeypointCount, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);
+                int keypoints = trainRows[0].KeypointCount;
+                if (heatmapObjective is null) model = new ResNet18(keypoints, inputSize, inputSize);
+                else if (recipe.Name == "ibug-fast")
+                    model = new FastHeatmapNet(keypoints, inputSize, heatmapObjective.OutputIsLogits, inputSize / heatmapObjective.Width, FastHeatmapNet.WideWidths);
+                else
+                    model = new HeatmapResNet18(keypoints, inputSize, inputSize, inputSize / heatmapObjective.Width, sigmoidOnExport: heatmapObjective.OutputIsLogits);
                 break;
             default:
                 throw new ArgumentException($"recipe '{recipe.Name}' has no model.");
@@ -161,10 +161,9 @@ public static class RecipeRunner
                 int skipped = ImageNetResNet18.Load(encoder);
                 log.WriteLine($"initialised from ImageNet weights ({ImageNetResNet18.PackageId}; {skipped} block(s) of the file's last stage left out)");
             }
-            if (heatmapObjective is not null && model is HeatmapResNet18 or FastHeatmapNet)
+            if (heatmapObjective is not null && model is HeatmapNet heatmapNet)
             {
-                if (model is HeatmapResNet18 heatmapNet) heatmapNet.InitializeHeadBias(heatmapObjective.InitialLogit);
-                else ((FastHeatmapNet)model).InitializeHeadBias(heatmapObjective.InitialLogit);
+                heatmapNet.InitializeHeadBias(heatmapObjective.InitialLogit);
                 log.WriteLine(FormattableString.Invariant($"heatmap head bias initialised to {heatmapObjective.InitialLogit:G4} (the best constant output for a mean target of {heatmapObjective.MeanTarget:G3})"));
             }
         }

@@ -72,7 +72,8 @@ public static class FaceTensorSampler
         var levels = ArrayPool<byte>.Shared.Rent(colCount);
         try
         {
-            // Horizontal pass: each needed row's grey levels (fill outside the image), filtered to the output width.
+            // Horizontal pass: each needed row's grey levels (fill outside the image), filtered to the output width. A row
+            // wholly outside the image is all fill: filtered once, then copied.
             float[]? fillValues = null;
             for (int ry = 0; ry < rowCount; ry++)
             {
@@ -80,8 +81,13 @@ public static class FaceTensorSampler
                 var dst = horizontal.AsSpan(ry * width, width);
                 if (sy < 0 || sy >= source.Height)
                 {
-                    fillValues ??= FilterConstant(columns, fillLevel, width);
-                    fillValues.CopyTo(dst);
+                    if (fillValues is null)
+                    {
+                        levels.AsSpan(0, colCount).Fill(fillLevel);
+                        Filter(columns, levels, colFirst, dst);
+                        fillValues = dst.ToArray();
+                    }
+                    else fillValues.CopyTo(dst);
                     continue;
                 }
                 var line = source.Pixels.Slice(sy * source.Width * BytesPerPixel, source.Width * BytesPerPixel);
@@ -95,13 +101,7 @@ public static class FaceTensorSampler
                     rowLevels[(inEnd - colFirst)..].Fill(fillLevel);
                 }
                 else rowLevels.Fill(fillLevel);
-                for (int x = 0; x < width; x++)
-                {
-                    var (first, count, offset) = columns.Tap(x);
-                    float v = 0;
-                    for (int k = 0; k < count; k++) v += columns.Weights[offset + k] * levels[first - colFirst + k];
-                    dst[x] = v;
-                }
+                Filter(columns, levels, colFirst, dst);
             }
             // Vertical pass, rounded to grey levels as an 8-bit image would hold them, then normalized.
             // Whole rows at a time (vectorized by the JIT's span arithmetic): each value still sums its taps in order k = 0, 1, ...
@@ -146,17 +146,15 @@ public static class FaceTensorSampler
         for (; i < acc.Length; i++) acc[i] += w * values[i];
     }
 
-    // The horizontal pass of a row that is all fill, in the same order of sums as a real row.
-    private static float[] FilterConstant(FilterTaps columns, byte level, int width)
+    // One row's horizontal pass: each output sums its taps over the row's grey levels (levels[0] is source column colFirst).
+    private static void Filter(FilterTaps columns, byte[] levels, int colFirst, Span<float> dst)
     {
-        var values = new float[width];
-        for (int x = 0; x < width; x++)
+        for (int x = 0; x < dst.Length; x++)
         {
-            var (_, count, offset) = columns.Tap(x);
+            var (first, count, offset) = columns.Tap(x);
             float v = 0;
-            for (int k = 0; k < count; k++) v += columns.Weights[offset + k] * level;
-            values[x] = v;
+            for (int k = 0; k < count; k++) v += columns.Weights[offset + k] * levels[first - colFirst + k];
+            dst[x] = v;
         }
-        return values;
     }
 }

@@ -38,12 +38,9 @@ public sealed class KeypointPredictor : IDisposable
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(options);
         _ownsModel = options.Model is null;
+        // Opened here, once, with the session settings DetectKeypoints would use (the context's device included).
         _model = options.Model ?? KeypointModel.Open(options.ModelPath ?? throw new ArgumentException("give ModelPath or Model.", nameof(options)),
-            new KeypointModelOptions
-            {
-                SessionOptions = options.SessionOptions, GpuDeviceId = options.GpuDeviceId, FallbackToCpu = options.FallbackToCpu,
-                IntraOpNumThreads = options.IntraOpNumThreads, InterOpNumThreads = options.InterOpNumThreads,
-            });
+            ContextSettings.WithContextDevice(ml.Transforms, KeypointDetectionEstimator.ModelOptions(options)));
         try
         {
             _withBox = new EnginePool(ml, Copy(options, _model, withBox: true));

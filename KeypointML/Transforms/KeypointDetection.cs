@@ -100,7 +100,7 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
                 $"{Component}: FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{Model.Name}' predicts {Model.Metadata.KeypointCount} points.", nameof(options)));
     }
 
-    private static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()
+    internal static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()
     {
         SessionOptions = o.SessionOptions, GpuDeviceId = o.GpuDeviceId, FallbackToCpu = o.FallbackToCpu,
         IntraOpNumThreads = o.IntraOpNumThreads, InterOpNumThreads = o.InterOpNumThreads,
