@@ -1,3 +1,3 @@
 using KeypointML.Training.Cli;
 
-return CliApp.Run(args);
+return TrainingTool.Run(args);

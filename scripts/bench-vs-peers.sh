@@ -22,9 +22,9 @@ xml="$data/ibug_300w/labels_ibug_300W_test.xml"
     --box-map 1.056,-0.002,-0.084 --repeat "${REPEAT:-5}" > "$out/dlib.json" )
 ( cd "$work" && $pin node faceapi_predict.js "$xml" "$out/faceapi_full.csv" --model full --scale 1.3 --threads 1 --repeat "${REPEAT:-5}" > "$out/faceapi_full.json" 2>/dev/null )
 ( cd "$work" && $pin node faceapi_predict.js "$xml" "$out/faceapi_tiny.csv" --model tiny --scale 1.3 --threads 1 --repeat "${REPEAT:-5}" > "$out/faceapi_tiny.json" 2>/dev/null )
-dotnet build "$repo/KeypointML.Training" -c Release >/dev/null
+dotnet build "$repo/KeypointML.Cli" -c Release >/dev/null
 for m in "${models[@]}"; do
-  KEYPOINTML_DATA="$data" $pin dotnet "$repo/KeypointML.Training/bin/Release/net10.0/linux-x64/KeypointML.Training.dll" \
+  KEYPOINTML_DATA="$data" $pin dotnet "$repo/KeypointML.Cli/bin/Release/net10.0/KeypointML.Cli.dll" \
     bench --stages --model "$m" --data ibug-test --images "$faces" --repeats "${REPEAT:-5}" --threads 1 --json 2>/dev/null | tail -1 > "$out/keypointml_$m.json"
 done
 python3 - "$out" "${models[@]}" <<'PY'

@@ -42,6 +42,11 @@ internal sealed class ConsumerApp
 
     private string Version { get; init; } = "";
 
+    /// <summary>Builds the consumer again with one more <c>KeypointModel</c> item; the build's result is the caller's to check.</summary>
+    public DotnetCommand.Result BuildChoosing(string extraModel) =>
+        DotnetCommand.RunAllowingFailure(Folder, BuildTimeout, "build", "-c", "Release", $"-p:KeypointMLVersion={Version}",
+            $"-p:ExtraKeypointModel={extraModel}", "--no-restore", "--disable-build-servers");
+
     /// <summary>Bytes of the .nupkg files of every package the consumer's restore resolved (what a first restore on a clean
     /// machine downloads), from its project.assets.json, found in its own or the fallback package folder.</summary>
     public long RestoreDownloadBytes()

@@ -27,9 +27,13 @@ internal static class DotnetCommand
         RunAllowingFailure(workingDirectory, timeout, new Dictionary<string, string>(), args);
 
     /// <summary>Runs <c>dotnet ARGS</c> with extra <paramref name="environment"/> variables; returns whatever it exits with.</summary>
-    public static Result RunAllowingFailure(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result RunAllowingFailure(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgram(DotnetExe, workingDirectory, timeout, environment, args);
+
+    /// <summary>Runs <paramref name="program"/> (an installed tool, a script) the same way; returns whatever it exits with.</summary>
+    public static Result RunProgram(string program, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(DotnetExe)
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -58,10 +62,10 @@ internal static class DotnetCommand
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s:\n{stdout}{stderr}");
+            Assert.Fail($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s:\n{stdout}{stderr}");
         }
         process.WaitForExit(); // drains the asynchronous readers
-        TestContext.Progress.WriteLine($"dotnet {string.Join(' ', args)} -> {process.ExitCode}");
+        TestContext.Progress.WriteLine($"{Path.GetFileName(program)} {string.Join(' ', args)} -> {process.ExitCode}");
         return new Result(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }

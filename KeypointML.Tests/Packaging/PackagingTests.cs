@@ -9,9 +9,10 @@ using Microsoft.ML;
 namespace KeypointML.Tests.Packaging;
 
 /// <summary>
-/// dotnet pack of KeypointML and KeypointML.Models (holding the real imm-nose model and its card), then a stand-alone
-/// console app restored from the packed packages that opens the model by name and runs one prediction through the
-/// ML.NET pipeline on a real IMM image, checked against the same pipeline run here. One pack and one consumer build
+/// dotnet pack of KeypointML, the model packages KeypointML.Models.imm-nose and KeypointML.Models.blazeface-front (the real
+/// models and cards) and the bundle KeypointML.Models, then a stand-alone console app restored from the packed packages
+/// that opens the model by name and runs one prediction through the ML.NET pipeline on a real IMM image, checked against
+/// the same pipeline run here. One pack and one consumer build
 /// serve all tests here.
 /// </summary>
 [TestFixture, Category("Packaging"), NonParallelizable]
@@ -20,7 +21,7 @@ public sealed class PackagingTests
     /// <summary>The smallest shipped model (2.4 MB): packing the real thing costs no more than a made-up one.</summary>
     private const string ModelName = "imm-nose";
 
-    /// <summary>A second model in the package (the 0.4 MB detector), which the consumer does not choose.</summary>
+    /// <summary>A second model package (the 0.4 MB detector) the consumer references but does not choose.</summary>
     private const string OtherModel = "blazeface-front";
 
     /// <summary>A validation face (person 33, frontal), so the model never saw it in training.</summary>
@@ -37,8 +38,8 @@ public sealed class PackagingTests
     [OneTimeSetUp]
     public void PackAndBuildConsumer()
     {
-        // Two models in the package; the consumer names one (KeypointModel item), so only that one may be copied.
-        packages = PackedPackages.Create(models =>
+        // Two model packages; the consumer references both and names one (KeypointModel item), so only that one may be copied.
+        packages = PackedPackages.Create([ModelName, OtherModel], models =>
         {
             foreach (var name in new[] { ModelName, OtherModel })
                 foreach (var extension in new[] { ".onnx", ".md" })
@@ -51,19 +52,43 @@ public sealed class PackagingTests
     public void DeleteTempFolder() => packages?.Dispose();
 
     [Test]
-    public void Models_package_holds_models_cards_and_copy_targets_and_depends_on_the_same_library_version()
+    public void A_model_package_holds_its_model_card_licence_and_copy_targets_and_depends_on_the_same_library_version()
     {
-        using var zip = ZipFile.OpenRead(packages.ModelsPackage);
+        using var zip = ZipFile.OpenRead(packages.ModelPackage(ModelName));
         var entries = zip.Entries.Select(e => e.FullName).ToList();
-        Assert.That(entries, Does.Contain($"models/{ModelName}.onnx"));
-        Assert.That(entries, Does.Contain($"models/{ModelName}.md"));
-        Assert.That(entries, Does.Contain($"models/{OtherModel}.onnx"));
-        Assert.That(entries, Does.Contain("buildTransitive/KeypointML.Models.targets"));
-        Assert.That(entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)), Is.Empty, "the models package carries no code");
+        Assert.That(entries, Is.SupersetOf(new[] { $"models/{ModelName}.onnx", $"models/{ModelName}.md", "README.md", "LICENCE.md",
+            $"buildTransitive/KeypointML.Models.{ModelName}.targets" }));
+        Assert.That(entries.Count(e => e.StartsWith("models/", StringComparison.Ordinal)), Is.EqualTo(2), "this model and its card only");
+        Assert.That(entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)), Is.Empty, "a model package carries no code");
+        using (var readme = new StreamReader(zip.GetEntry("README.md")!.Open()))
+            Assert.That(readme.ReadToEnd(), Is.EqualTo(File.ReadAllText(RepositoryModel(".md"))), "the package README is the model card");
 
-        var dependency = Nuspec(zip).Descendants().Single(e => e.Name.LocalName == "dependency");
+        var nuspec = Nuspec(zip);
+        var dependency = nuspec.Descendants().Single(e => e.Name.LocalName == "dependency");
         Assert.That(dependency.Attribute("id")?.Value, Is.EqualTo("KeypointML"));
         Assert.That(dependency.Attribute("version")?.Value, Is.EqualTo(packages.Version));
+        Assert.That(Element(nuspec, "license").Value, Is.EqualTo("LICENCE.md"), "IMM's terms travel as a file");
+        Assert.That(Element(nuspec, "description").Value, Does.Contain("education and research"));
+
+        using var detector = ZipFile.OpenRead(packages.ModelPackage(OtherModel));
+        var license = Element(Nuspec(detector), "license");
+        Assert.That((license.Attribute("type")?.Value, license.Value), Is.EqualTo(("expression", "Apache-2.0")), "the detector's own licence, as an SPDX expression");
+    }
+
+    [Test]
+    public void The_bundle_depends_on_every_model_package_of_the_repository_and_holds_no_model()
+    {
+        using var zip = ZipFile.OpenRead(packages.BundlePackage);
+        Assert.That(zip.Entries.Select(e => e.FullName).Where(e => e.EndsWith(".onnx", StringComparison.Ordinal)), Is.Empty);
+        var dependencies = Nuspec(zip).Descendants().Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
+        var expected = Directory.GetDirectories(Path.Combine(RepositoryFiles.Root(), "KeypointML.Models", "packages"))
+            .Select(d => "KeypointML.Models." + Path.GetFileName(d)).Append("KeypointML").ToList();
+        TestContext.Out.WriteLine(string.Join(", ", dependencies.Keys));
+        Assert.That(dependencies.Keys, Is.EquivalentTo(expected));
+        Assert.That(dependencies.Values, Has.All.EqualTo(packages.Version));
+        Assert.That(expected, Has.Count.EqualTo(Directory.GetFiles(Path.Combine(RepositoryFiles.Root(), "models"), "*.onnx").Length + 1),
+            "a package for every shipped model");
     }
 
     [Test]
@@ -76,7 +101,7 @@ public sealed class PackagingTests
         Assert.That(File.Exists(Path.ChangeExtension(packages.LibraryPackage, ".snupkg")), Is.True, "a symbols package beside it");
         using (var docs = new StreamReader(zip.GetEntry("lib/net10.0/KeypointML.xml")!.Open()))
             Assert.That(docs.ReadToEnd(), Does.Contain("M:KeypointML.Models.KeypointModel.Open"));
-        Assert.That(entries.Where(e => e.EndsWith(".onnx", StringComparison.Ordinal)), Is.Empty, "models are KeypointML.Models' job");
+        Assert.That(entries.Where(e => e.EndsWith(".onnx", StringComparison.Ordinal)), Is.Empty, "models are the model packages' job");
     }
 
     [Test]
@@ -146,7 +171,18 @@ public sealed class PackagingTests
         Assert.That(run.StdErr, Does.Contain("'ibug99-nonexistent'").And.Contain($"Available: {ModelName}."));
     }
 
+    [Test]
+    public void Choosing_a_model_no_referenced_package_holds_fails_the_build_with_the_names_they_hold()
+    {
+        var build = consumer.BuildChoosing("ibug99-nonexistent");
+        Assert.That(build.ExitCode, Is.Not.EqualTo(0), build.Both);
+        Assert.That(build.StdOut, Does.Contain("KeypointModel 'ibug99-nonexistent' is in none of the referenced model packages")
+            .And.Contain($"{ModelName}, {OtherModel}").Or.Contain($"{OtherModel}, {ModelName}"));
+    }
+
     private static float[] Floats(string csv) => csv.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    private static XElement Element(XDocument nuspec, string name) => nuspec.Descendants().Single(e => e.Name.LocalName == name);
 
     private static XDocument Nuspec(ZipArchive zip)
     {

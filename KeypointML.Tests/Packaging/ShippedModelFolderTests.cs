@@ -38,7 +38,7 @@ public sealed class ShippedModelFolderTests
 
         Assert.That(folder.Names, Is.Empty);
         var e = Assert.Throws<FileNotFoundException>(() => folder.Path("imm-nose"));
-        Assert.That(e!.Message, Does.Contain("KeypointML.Models").And.Contain(missing).And.Contain(ShippedModels.FolderVariable));
+        Assert.That(e!.Message, Does.Contain("dotnet add package KeypointML.Models.imm-nose").And.Contain(missing).And.Contain(ShippedModels.FolderVariable));
     }
 
     [TestCase("../imm-nose")]

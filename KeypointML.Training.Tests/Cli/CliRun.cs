@@ -9,7 +9,7 @@ internal sealed record CliRun(int Code, string Out, string Err)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = CliApp.Run(args, error, output);
+        int code = TrainingTool.Run(args, error, output);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 

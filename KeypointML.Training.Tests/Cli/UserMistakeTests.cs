@@ -101,7 +101,7 @@ public class UserMistakeTests
     [TestCase("report")]
     public void EveryVerb_IsRegistered_WithHelp(string verb)
     {
-        Assert.That(CliApp.CreateRoot().Subcommands.Select(c => c.Name), Does.Contain(verb));
+        Assert.That(TrainingTool.CreateRoot().Subcommands.Select(c => c.Name), Does.Contain(verb));
         var run = CliRun.Of(verb, "--help");
         Assert.That(run.Code, Is.EqualTo(0), run.ToString());
         Assert.That(run.Out, Does.Contain("Usage:").And.Contain("--help"));

@@ -1,6 +1,7 @@
 using KeypointML.Tests.Cli;
 using KeypointML.Models;
 using KeypointML.Tests.Data;
+using KeypointML.Cli;
 using KeypointML.Training.Cli;
 using SkiaSharp;
 

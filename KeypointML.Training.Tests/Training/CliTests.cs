@@ -7,7 +7,7 @@ public class CliTests
     private static (int Code, string Err) Run(params string[] args)
     {
         var err = new StringWriter();
-        int code = CliApp.Run(args, err);
+        int code = TrainingTool.Run(args, err);
         return (code, err.ToString());
     }
 
@@ -50,7 +50,7 @@ public class CliTests
     [Test]
     public void TrainVerb_IsRegistered()
     {
-        var root = CliApp.CreateRoot();
+        var root = TrainingTool.CreateRoot();
         Assert.That(root.Subcommands.Select(c => c.Name), Does.Contain("train"));
     }
 }

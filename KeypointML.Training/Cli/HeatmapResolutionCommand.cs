@@ -1,6 +1,7 @@
 using KeypointML.Codecs;
 using System.CommandLine;
 using KeypointML.Data;
+using KeypointML.Cli;
 using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Models;
 using KeypointML.Training.Training;

@@ -1,6 +1,7 @@
 using KeypointML.Tooling.Report;
 using System.CommandLine;
 using System.Globalization;
+using KeypointML.Cli;
 using KeypointML.Training.Heatmaps;
 using KeypointML.Training.Training;
 using Spectre.Console;

@@ -25,7 +25,7 @@ public sealed record FoundFace(string ImagePath, int FaceIndex, float Score, flo
 /// </summary>
 /// <remarks>
 /// <para>The simplest use: <c>using var landmarker = FaceLandmarker.Open();</c> (the shipped <c>ibug68-heatmap</c> and
-/// <c>blazeface-front</c>, from the KeypointML.Models package) then <c>landmarker.Detect("photo.jpg")</c>: typed
+/// <c>blazeface-front</c>, from their packages KeypointML.Models.NAME) then <c>landmarker.Detect("photo.jpg")</c>: typed
 /// <see cref="Face"/>s with a box, a score and named <see cref="Landmark"/>s. <see cref="Find(string)"/> gives the same faces
 /// as flat vectors, as the ML.NET columns hold them.</para>
 /// <para>Thread-safe: every call builds its own ML.NET pipeline (a fresh <see cref="MLContext"/>, since one context is not

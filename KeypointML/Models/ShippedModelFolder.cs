@@ -41,9 +41,10 @@ internal sealed class ShippedModelFolder
         var names = Names;
         if (names.Count == 0)
             throw new FileNotFoundException(
-                $"No shipped KeypointML models in {Folder} ({HowFound}). Add the KeypointML.Models package to the application " +
-                $"(dotnet add package KeypointML.Models), or set {ShippedModels.FolderVariable} to a folder of NAME.onnx files.", file);
+                $"No shipped KeypointML models in {Folder} ({HowFound}). Add the model's package to the application " +
+                $"(dotnet add package KeypointML.Models.{name}, or the bundle KeypointML.Models), or set {ShippedModels.FolderVariable} to a folder of NAME.onnx files.", file);
         throw new FileNotFoundException(
-            $"No shipped KeypointML model named '{name}' in {Folder} ({HowFound}). Available: {string.Join(", ", names)}.", file);
+            $"No shipped KeypointML model named '{name}' in {Folder} ({HowFound}). Available: {string.Join(", ", names)}. " +
+            $"A shipped model comes with its package KeypointML.Models.NAME.", file);
     }
 }

@@ -2,12 +2,12 @@ namespace KeypointML.Models;
 
 /// <summary>
 /// Opens the models KeypointML ships (imm-nose, imm-face58, ibug68-resnet18, ibug68-heatmap, ...) by name.
-/// The <c>KeypointML.Models</c> package copies them to <c>keypointml-models/NAME.onnx</c> next to the application's
+/// Each model's package (<c>KeypointML.Models.NAME</c>, or the bundle <c>KeypointML.Models</c>) copies it to <c>keypointml-models/NAME.onnx</c> next to the application's
 /// assembly; the environment variable <c>KEYPOINTML_MODELS</c> points elsewhere (e.g. the repository's <c>models/</c>).
 /// </summary>
 public static class ShippedModels
 {
-    /// <summary>Folder under the application's base directory that the KeypointML.Models package fills.</summary>
+    /// <summary>Folder under the application's base directory that the model packages (KeypointML.Models.NAME) fill.</summary>
     public const string FolderName = "keypointml-models";
 
     /// <summary>Environment variable naming a models folder to use instead of the one next to the application.</summary>

@@ -8,7 +8,7 @@ using KeypointML.Codecs;
 using KeypointML.Tooling.Inference;
 using Microsoft.ML;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary>
 /// <c>keypointml evaluate --model M --data D [--mean-shape-of T] [--refine quarter-offset|log-parabola] [--json] [--limit N]</c>: the model's metrics on a

@@ -7,7 +7,7 @@ using KeypointML.Tooling.Files;
 using KeypointML.Tooling.Inference;
 using Microsoft.ML;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary><c>keypointml detect-faces --data D [--detector NAME] [--out boxes.csv] [--threshold T] [--fit-box-map]</c>:
 /// the face boxes alone; on labelled data also the recall, and the box maps fitted on that data.</summary>

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary>
 /// A Spectre.Console progress bar for long work, drawn on stderr so that stdout keeps only results (a table, JSON);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using KeypointML.Data;
 using KeypointML.Codecs;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary>The options several verbs share, so they read and explain the same everywhere.</summary>
 internal static class ModelOptions

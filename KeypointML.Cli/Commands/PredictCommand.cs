@@ -8,7 +8,7 @@ using KeypointML.Detection;
 using KeypointML.Models;
 using Microsoft.ML;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary><c>keypointml predict --model M --data D --out preds.csv [--overlays DIR] [--refine ...] [--limit N] [--shard i/n]
 /// [--resume] [--chunk-size N] [--strict]</c>. A face that cannot be scored (unreadable image, unusable box) gets a

@@ -2,7 +2,7 @@ using System.CommandLine;
 using KeypointML.Tooling.Inference;
 using KeypointML.Tooling.Report;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary>
 /// <c>keypointml report --out DIR [--models DIR] [--runs DIR] [--limit N]</c>: the HTML page of every model's results.

@@ -6,7 +6,7 @@ using KeypointML.Tooling.Bench;
 using KeypointML.Tooling.Inference;
 using Microsoft.ML;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary>
 /// <c>keypointml bench [--model M] [--data D]</c>: faces per second through the ML.NET pipeline on real images (single

@@ -3,7 +3,7 @@ using KeypointML.Models;
 using KeypointML.Tooling.Inference;
 using KeypointML.Tooling.Onnx;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary><c>keypointml ship --model RUN/x.onnx --name NAME [--models DIR]</c>: copies a trained model into the models
 /// folder as NAME.onnx with metadata name NAME.</summary>

@@ -2,7 +2,7 @@ using System.CommandLine;
 using KeypointML.Data;
 using KeypointML.Tooling.DataFetch;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
 /// <summary><c>keypointml fetch-data [--out DIR] [--url URL]</c>: downloads the IMM Face Database into a data root.</summary>
 public sealed class FetchDataCommand : ICliCommand

@@ -3,9 +3,9 @@ using System.Reflection;
 using KeypointML.Data;
 using KeypointML.Tooling.DataFetch;
 
-namespace KeypointML.Training.Cli;
+namespace KeypointML.Cli;
 
-/// <summary>A verb of the <c>keypointml</c> tool. Each verb lives in its own <c>Cli/XxxCommand.cs</c> as a class that
+/// <summary>A verb of the <c>keypointml</c> tool. Each verb lives in its own <c>XxxCommand.cs</c> as a class that
 /// implements this interface; <see cref="CliApp"/> finds them all, so adding a verb touches no other file.</summary>
 public interface ICliCommand
 {
@@ -14,21 +14,28 @@ public interface ICliCommand
 
 /// <summary>The <c>keypointml</c> root command and error handling: user mistakes end in one line on stderr and exit code 1
 /// (2 for command-line syntax errors).</summary>
+/// <remarks>Two tools share it. <c>keypointml</c> (this assembly, package <c>KeypointML.Tool</c>) has the verbs that run
+/// models and needs no TorchSharp; the training tool (<c>keypointml-train</c>, package <c>KeypointML.Training.Tool</c>)
+/// passes its own assembly as <c>moreVerbs</c> and so has every verb plus <c>train</c> and <c>heatmap-resolution</c>.
+/// Without the training assembly those two verbs are forwarded to an installed training tool
+/// (<see cref="TrainingToolForwarder"/>), so users type <c>keypointml train ...</c> with either install.</remarks>
 public static class CliApp
 {
     public const string ToolName = "keypointml";
 
-    public static RootCommand CreateRoot()
+    public static RootCommand CreateRoot(Assembly? moreVerbs = null)
     {
-        var root = new RootCommand("KeypointML: train facial keypoint models in TorchSharp, export them to ONNX, evaluate and predict with ML.NET. "
+        var root = new RootCommand("KeypointML: evaluate, predict, bench and report facial keypoint models with ML.NET; train them in TorchSharp and export them to ONNX. "
             + ReportCommand.MainJobDescription);
-        // No verb: the main job (the README's main command), so `dotnet run --project KeypointML.Training` alone does it.
+        // No verb: the main job (the README's main command), so `dotnet run --project KeypointML.Cli` alone does it.
         root.SetAction(_ => ReportCommand.RunMainJob());
-        var verbs = typeof(CliApp).Assembly.GetTypes()
+        var assemblies = new[] { typeof(CliApp).Assembly, moreVerbs }.OfType<Assembly>().Distinct();
+        var verbs = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => !t.IsAbstract && t.GetInterfaces().Contains(typeof(ICliCommand)))
             .Select(t => (Command)t.GetMethod(nameof(ICliCommand.Create), BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!)
-            .OrderBy(c => c.Name, StringComparer.Ordinal);
-        foreach (var verb in verbs) root.Subcommands.Add(verb);
+            .ToList();
+        verbs.AddRange(TrainingToolForwarder.CommandsFor(verbs.Select(v => v.Name)));
+        foreach (var verb in verbs.OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(verb);
         return root;
     }
 
@@ -44,12 +51,13 @@ public static class CliApp
     /// <summary>Whether the verbs write to the real console (not to writers a test passed in), so that progress bars may be drawn.</summary>
     public static bool WritesToConsole => CurrentOut.Value is null && CurrentError.Value is null;
 
-    public static int Run(string[] args, TextWriter? stderr = null, TextWriter? stdout = null)
+    public static int Run(string[] args, TextWriter? stderr = null, TextWriter? stdout = null, Assembly? moreVerbs = null)
     {
         CurrentError.Value = stderr;
         CurrentOut.Value = stdout;
         stderr ??= Console.Error;
-        var root = CreateRoot();
+        var root = CreateRoot(moreVerbs);
+        if (TrainingToolForwarder.Forwards(root, args)) return Guard(() => TrainingToolForwarder.Run(args), stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
         {

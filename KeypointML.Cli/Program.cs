@@ -1,0 +1,3 @@
+using KeypointML.Cli;
+
+return CliApp.Run(args);
