@@ -98,6 +98,7 @@ public sealed class PackagingTests
         var entries = zip.Entries.Select(e => e.FullName).ToList();
         Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.dll"));
         Assert.That(entries, Does.Contain("lib/net10.0/KeypointML.xml"), "IntelliSense text for NuGet users");
+        Assert.That(entries, Does.Contain("buildTransitive/KeypointML.targets"), "keeps iOS/Android natives out of portable builds");
         Assert.That(File.Exists(Path.ChangeExtension(packages.LibraryPackage, ".snupkg")), Is.True, "a symbols package beside it");
         using (var docs = new StreamReader(zip.GetEntry("lib/net10.0/KeypointML.xml")!.Open()))
             Assert.That(docs.ReadToEnd(), Does.Contain("M:KeypointML.Models.KeypointModel.Open"));
@@ -142,6 +143,8 @@ public sealed class PackagingTests
         var linux = Directory.GetFiles(consumer.OutputFolder, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
         Assert.That(linux, Has.None.Contains("providers_cuda"), "the CPU build of ONNX Runtime: no CUDA provider in the output");
         Assert.That(linux, Has.Some.EqualTo("libonnxruntime.so"));
+        Assert.That(linux.Where(f => f!.EndsWith(".aar", StringComparison.Ordinal) || f.Contains("xcframework") || f.EndsWith(".dbg", StringComparison.Ordinal)),
+            Is.Empty, "a portable build gets no iOS/Android natives and no native debug symbols (KeypointML's buildTransitive targets)");
         var sizes = new List<string>
         {
             $"restore (every package's .nupkg): {consumer.RestoreDownloadBytes() / 1048576.0:F0} MiB",
