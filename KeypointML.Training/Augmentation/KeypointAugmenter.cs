@@ -89,6 +89,14 @@ public sealed class KeypointAugmenter
     /// <summary>Draws random parameters for each sample and applies them. Returns new tensors (the inputs are not changed).</summary>
     public (Tensor Images, Tensor Targets) Augment(Tensor images, Tensor targets, SeededRandom rng)
     {
+        var (imgs, tgts, _) = AugmentWithTransforms(images, targets, rng);
+        return (imgs, tgts);
+    }
+
+    /// <summary>As <see cref="Augment"/>, also returning each sample's geometric transform (for moving other per-sample
+    /// maps the same way, <see cref="Theta"/>).</summary>
+    public (Tensor Images, Tensor Targets, GeometricTransform[] Transforms) AugmentWithTransforms(Tensor images, Tensor targets, SeededRandom rng)
+    {
         int b = (int)images.shape[0], h = (int)images.shape[2], w = (int)images.shape[3];
         var kp = targets.cpu().contiguous().data<float>().ToArray();
         int d = (int)targets.shape[1];
@@ -119,7 +127,7 @@ public sealed class KeypointAugmenter
         using var scope = NewDisposeScope();
         var bright = ApplyBrightness(images, brightness);
         var (imgs, tgts) = ApplyGeometry(bright, targets, transforms);
-        return (imgs.MoveToOuterDisposeScope(), tgts.MoveToOuterDisposeScope());
+        return (imgs.MoveToOuterDisposeScope(), tgts.MoveToOuterDisposeScope(), transforms);
     }
 
     /// <summary>Multiplies each image's 0..1 grey values by its factor and clips, in the normalized space.</summary>
@@ -144,22 +152,10 @@ public sealed class KeypointAugmenter
 
         int d = (int)targets.shape[1];
         var kp = targets.cpu().contiguous().data<float>().ToArray();
-        var theta = new float[b * 6];
+        var theta = Theta(transforms, w, h);
         var moved = new float[kp.Length];
         for (int i = 0; i < b; i++)
         {
-            var (m, t) = Forward(transforms[i]);
-            // Inverse in grid units: g_in = S^-1 M^-1 S g_out - S^-1 M^-1 t, with S = diag(W/2, H/2).
-            double det = m[0] * m[3] - m[1] * m[2];
-            double i00 = m[3] / det, i01 = -m[1] / det, i10 = -m[2] / det, i11 = m[0] / det;
-            double sx = w / 2.0, sy = h / 2.0;
-            theta[i * 6 + 0] = (float)i00;
-            theta[i * 6 + 1] = (float)(i01 * sy / sx);
-            theta[i * 6 + 2] = (float)(-(i00 * t[0] + i01 * t[1]) / sx);
-            theta[i * 6 + 3] = (float)(i10 * sx / sy);
-            theta[i * 6 + 4] = (float)i11;
-            theta[i * 6 + 5] = (float)(-(i10 * t[0] + i11 * t[1]) / sy);
-
             var src = new ReadOnlySpan<float>(kp, i * d, d);
             var dst = new Span<float>(moved, i * d, d);
             TransformPoints(src, dst, transforms[i], w, h);
@@ -182,6 +178,30 @@ public sealed class KeypointAugmenter
         var sampled = F.grid_sample(images - fill, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false) + fill;
         var newTargets = tensor(moved).reshape(b, d).to(targets.dtype);
         return (sampled.MoveToOuterDisposeScope(), newTargets.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The <c>affine_grid</c> matrices (<c>[B, 2, 3]</c>, row-major) of the transforms for a W x H image: the inverse map in
+    /// grid units, <c>g_in = S^-1 M^-1 S g_out - S^-1 M^-1 t</c> with <c>S = diag(W/2, H/2)</c>. Grid units are normalized
+    /// coordinates, so the same matrices move any map of that image (a heatmap of another size) the same way.
+    /// </summary>
+    public static float[] Theta(IReadOnlyList<GeometricTransform> transforms, int width, int height)
+    {
+        var theta = new float[transforms.Count * 6];
+        double sx = width / 2.0, sy = height / 2.0;
+        for (int i = 0; i < transforms.Count; i++)
+        {
+            var (m, t) = Forward(transforms[i]);
+            double det = m[0] * m[3] - m[1] * m[2];
+            double i00 = m[3] / det, i01 = -m[1] / det, i10 = -m[2] / det, i11 = m[0] / det;
+            theta[i * 6 + 0] = (float)i00;
+            theta[i * 6 + 1] = (float)(i01 * sy / sx);
+            theta[i * 6 + 2] = (float)(-(i00 * t[0] + i01 * t[1]) / sx);
+            theta[i * 6 + 3] = (float)(i10 * sx / sy);
+            theta[i * 6 + 4] = (float)i11;
+            theta[i * 6 + 5] = (float)(-(i10 * t[0] + i11 * t[1]) / sy);
+        }
+        return theta;
     }
 
     /// <summary>The forward map in centred pixel units: p' = M p + t, M = scale R(angle) F.</summary>

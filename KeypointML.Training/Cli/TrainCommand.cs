@@ -37,10 +37,12 @@ public sealed class TrainCommand : ICliCommand
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
         var maxScale = new Option<float?>("--max-scale") { Description = "Scale augmentation: the face is scaled by a factor drawn from [1-s, 1+s] (the recipe's; 0 = off)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
+        var teacher = new Option<string?>("--teacher") { Description = "Distillation (heatmap recipes): a heatmap model (path or shipped name, e.g. ibug68-heatmap) whose maps of the training faces, moved with the augmentation, are blended into the targets." };
+        var teacherWeight = new Option<float?>("--teacher-weight") { Description = "The teacher's share of each target cell, in [0, 1] (default 0.5)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, limit,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, limit, teacher, teacherWeight,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -65,7 +67,9 @@ public sealed class TrainCommand : ICliCommand
                 Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
                 WarmupEpochs = parse.GetValue(warmup),
                 MaxScale = parse.GetValue(maxScale),
+                Teacher = parse.GetValue(teacher), TeacherWeight = parse.GetValue(teacherWeight),
             };
+            if (overrides.TeacherWeight is not null && overrides.Teacher is null) throw new ArgumentException("--teacher-weight needs --teacher.");
             if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")
                 throw new ArgumentException($"--loss applies to ibug-heatmap-gaussian only (zero-one targets are always trained with the logistic loss).");
             var folder = parse.GetValue(output) ?? Path.Combine("runs", name);

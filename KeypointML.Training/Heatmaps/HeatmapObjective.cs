@@ -29,12 +29,17 @@ public enum HeatmapLossKind
 /// zero-one map; with the prior initialisation of the head bias (<see cref="InitialLogit"/>) the positive and the
 /// negatives already pull equally at the start, and a weight changes the calibration of the peak (the confidence) rather
 /// than where the argmax falls. It stays an option for experiments.</para>
+/// <para>Teacher weight (distillation, logistic loss): with a teacher's maps for the batch the target of every cell is
+/// <c>(1 - a) y + a t</c>, the labelled map blended with the teacher's probabilities; the cross-entropy towards a soft
+/// target is the same loss, so nothing else changes. The validation loss is always against the labels alone.</para>
 /// </remarks>
 public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind LossKind, int Height, int Width, float Sigma = 1.5f,
-    float PositiveWeight = 1f, HeatmapRefinement Refinement = HeatmapRefinement.None) : ITrainingObjective
+    float PositiveWeight = 1f, HeatmapRefinement Refinement = HeatmapRefinement.None, float TeacherWeight = 0f) : ITrainingObjective
 {
+    // The teacher part is added only when there is one, so the runs made before distillation existed resume as they were.
     public string Fingerprint => FormattableString.Invariant(
-        $"heatmap={Target},{LossKind},{Height}x{Width},sigma={(Target == HeatmapTargetKind.Gaussian ? Sigma : 0):R},pw={(LossKind == HeatmapLossKind.Logistic ? PositiveWeight : 1):R}");
+        $"heatmap={Target},{LossKind},{Height}x{Width},sigma={(Target == HeatmapTargetKind.Gaussian ? Sigma : 0):R},pw={(LossKind == HeatmapLossKind.Logistic ? PositiveWeight : 1):R}")
+        + (TeacherWeight > 0 ? FormattableString.Invariant($",teacher={TeacherWeight:R}") : "");
 
     /// <summary>The codec the exported model is decoded with: these maps, this target, the sigmoid for logistic models.</summary>
     public HeatmapCodec Codec(int keypointCount) => new(keypointCount, Height, Width,
@@ -59,6 +64,8 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         if (!(PositiveWeight > 0)) throw new ArgumentException($"--pos-weight must be positive; got {PositiveWeight}.");
         if (Target == HeatmapTargetKind.ZeroOne && LossKind == HeatmapLossKind.Mse)
             throw new ArgumentException("Zero-one targets are trained with the logistic loss (MSE towards a single 1 among thousands of 0s learns to output 0).");
+        if (!(TeacherWeight >= 0 && TeacherWeight <= 1)) throw new ArgumentException($"--teacher-weight must be in [0, 1]; got {TeacherWeight}.");
+        if (TeacherWeight > 0 && LossKind != HeatmapLossKind.Logistic) throw new ArgumentException("Distillation blends probabilities: it needs the logistic loss.");
     }
 
     /// <summary>The target maps <c>[B, K, h, w]</c> for normalized keypoints <c>[B, 2K]</c>, rendered by the codec.</summary>
@@ -96,7 +103,9 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         }
     }
 
-    public Tensor Loss(Tensor output, Tensor keypoints)
+    public Tensor Loss(Tensor output, Tensor keypoints) => Loss(output, keypoints, null);
+
+    public Tensor Loss(Tensor output, Tensor keypoints, Tensor? teacher)
     {
         if (output.dim() != 4 || output.shape[2] != Height || output.shape[3] != Width)
             throw new ArgumentException($"The network output is [{string.Join(", ", output.shape)}]; the objective expects [B, K, {Height}, {Width}].");
@@ -105,8 +114,15 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         // TorchSharp makes itself for an operator (1 - target, whose add takes a hidden alpha of 1) is unreachable while
         // its native call reads it, and a garbage collection at that moment lets its finalizer free it; the call then
         // fails now and then ("Expected false to be true ... toFloat", three times in a 120-epoch run).
-        using TorchSharp.Scalar one = 1f, weight = PositiveWeight, maps = (float)(output.shape[0] * output.shape[1]);
+        using TorchSharp.Scalar one = 1f, weight = PositiveWeight, maps = (float)(output.shape[0] * output.shape[1]),
+            labelShare = 1f - TeacherWeight, teacherShare = TeacherWeight;
         var target = Targets(keypoints).to(output.dtype);
+        if (teacher is not null && TeacherWeight > 0)
+        {
+            if (!teacher.shape.SequenceEqual(output.shape))
+                throw new ArgumentException($"The teacher's maps are [{string.Join(", ", teacher.shape)}]; the output is [{string.Join(", ", output.shape)}].");
+            target = target.mul(labelShare).add(teacher.to(output.dtype), teacherShare);
+        }
         Tensor perCell = LossKind == HeatmapLossKind.Mse
             ? (output - target).square()
             // BCE with logits, stable: -w y log s(z) - (1 - y) log(1 - s(z)) = w y softplus(-z) + (1 - y) softplus(z).

@@ -24,6 +24,10 @@ public interface ITrainingObjective
     /// <c>[B, 2K]</c> normalized crop coordinates.</summary>
     Tensor Loss(Tensor output, Tensor keypoints);
 
+    /// <summary>The loss with a teacher's soft targets for the batch (distillation; shaped as <paramref name="output"/>);
+    /// objectives that cannot use them ignore them.</summary>
+    Tensor Loss(Tensor output, Tensor keypoints, Tensor? teacher) => Loss(output, keypoints);
+
     /// <summary>The normalized keypoints <c>[B, 2K]</c> (float32, CPU) that a batch of outputs stands for.</summary>
     Tensor Decode(Tensor output);
 }

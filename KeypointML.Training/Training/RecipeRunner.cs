@@ -1,4 +1,5 @@
 using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Inference;
 using KeypointML.Tooling.Report;
 using System.Globalization;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using KeypointML.Data;
 using KeypointML.Evaluation;
 using KeypointML.Models;
 using KeypointML.Preprocessing;
+using KeypointML.Training.Distillation;
 using KeypointML.Codecs;
 using KeypointML.Training.Export;
 using KeypointML.Training.Heatmaps;
@@ -142,6 +144,11 @@ public static class RecipeRunner
         var preprocessing = new FacePreprocessing { InputHeight = model.InputHeight, InputWidth = model.InputWidth, CropScale = crop.Scale, CropSquare = crop.Square };
         var train = FaceTensorLoader.Load(ml, trainRows, preprocessing, learned);
         var val = FaceTensorLoader.Load(ml, valRows, preprocessing, learned);
+        if (overrides.Teacher is string teacherPath)
+        {
+            if (heatmapObjective is null) throw new ArgumentException($"--teacher: recipe '{recipe.Name}' is not a heatmap recipe; distillation needs heatmaps.");
+            train.AttachTeacher(TeacherHeatmaps.Compute(ml, trainRows, preprocessing, learned, ModelsFolder.ResolveModel(teacherPath), train.KeypointCount, log));
+        }
         var meanShape = train.MeanTarget();
 
         if (!resume)

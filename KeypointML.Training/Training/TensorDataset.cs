@@ -28,6 +28,18 @@ public sealed class TensorDataset : IDisposable
 
     public Tensor Images { get; }
     public Tensor Targets { get; }
+
+    /// <summary>A teacher's maps of each face <c>[N, K, h, w]</c> (distillation), or null.</summary>
+    public Tensor? Teacher { get; private set; }
+
+    /// <summary>Attaches a teacher's maps of these faces (<see cref="Distillation.TeacherHeatmaps"/>); the dataset owns them.</summary>
+    public void AttachTeacher(Tensor maps)
+    {
+        if (maps.dim() != 4 || maps.shape[0] != Count || maps.shape[1] != KeypointCount)
+            throw new ArgumentException($"Teacher maps must be [{Count}, {KeypointCount}, h, w]; got [{string.Join(", ", maps.shape)}].");
+        Teacher?.Dispose();
+        Teacher = maps.to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+    }
     public IReadOnlyList<FaceRecord> Faces { get; }
     public int Count => (int)Images.shape[0];
     public int Height => (int)Images.shape[2];
@@ -45,5 +57,6 @@ public sealed class TensorDataset : IDisposable
     {
         Images.Dispose();
         Targets.Dispose();
+        Teacher?.Dispose();
     }
 }

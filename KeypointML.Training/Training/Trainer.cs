@@ -3,6 +3,7 @@ using KeypointML.Tooling.Files;
 using KeypointML.Tooling.Report;
 using System.Diagnostics;
 using KeypointML.Training.Augmentation;
+using KeypointML.Training.Distillation;
 using KeypointML.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -135,11 +136,18 @@ public sealed class Trainer
             var index = torch.tensor(idx);
             var x = train.Images.index_select(0, index);
             var y = train.Targets.index_select(0, index);
-            if (!options.Augmentation.IsIdentity) (x, y) = augmenter.Augment(x, y, augmentRng);
+            GeometricTransform[]? transforms = null;
+            if (!options.Augmentation.IsIdentity) (x, y, transforms) = augmenter.AugmentWithTransforms(x, y, augmentRng);
             double rate = LearningRateSchedules.RateAt(options.Schedule, options.LearningRate, epoch, b, batches, options.Epochs, options.WarmupEpochs);
             foreach (var group in Optimizer.ParamGroups) group.LearningRate = rate;
             Optimizer.zero_grad();
-            var loss = options.Objective.Loss(model.call(x), y);
+            var output = model.call(x);
+            // Distillation: the teacher's maps of these faces, moved as the augmentation moved them, at the output's size.
+            var soft = train.Teacher is { } teacher
+                ? TeacherMapWarp.Apply(teacher.index_select(0, index), transforms, train.Width, train.Height, options.Augmentation.MirrorMap,
+                    (int)output.shape[2], (int)output.shape[3])
+                : null;
+            var loss = options.Objective.Loss(output, y, soft);
             loss.backward();
             Optimizer.step();
             double l = loss.item<float>();

@@ -39,6 +39,10 @@ public sealed record RecipeOverrides
     public float? MaxScale { get; init; }
     /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
+    /// <summary>Distillation: a heatmap model (ONNX, probability maps) whose maps of the training faces join the targets.</summary>
+    public string? Teacher { get; init; }
+    /// <summary>The teacher's share of each target cell (default <see cref="HeatmapRecipe.DefaultTeacherWeight"/>).</summary>
+    public float? TeacherWeight { get; init; }
 }
 
 /// <summary>One of the named training setups of the seed write-up.</summary>
@@ -172,6 +176,9 @@ public sealed record TrainingRecipe
 /// <param name="PositiveWeight">Logistic loss: weight of target-1 cells (see <see cref="HeatmapObjective"/>).</param>
 public sealed record HeatmapRecipe(HeatmapTargetKind Target, HeatmapLossKind Loss, int Stride = 4, float SigmaPixels = 6f, float PositiveWeight = 1f)
 {
+    /// <summary>With <c>--teacher</c> and no <c>--teacher-weight</c>: labels and teacher count the same.</summary>
+    public const float DefaultTeacherWeight = 0.5f;
+
     /// <summary>The objective for a square input of <paramref name="inputSize"/> with the command line's changes.</summary>
     public HeatmapObjective Objective(int inputSize, RecipeOverrides o)
     {
@@ -179,7 +186,8 @@ public sealed record HeatmapRecipe(HeatmapTargetKind Target, HeatmapLossKind Los
         if (stride is not (2 or 4)) throw new ArgumentException($"--heatmap-stride must be 2 or 4; got {stride}.");
         var loss = o.HeatmapLoss ?? Loss;
         var objective = new HeatmapObjective(Target, loss, inputSize / stride, inputSize / stride,
-            Sigma: o.Sigma ?? SigmaPixels / stride, PositiveWeight: o.PositiveWeight ?? PositiveWeight);
+            Sigma: o.Sigma ?? SigmaPixels / stride, PositiveWeight: o.PositiveWeight ?? PositiveWeight,
+            TeacherWeight: o.Teacher is null ? 0f : o.TeacherWeight ?? DefaultTeacherWeight);
         objective.Validate();
         return objective;
     }
