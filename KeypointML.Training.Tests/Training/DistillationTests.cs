@@ -1,5 +1,10 @@
 using KeypointML.Codecs;
+using KeypointML.Data;
+using KeypointML.Evaluation;
 using KeypointML.Geometry;
+using KeypointML.Preprocessing;
+using KeypointML.Tests.Data;
+using Microsoft.ML;
 using KeypointML.Training.Augmentation;
 using KeypointML.Training.Distillation;
 using KeypointML.Training.Heatmaps;
@@ -82,6 +87,35 @@ public class DistillationTests
         var soft = TeacherMapWarp.Apply(teacher, transforms: null, Image, Image, mirrorMap: null, Student, Student);
         var mass = soft.sum([2, 3]).contiguous().data<float>().ToArray();
         Assert.That(mass, Has.All.EqualTo(0.5f).Within(1e-5f), "each student cell holds the teacher probability of the cells it covers");
+    }
+
+    [Test]
+    public void The_shipped_heatmap_model_as_teacher_puts_its_maps_on_the_labelled_points_of_the_students_crops()
+    {
+        // Four training faces, as distillation uses them, in the fast recipe's crops (scale 1.4, square, 128 px).
+        var ml = new MLContext(0);
+        var rows = KeypointDatasets.Load(ml, KeypointDatasets.IbugTrain).Rows.Take(4).ToList();
+        var student = new FacePreprocessing { InputHeight = 128, InputWidth = 128, CropScale = 1.4f, CropSquare = true };
+        string teacherPath = Path.Combine(RepositoryFiles.Root(), "models", "ibug68-heatmap.onnx");
+        var maps = TeacherHeatmaps.Compute(ml, rows, student, learned: null, teacherPath, 68, TextWriter.Null);
+        Assert.That(maps.shape, Is.EqualTo(new long[] { 4, 68, 56, 56 }));
+        Assert.That(maps.min().item<float>(), Is.GreaterThanOrEqualTo(0f), "probabilities");
+        Assert.That(maps.max().item<float>(), Is.LessThanOrEqualTo(1f), "probabilities");
+
+        // The maps' centres, mapped back through the student's crop, land on the labels: the same crops line up.
+        using var crops = KeypointML.Training.Training.FaceTensorLoader.Load(ml, rows, student);
+        var centres = Centres(TeacherMapWarp.Apply(maps, transforms: null, 128, 128, mirrorMap: null, Student, Student));
+        for (int n = 0; n < rows.Count; n++)
+        {
+            var predicted = crops.Faces[n].Crop.KeypointsFromNormalized(centres.AsSpan(n * 136, 136).ToArray());
+            double nme = KeypointErrors.NmeInterOcular(rows[n].Keypoints, predicted);
+            TestContext.Out.WriteLine($"{rows[n].ImagePath}: NME of the teacher maps' centres {100 * nme:F2}%");
+            Assert.That(nme, Is.LessThan(0.08), "within the 8% failure threshold of the labels");
+        }
+
+        var wrongCrop = student with { CropScale = 1.2f };
+        Assert.That(() => TeacherHeatmaps.Compute(ml, rows, wrongCrop, null, teacherPath, 68, TextWriter.Null),
+            Throws.ArgumentException.With.Message.Contains("would not line up"));
     }
 
     [Test]
