@@ -91,6 +91,22 @@ public sealed class ToolPackageTests
     }
 
     [Test]
+    public void The_installed_tool_finds_faces_without_ONNX_Runtime_warnings_on_stderr()
+    {
+        // Two IMM photos in a folder of their own (a temp folder, never the repository).
+        string photos = Path.Combine(root, "photos");
+        Directory.CreateDirectory(photos);
+        foreach (var name in new[] { "01-1m", "02-1m" }) File.Copy(DataFixtures.ImmJpg(name), Path.Combine(photos, name + ".jpg"), overwrite: true);
+        string csv = Path.Combine(root, "boxes.csv");
+        var run = Keypointml(new Dictionary<string, string> { ["KEYPOINTML_MODELS"] = Path.Combine(RepositoryFiles.Root(), "models") },
+            "detect-faces", "--data", photos, "--out", csv);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Both);
+        Assert.That(File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "01-1m.jpg", "02-1m.jpg" }), "one face in each");
+        // ONNX Runtime's default log level prints three "Removing initializer ..." warnings for the detector on every open.
+        Assert.That(run.StdErr, Does.Not.Contain("onnxruntime"), "the library's sessions log errors only");
+    }
+
+    [Test]
     public void Train_without_a_training_tool_says_how_to_install_it()
     {
         // PATH with only the tools folder: no keypointml-train anywhere.

@@ -56,7 +56,7 @@ public sealed class FaceDetectorModel : IDisposable
     /// as opposed to a keypoint model; reads the metadata only (no graph optimization).</summary>
     public static bool IsFaceDetector(string path)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OnnxSessions.Quiet };
         using var session = new InferenceSession(path, options);
         return KeypointModelMetadata.IsFaceDetector(session.ModelMetadata.CustomMetadataMap);
     }

@@ -6,6 +6,11 @@ namespace KeypointML.Models;
 /// one <see cref="KeypointModelOptions"/>.</summary>
 internal static class OnnxSessions
 {
+    /// <summary>The log level of the sessions the library makes: errors only. ONNX Runtime's default also prints warnings
+    /// such as "Removing initializer ... It is not used by any node" for the shipped detector, on every open, to the
+    /// application's stderr; they say nothing a user can act on. A caller's own SessionOptions keep their level.</summary>
+    public const OrtLoggingLevel Quiet = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+
     // The rule of ML.NET's OnnxTransformer: a CUDA session when a device is asked for; if that fails and fall-back is on,
     // a CPU session. Thread counts apply to the CPU session (ML.NET applies them only there too).
     /// <summary>The session for <paramref name="path"/>, the options it owns (disposed with the session; null for the
@@ -21,6 +26,7 @@ internal static class OnnxSessions
                 try
                 {
                     cuda = SessionOptions.MakeSessionOptionWithCudaProvider(gpu);
+                    cuda.LogSeverityLevel = Quiet;
                     return (new InferenceSession(path, cuda), cuda, $"CUDA:{gpu}");
                 }
                 catch (OnnxRuntimeException) when (options.FallbackToCpu)
@@ -42,6 +48,7 @@ internal static class OnnxSessions
             {
                 IntraOpNumThreads = options.IntraOpNumThreads.GetValueOrDefault(),
                 InterOpNumThreads = options.InterOpNumThreads.GetValueOrDefault(),
+                LogSeverityLevel = Quiet,
             };
             // A GPU that was asked for and fell back says so: the caller learns that its device setting was seen.
             string device = options.GpuDeviceId is int asked ? $"CPU (CUDA:{asked} asked for, not available)" : "CPU";
