@@ -5,8 +5,8 @@ using KeypointML.Tooling.Onnx;
 
 namespace KeypointML.Cli;
 
-/// <summary><c>keypointml ship --model RUN/x.onnx --name NAME [--models DIR]</c>: copies a trained model into the models
-/// folder as NAME.onnx with metadata name NAME.</summary>
+/// <summary><c>keypointml ship --model RUN/x.onnx --name NAME [--models DIR] [--refine R] [--calibrate DATA]</c>: copies a
+/// trained model into the models folder as NAME.onnx with metadata name NAME (and its decoding and calibration offset).</summary>
 public sealed class ShipCommand : ICliCommand
 {
     public static Command Create()
@@ -16,10 +16,11 @@ public sealed class ShipCommand : ICliCommand
         var models = new Option<string?>("--models") { Description = "The models folder (default: the repository's models/)." };
         var refine = ModelOptions.Refine();
         refine.Description = "Heatmap models: record this decoding in the model's metadata as its default (the one chosen on its validation faces); DetectKeypoints and the verbs then use it unless told otherwise.";
+        var calibrate = new Option<string?>("--calibrate") { Description = "Measure the model's mean error on these labelled faces (the ones it was trained on: ibug-fit for the 68-point recipes) and record it, so the decoders subtract it (the bias flip augmentation leaves; docs/mlnet-components.md)." };
         var detector = new Option<bool>("--detector") { Description = "The model is a third-party face detector (BlazeFace layout): add KeypointML's name, kind and the source's sha256 to its metadata." };
         var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
         {
-            model, name, models, detector, refine,
+            model, name, models, detector, refine, calibrate,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -31,6 +32,16 @@ public sealed class ShipCommand : ICliCommand
                 return 0;
             }
             var target = ShippedModelWriter.Ship(parse.GetValue(model)!, parse.GetValue(name)!, folder, parse.GetValue(refine));
+            if (parse.GetValue(calibrate) is string data)
+            {
+                // Measured as shipped (its recorded decoding), on top of any offset the source carried already.
+                var (x, y, faces) = OffsetCalibration.Residual(target, data);
+                (float X, float Y) had;
+                using (var before = KeypointModel.Open(target)) had = before.Metadata.Offset;
+                (float X, float Y) offset = (had.X + x, had.Y + y);
+                ShippedModelWriter.Ship(target, parse.GetValue(name)!, folder, offset: offset);
+                CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offset recorded ({offset.X:G4}, {offset.Y:G4})"));
+            }
             using var shipped = KeypointModel.Open(target);
             CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}" +
                 (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : ""));

@@ -14,6 +14,8 @@ public class KeypointDatasetsTests
     [TestCase(KeypointDatasets.ImmAll, 240, 58)]
     [TestCase(KeypointDatasets.IbugTrain, 1220, 68)]
     [TestCase(KeypointDatasets.IbugTest, 337, 68)]
+    [TestCase(KeypointDatasets.IbugValidation, 122, 68)]
+    [TestCase(KeypointDatasets.IbugFit, 1098, 68)]
     public void NamedSpec_GivesRowsAndDataViewOfTheSameSize(string spec, int rows, int keypoints)
     {
         var dataset = KeypointDatasets.Load(_ml, spec);
@@ -21,6 +23,16 @@ public class KeypointDatasetsTests
         Assert.That(dataset.KeypointCount, Is.EqualTo(keypoints));
         Assert.That(dataset.Rows.Count(), Is.EqualTo(rows));
         Assert.That(CountRows(dataset.Data), Is.EqualTo(rows));
+    }
+
+    [Test]
+    public void IbugFit_and_IbugVal_split_the_training_xml_by_image_without_overlap()
+    {
+        var fit = KeypointDatasets.Load(_ml, KeypointDatasets.IbugFit).Rows.Select(r => r.ImagePath).ToList();
+        var val = KeypointDatasets.Load(_ml, KeypointDatasets.IbugValidation).Rows.Select(r => r.ImagePath).ToList();
+        var all = KeypointDatasets.Load(_ml, KeypointDatasets.IbugTrain).Rows.Select(r => r.ImagePath).ToList();
+        Assert.That(fit.Intersect(val), Is.Empty, "calibration (ibug-fit) never sees a selection face (ibug-val)");
+        Assert.That(fit.Concat(val), Is.EquivalentTo(all));
     }
 
     [Test]

@@ -156,7 +156,7 @@ public sealed class ModelOnDataset : IDisposable
         var error = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.Error]);
         ReadOnlyMemory<char> reason = default;
         var m = Model.Metadata;
-        var otherCodec = other is { } r ? (Flip ? new FlipAveragingCodec(Model.Codec(r), Model.MirrorMap!) : Model.Codec(r)) : null;
+        var otherCodec = other is { } r ? Model.Codec(r, Flip) : null;
         var normalized = new float[2 * m.KeypointCount];
         var confidence = new float[m.KeypointCount];
         ReadOnlyMemory<char> p = default;

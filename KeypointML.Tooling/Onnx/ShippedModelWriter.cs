@@ -16,7 +16,8 @@ namespace KeypointML.Tooling.Onnx;
 public static class ShippedModelWriter
 {
     /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
-    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null)
+    /// <param name="offset">The calibration offset to record (<see cref="KeypointModelMetadata.Offset"/>); null keeps the source's.</param>
+    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, (float X, float Y)? offset = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"'{name}' is not a model name (names look like 'ibug68-fast': no path, no extension).", nameof(name));
@@ -27,7 +28,7 @@ public static class ShippedModelWriter
         var activation = recorded ? metadata.OutputActivation : ActivationOf(proto.Graph);
         if (refinement is not null && metadata.OutputKind != KeypointOutputKind.Heatmaps)
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
-        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement };
+        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offset = offset ?? metadata.Offset };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
         return target;

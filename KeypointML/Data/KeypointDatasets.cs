@@ -33,6 +33,9 @@ public static class KeypointDatasets
     /// <summary>The held-out validation part of the iBUG training XML that the 68-point recipes select models on (10% of
     /// the images, seeded split by image, seed 1: 122 faces); the test XML stays untouched for the final figure.</summary>
     public const string IbugValidation = "ibug-val";
+    /// <summary>The rest of the iBUG training XML: the faces the 68-point recipes train on (1098), for calibrating a
+    /// trained model on its own training faces (<c>keypointml ship --calibrate ibug-fit</c>).</summary>
+    public const string IbugFit = "ibug-fit";
 
     /// <summary>Share of the training images <see cref="IbugValidation"/> holds out.</summary>
     public const double IbugValidationFraction = 0.1;
@@ -45,7 +48,7 @@ public static class KeypointDatasets
     public const string IbugTestXmlFile = "labels_ibug_300W_test.xml";
 
     /// <summary>The named specs, for help texts.</summary>
-    public static IReadOnlyList<string> Names { get; } = [ImmTrain, ImmValidation, ImmAll, IbugTrain, IbugValidation, IbugTest];
+    public static IReadOnlyList<string> Names { get; } = [ImmTrain, ImmValidation, ImmAll, IbugTrain, IbugFit, IbugValidation, IbugTest];
 
     /// <summary>Resolves <paramref name="spec"/> (see the remarks) into a dataset.</summary>
     public static KeypointDataset Load(MLContext mlContext, string spec)
@@ -59,11 +62,15 @@ public static class KeypointDatasets
             case ImmAll: return LoadImm(mlContext, spec, KeypointDataPaths.Imm, ImmSplit.All);
             case IbugTrain: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTrainXmlFile));
             case IbugTest: return LoadXml(mlContext, spec, Path.Combine(KeypointDataPaths.Ibug, IbugTestXmlFile));
-            case IbugValidation:
+            case IbugValidation or IbugFit:
                 var xml = Path.Combine(KeypointDataPaths.Ibug, IbugTrainXmlFile);
                 DataFiles.RequireFile(xml);
+                bool validation = spec.Trim().ToLowerInvariant() == IbugValidation;
                 return KeypointDataset.Create(mlContext, spec, new DeferredRows(() =>
-                    HoldOutByImage(IbugXmlReader.Read(xml).ToList(), IbugValidationFraction, IbugValidationSeed).Validation), IbugXmlReader.PointCount);
+                {
+                    var split = HoldOutByImage(IbugXmlReader.Read(xml).ToList(), IbugValidationFraction, IbugValidationSeed);
+                    return validation ? split.Validation : split.Train;
+                }), IbugXmlReader.PointCount);
         }
 
         if (Directory.Exists(spec))

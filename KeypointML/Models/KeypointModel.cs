@@ -54,7 +54,20 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     public IReadOnlyList<int>? MirrorMap => Metadata.KeypointCount == Geometry.MirrorMaps.Ibug68.Count ? Geometry.MirrorMaps.Ibug68 : null;
 
     /// <summary>The codec that decodes this model's output, with the heatmap decoder's <paramref name="refinement"/>.</summary>
-    public KeypointCodec Codec(HeatmapRefinement? refinement = null) => KeypointCodec.FromMetadata(Metadata, refinement ?? DefaultRefinement);
+    public KeypointCodec Codec(HeatmapRefinement? refinement = null) => Codec(refinement, flipAveraging: false);
+
+    /// <summary>The codec that decodes this model's output: its own (with <paramref name="refinement"/>, else its
+    /// <see cref="DefaultRefinement"/>), averaged with the mirror image's when <paramref name="flipAveraging"/> (68-point
+    /// models), then corrected by the calibration offset its metadata carries (<see cref="OffsetCorrectedCodec"/>; outside
+    /// the flip averaging, whose mirror pass has the same bias).</summary>
+    public KeypointCodec Codec(HeatmapRefinement? refinement, bool flipAveraging)
+    {
+        var codec = KeypointCodec.FromMetadata(Metadata, refinement ?? DefaultRefinement);
+        if (flipAveraging)
+            codec = new FlipAveragingCodec(codec, MirrorMap ?? throw new ArgumentException(
+                $"{Name}: flip averaging needs the model's left/right point map, known for the 68-point scheme; it predicts {Metadata.KeypointCount} points."));
+        return OffsetCorrectedCodec.Wrap(codec, Metadata.Offset);
+    }
 
     /// <summary>How this model's heatmaps are decoded when the caller does not say: the refinement its metadata records
     /// (chosen on its validation faces), else the library's default.</summary>

@@ -55,6 +55,10 @@ public sealed record KeypointModelMetadata
     /// <summary>Heatmap models: the sub-cell decoding chosen for this model on its validation faces (written by
     /// <c>keypointml ship --refine</c>); null = the library's default (<see cref="Transforms.KeypointDefaults.Refinement"/>).</summary>
     public Codecs.HeatmapRefinement? Refinement { get; init; }
+    /// <summary>The model's mean error on its own training faces, in normalized crop coordinates (x, y), which the
+    /// decoders subtract (written by <c>keypointml ship --calibrate</c>; see <see cref="Codecs.OffsetCorrectedCodec"/>);
+    /// (0, 0) = none.</summary>
+    public (float X, float Y) Offset { get; init; }
 
     /// <summary>The value of <c>keypointml.kind</c> that marks a shipped face detector (keypoint models have no kind key).</summary>
     public const string FaceDetectorKind = "face-detector";
@@ -84,6 +88,7 @@ public sealed record KeypointModelMetadata
         };
         if (HeatmapTarget is { } target) props[KeyPrefix + "heatmap_target"] = target.ToString();
         if (Refinement is { } refinement) props[KeyPrefix + "refinement"] = RefinementNames[refinement];
+        if (Offset != default) props[KeyPrefix + "offset"] = $"{Offset.X.ToString("R", ic)},{Offset.Y.ToString("R", ic)}";
         return props;
     }
 
@@ -125,6 +130,15 @@ public sealed record KeypointModelMetadata
         if (props.TryGetValue(KeyPrefix + "refinement", out var r))
             refinement = RefinementNames.FirstOrDefault(n => n.Value == r) is { Value: not null } known ? known.Key
                 : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}refinement' = '{r}'; expected one of {string.Join(", ", RefinementNames.Values)}.");
+        (float X, float Y) offset = default;
+        if (props.TryGetValue(KeyPrefix + "offset", out var o))
+        {
+            var parts = o.Split(',');
+            if (parts.Length != 2 || !float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var ox)
+                || !float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var oy) || !float.IsFinite(ox) || !float.IsFinite(oy))
+                throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}offset' = '{o}'; expected 'x,y' (two numbers).");
+            offset = (ox, oy);
+        }
         float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
         return new KeypointModelMetadata
         {
@@ -142,6 +156,7 @@ public sealed record KeypointModelMetadata
             OutputActivation = outputActivation,
             HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
             Refinement = refinement,
+            Offset = offset,
         };
     }
 }

@@ -9,7 +9,7 @@ namespace KeypointML.Transforms;
 /// <summary>Options of <see cref="KeypointCatalog.DecodeKeypoints(TransformsCatalog, KeypointDecodingOptions)"/>.</summary>
 public sealed class KeypointDecodingOptions
 {
-    /// <summary>What the model output means (<see cref="Models.KeypointModel.Codec"/> gives a model's own).</summary>
+    /// <summary>What the model output means (<see cref="Models.KeypointModel.Codec(HeatmapRefinement?, bool)"/> gives a model's own).</summary>
     public required KeypointCodec Codec { get; set; }
     /// <summary>Input model output column: [2K] normalized coordinates or [K, h, w] heatmaps.</summary>
     public string InputColumnName { get; set; } = KeypointColumns.ModelOutput;
@@ -137,12 +137,13 @@ public sealed class KeypointDecodingTransformer : ComposedTransformer
 }
 
 /// <summary>A decode-only codec as the float vector a saved pipeline carries: kind (0 coordinates, 1 heatmaps), K, h, w,
-/// refinement, flip averaging (0/1; its mirror map is the 68-point one). The training target is not needed to decode and
+/// refinement, flip averaging (0/1; its mirror map is the 68-point one), and for a calibrated model its offset x, y. The training target is not needed to decode and
 /// is not stored.</summary>
 internal static class CodecParameters
 {
     public static float[] Write(KeypointCodec codec) => codec switch
     {
+        OffsetCorrectedCodec o => [.. Write(o.Inner), o.OffsetX, o.OffsetY],
         FlipAveragingCodec f when f.KeypointCount == Geometry.MirrorMaps.Ibug68.Count => [.. Write(f.Inner)[..5], 1],
         HeatmapCodec h => [1, h.KeypointCount, h.Height, h.Width, (float)h.Refinement, 0],
         CoordinateCodec c => [0, c.KeypointCount, 0, 0, 0, 0],
@@ -154,10 +155,12 @@ internal static class CodecParameters
 
     public static KeypointCodec Read(float[] p)
     {
-        if (p.Length is not (5 or 6) || p[0] is not (0 or 1))
+        if (p.Length is not (5 or 6 or 8) || p[0] is not (0 or 1))
             throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
-        var key = ((int)p[0], (int)p[1], (int)p[2], (int)p[3], (int)p[4], p.Length == 6 ? (int)p[5] : 0);
-        return Codecs.GetOrAdd(key, _ => Make(p));
+        var key = ((int)p[0], (int)p[1], (int)p[2], (int)p[3], (int)p[4], p.Length >= 6 ? (int)p[5] : 0);
+        var codec = Codecs.GetOrAdd(key, _ => Make(p));
+        // The calibration offset (elements 6 and 7, written since models carry one) goes outside the flip averaging.
+        return p.Length == 8 ? OffsetCorrectedCodec.Wrap(codec, (p[6], p[7])) : codec;
     }
 
     private static KeypointCodec Make(float[] p)
@@ -165,6 +168,6 @@ internal static class CodecParameters
         KeypointCodec codec = p[0] == 1
             ? new HeatmapCodec((int)p[1], (int)p[2], (int)p[3], refinement: (HeatmapRefinement)(int)p[4])
             : new CoordinateCodec((int)p[1]);
-        return p.Length == 6 && p[5] == 1 ? new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68) : codec;
+        return p.Length >= 6 && p[5] == 1 ? new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68) : codec;
     }
 }

@@ -94,10 +94,10 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
         _lease = options.Model is { } shared ? ModelLease.Shared(shared)
             : ModelLease.Open(options.ModelPath!, ContextSettings.WithContextDevice(catalog, ModelOptions(options)));
         ContextSettings.LogDevice(catalog, Component, Model.Name, Model.Device);
-        Codec = Model.Codec(options.Refinement);
-        if (options.FlipAveraging)
-            Codec = new FlipAveragingCodec(Codec, Model.MirrorMap ?? throw new ArgumentException(
-                $"{Component}: FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{Model.Name}' predicts {Model.Metadata.KeypointCount} points.", nameof(options)));
+        if (options.FlipAveraging && Model.MirrorMap is null)
+            throw new ArgumentException(
+                $"{Component}: FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{Model.Name}' predicts {Model.Metadata.KeypointCount} points.", nameof(options));
+        Codec = Model.Codec(options.Refinement, options.FlipAveraging);
     }
 
     internal static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()

@@ -1,0 +1,68 @@
+namespace KeypointML.Codecs;
+
+/// <summary>
+/// Decodes with another codec, then subtracts a constant offset from every point (normalized crop coordinates): the
+/// model's mean error on its own training faces, measured once when it is shipped (<c>keypointml ship --calibrate</c>)
+/// and kept in its metadata (<see cref="Models.KeypointModelMetadata.Offset"/>).
+/// </summary>
+/// <remarks>
+/// <para>Why a trained model has one: horizontal flips in training. If the labels sit a constant c to the right of
+/// where a mirror-symmetric reading of the face puts them (an annotation or rounding convention), a flipped face's
+/// mirrored labels sit c to the left; a network that cannot tell a face from its mirror learns the middle and misses
+/// every label by -c. The 68-point models show it on their own training faces: about -0.6 px in x and under 0.13 px in
+/// y (which flips do not touch). Removing it is the calibration; the flip averaging of test time does not (its mirror
+/// pass has the same bias), so this codec goes outside <see cref="FlipAveragingCodec"/>.</para>
+/// </remarks>
+public sealed class OffsetCorrectedCodec : KeypointCodec
+{
+    /// <param name="inner">The model's codec (flip averaging included, if any).</param>
+    /// <param name="offsetX">Subtracted from every decoded x (normalized crop coordinates).</param>
+    /// <param name="offsetY">Subtracted from every decoded y.</param>
+    public OffsetCorrectedCodec(KeypointCodec inner, float offsetX, float offsetY) : base(inner.KeypointCount)
+    {
+        if (inner is OffsetCorrectedCodec) throw new ArgumentException("The codec is corrected already.", nameof(inner));
+        if (!float.IsFinite(offsetX) || !float.IsFinite(offsetY)) throw new ArgumentException($"The offset must be finite; got ({offsetX}, {offsetY}).");
+        Inner = inner;
+        OffsetX = offsetX;
+        OffsetY = offsetY;
+    }
+
+    /// <summary>The codec whose points are corrected.</summary>
+    public KeypointCodec Inner { get; }
+    /// <summary>Subtracted from every x (normalized crop coordinates).</summary>
+    public float OffsetX { get; }
+    /// <summary>Subtracted from every y (normalized crop coordinates).</summary>
+    public float OffsetY { get; }
+
+    /// <summary><paramref name="codec"/> corrected by <paramref name="offset"/>, or itself when the offset is zero.</summary>
+    public static KeypointCodec Wrap(KeypointCodec codec, (float X, float Y) offset) =>
+        offset == default ? codec : new OffsetCorrectedCodec(codec, offset.X, offset.Y);
+
+    /// <inheritdoc />
+    public override string Kind => Inner.Kind + "+offset";
+    /// <inheritdoc />
+    public override IReadOnlyList<int> OutputShape => Inner.OutputShape;
+    /// <inheritdoc />
+    public override OutputActivation Activation => Inner.Activation;
+    /// <inheritdoc />
+    public override bool HasConfidence => Inner.HasConfidence;
+
+    /// <summary>Not a training target: the correction is measured on a trained model; train with its own codec.</summary>
+    public override void Encode(ReadOnlySpan<float> keypoints, Span<float> target) =>
+        throw new NotSupportedException("The offset correction is an inference-time decode; train with the model's own codec.");
+
+    /// <inheritdoc />
+    public override void Decode(ReadOnlySpan<float> output, Span<float> keypoints, Span<float> confidence)
+    {
+        Inner.Decode(output, keypoints, confidence);
+        for (int i = 0; i < KeypointCount; i++)
+        {
+            keypoints[2 * i] -= OffsetX;
+            keypoints[2 * i + 1] -= OffsetY;
+        }
+    }
+
+    /// <inheritdoc />
+    public override Models.KeypointModelMetadata DescribeIn(Models.KeypointModelMetadata metadata) =>
+        Inner.DescribeIn(metadata) with { Offset = (OffsetX, OffsetY) };
+}
