@@ -31,9 +31,12 @@ public class ShippedModelMetadataTests
         using var model = KeypointModel.Open(RepositoryFiles.Model("ibug68-heatmap"));
         Assert.That(model.Metadata.OutputActivation, Is.EqualTo(OutputActivation.Sigmoid));
         var codec = model.Codec(HeatmapRefinement.LogParabola);
-        Assert.That(codec, Is.TypeOf<HeatmapCodec>());
+        // The shipped model is calibrated (keypointml.offset): its heatmap codec inside the offset correction.
+        Assert.That(codec, Is.TypeOf<OffsetCorrectedCodec>());
+        var heatmaps = ((OffsetCorrectedCodec)codec).Inner;
+        Assert.That(heatmaps, Is.TypeOf<HeatmapCodec>());
         Assert.That(codec.OutputShape, Is.EqualTo(new[] { 68, 56, 56 }));
-        Assert.That(((HeatmapCodec)codec).Refinement, Is.EqualTo(HeatmapRefinement.LogParabola));
+        Assert.That(((HeatmapCodec)heatmaps).Refinement, Is.EqualTo(HeatmapRefinement.LogParabola));
         using var coordinates = KeypointModel.Open(RepositoryFiles.Model("ibug68-resnet18"));
         Assert.That(coordinates.Codec(), Is.TypeOf<CoordinateCodec>());
         Assert.That(coordinates.Metadata.OutputActivation, Is.EqualTo(OutputActivation.None));
