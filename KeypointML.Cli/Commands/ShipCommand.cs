@@ -31,17 +31,25 @@ public sealed class ShipCommand : ICliCommand
                 CliApp.Out.WriteLine($"{shippedDetector}: face detector, sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(shippedDetector)))}");
                 return 0;
             }
-            var target = ShippedModelWriter.Ship(parse.GetValue(model)!, parse.GetValue(name)!, folder, parse.GetValue(refine));
+            string source = parse.GetValue(model)!, shippedName = parse.GetValue(name)!;
+            (float X, float Y)? offset = null;
             if (parse.GetValue(calibrate) is string data)
             {
-                // Measured as shipped (its recorded decoding), on top of any offset the source carried already.
-                var (x, y, faces) = OffsetCalibration.Residual(target, data);
-                (float X, float Y) had;
-                using (var before = KeypointModel.Open(target)) had = before.Metadata.Offset;
-                (float X, float Y) offset = (had.X + x, had.Y + y);
-                ShippedModelWriter.Ship(target, parse.GetValue(name)!, folder, offset: offset);
-                CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offset recorded ({offset.X:G4}, {offset.Y:G4})"));
+                // Measured as it will ship (its recorded decoding), on a staged copy, so a failed calibration leaves the
+                // models folder untouched; added to any offset the source carried already.
+                var staging = Directory.CreateTempSubdirectory("keypointml-ship-");
+                try
+                {
+                    var staged = ShippedModelWriter.Ship(source, shippedName, staging.FullName, parse.GetValue(refine));
+                    var (x, y, faces) = OffsetCalibration.Residual(staged, data);
+                    (float X, float Y) had;
+                    using (var before = KeypointModel.Open(staged)) had = before.Metadata.Offset;
+                    offset = (had.X + x, had.Y + y);
+                    CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offset recorded ({offset.Value.X:G4}, {offset.Value.Y:G4})"));
+                }
+                finally { staging.Delete(recursive: true); }
             }
+            var target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset);
             using var shipped = KeypointModel.Open(target);
             CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}" +
                 (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : ""));

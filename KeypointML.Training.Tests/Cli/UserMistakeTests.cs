@@ -44,6 +44,15 @@ public class UserMistakeTests
     }
 
     [Test]
+    public void ShipCalibratingOnAnUnknownDataset_ShipsNothing()
+    {
+        string shipped = Path.Combine(_folder.Path, "shipped");
+        Directory.CreateDirectory(shipped);
+        AssertOneLineError(CliRun.Of("ship", "--model", _nose, "--name", "nose", "--models", shipped, "--calibrate", "imm-trian"), 1, "not a dataset name");
+        Assert.That(Directory.GetFiles(shipped), Is.Empty, "a failed calibration leaves the models folder as it was");
+    }
+
+    [Test]
     public void UnknownDataset() =>
         AssertOneLineError(CliRun.Of("evaluate", "--model", _nose, "--data", "imm-vall"), 1, "not a dataset name");
 
