@@ -59,6 +59,8 @@ public sealed class ToolPackageTests
                                   $"{zip.Entries.Sum(e => e.Length) / 1048576.0:F0} MiB unpacked; pointer package KeypointML.Tool: " +
                                   $"{new FileInfo(pointer).Length} bytes");
         Assert.That(entries, Has.Some.EndsWith("/KeypointML.Cli.dll"));
+        using (var pointerZip = ZipFile.OpenRead(pointer))
+            Assert.That(pointerZip.Entries.Select(e => e.FullName), Does.Contain("README.md"), "the package page shows the README");
         Assert.That(entries, Has.None.Contains("TorchSharp").And.None.Contains("libtorch"), "training is the training tool's");
         Assert.That(entries.Select(Path.GetFileName), Is.SupersetOf(new[] { "libonnxruntime.so", "libSkiaSharp.so" }));
         Assert.That(entries.Where(e => e.Contains("win-") || e.Contains("osx") || e.EndsWith(".dbg", StringComparison.Ordinal)), Is.Empty,
