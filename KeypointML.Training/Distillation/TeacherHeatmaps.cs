@@ -40,20 +40,18 @@ public static class TeacherHeatmaps
         var started = DateTime.UtcNow;
         using var faces = FaceTensorLoader.Load(ml, rows, own, learned);
         int n = faces.Count, perFace = teacher.OutputLength;
-        var maps = new float[(long)n * perFace];
-        var input = new float[Batch * teacher.InputLength];
+        // The maps go straight into the result tensor (about 0.9 GB for 1098 faces), batch by batch: no second full copy.
+        var maps = zeros(n, m.KeypointCount, m.HeatmapHeight, m.HeatmapWidth);
         var output = new float[Batch * perFace];
-        float[] pixels;
-        using (var contiguous = faces.Images.contiguous()) pixels = contiguous.data<float>().ToArray();
         for (int s = 0; s < n; s += Batch)
         {
+            using var scope = NewDisposeScope();
             int rowsNow = Math.Min(Batch, n - s);
-            Array.Copy(pixels, (long)s * teacher.InputLength, input, 0, (long)rowsNow * teacher.InputLength);
-            teacher.Run(input, rowsNow, output);
-            Array.Copy(output, 0, maps, (long)s * perFace, (long)rowsNow * perFace);
+            teacher.Run(faces.Images.narrow(0, s, rowsNow).contiguous().data<float>().ToArray(), rowsNow, output);
+            maps.narrow(0, s, rowsNow).copy_(tensor(output, [Batch, m.KeypointCount, m.HeatmapHeight, m.HeatmapWidth]).narrow(0, 0, rowsNow));
         }
         log.WriteLine(FormattableString.Invariant(
             $"teacher {Path.GetFileName(teacherPath)}: {n} faces at {m.InputHeight}x{m.InputWidth} -> {m.KeypointCount} maps of {m.HeatmapHeight}x{m.HeatmapWidth} in {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
-        return tensor(maps, [n, m.KeypointCount, m.HeatmapHeight, m.HeatmapWidth]);
+        return maps;
     }
 }
