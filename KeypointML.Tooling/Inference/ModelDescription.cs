@@ -16,6 +16,8 @@ public static class ModelDescription
         var m = model.Metadata;
         string points = $"{m.KeypointCount} point{(m.KeypointCount == 1 ? "" : "s")}" + (labelIndices is null ? "" : $" (dataset point {string.Join(" ", labelIndices)})");
         string kind = m.OutputKind == KeypointOutputKind.Heatmaps ? $"heatmaps {m.HeatmapHeight}x{m.HeatmapWidth}" : "coordinates";
+        if (m.Members > 1 || m.FlipInGraph)
+            kind += $" (mean of {(m.Members > 1 ? $"{m.Members} networks" : "the network")}{(m.FlipInGraph ? " on the face and its mirror" : "")})";
         return FormattableString.Invariant($"{Name(model)}: {points}, {kind}, input {m.InputHeight}x{m.InputWidth}, crop scale {m.CropScale:0.##}{(m.CropSquare ? " square" : "")}");
     }
 }

@@ -124,4 +124,41 @@ public class AugmentationTests
         var (_, back) = aug.ApplyGeometry(zeros(1, 1, 8, 8), tgt, [new GeometricTransform(0, 0, 0, true)]);
         Assert.That(back.data<float>().ToArray(), Is.EqualTo(kp).Within(1e-6));
     }
+
+    [Test]
+    public void Occlusion_PaintsOneRectangle_AndLeavesTargetsAndTheRestAlone()
+    {
+        using var scope = NewDisposeScope();
+        var img = Dot(40, 30);
+        var before = img.data<float>().ToArray();
+        var painted = KeypointAugmenter.ApplyOcclusion(img, [new KeypointAugmenter.Occluder(10, 5, 30, 25, 255)]).data<float>().ToArray();
+        Assert.That(img.data<float>().ToArray(), Is.EqualTo(before), "the input changed");
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                bool inside = x >= 10 && x < 30 && y >= 5 && y < 25;
+                Assert.That(painted[y * W + x], Is.EqualTo(inside ? 0.5f : before[y * W + x]).Within(1e-6), $"pixel ({x}, {y})");
+            }
+
+        // Through the augmenter: every occluded sample differs from its un-occluded draw in one rectangle of 10-40% of
+        // each side, the targets are the same, and the un-occluded draw is what a run without occlusion draws.
+        var targets = tensor(new[] { 40.5f / W, 30.5f / H }).reshape(1, 2);
+        var plain = new KeypointAugmenter(new AugmentationOptions { MaxRotationDegrees = 10, MaxShiftPixels = 5 });
+        var occluding = new KeypointAugmenter(plain.Options with { OcclusionProbability = 1 });
+        for (int n = 0; n < 5; n++)
+        {
+            var (a, ta) = plain.Augment(img, targets, new SeededRandom((ulong)n));
+            var (o, to) = occluding.Augment(img, targets, new SeededRandom((ulong)n));
+            Assert.That(to.data<float>().ToArray(), Is.EqualTo(ta.data<float>().ToArray()));
+            var av = a.data<float>().ToArray();
+            var ov = o.data<float>().ToArray();
+            var changed = Enumerable.Range(0, H * W).Where(k => Math.Abs(av[k] - ov[k]) > 1e-6).ToList();
+            Assert.That(changed, Is.Not.Empty, $"draw {n}: nothing occluded");
+            int x0 = changed.Min(k => k % W), x1 = changed.Max(k => k % W), y0 = changed.Min(k => k / W), y1 = changed.Max(k => k / W);
+            Assert.That(x1 - x0 + 1, Is.InRange(0.1 * W - 1, 0.4 * W + 1), $"draw {n}: width");
+            Assert.That(y1 - y0 + 1, Is.InRange(0.1 * H - 1, 0.4 * H + 1), $"draw {n}: height");
+            var fill = ov[changed[0]];
+            Assert.That(changed.All(k => Math.Abs(ov[k] - fill) < 1e-6), Is.True, $"draw {n}: not one grey level");
+        }
+    }
 }

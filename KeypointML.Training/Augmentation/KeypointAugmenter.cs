@@ -41,12 +41,26 @@ public sealed record AugmentationOptions
     /// <summary>Left/right keypoint index map used with flips (e.g. <see cref="MirrorMaps.Ibug68"/>).</summary>
     public IReadOnlyList<int>? MirrorMap { get; init; }
 
+    /// <summary>
+    /// Probability that a sample gets one occluding rectangle (cutout), drawn after the geometry: sides uniform in
+    /// [<see cref="OcclusionMinSize"/>, <see cref="OcclusionMaxSize"/>] of the image's, anywhere in it, filled with one grey
+    /// level drawn uniformly. The targets do not move: 300-W labels occluded points where they are, and the network should
+    /// learn to place them from the rest of the face. 0 = off.
+    /// </summary>
+    public float OcclusionProbability { get; init; }
+
+    /// <summary>Smallest occluder side, a fraction of the image side.</summary>
+    public float OcclusionMinSize { get; init; } = 0.1f;
+
+    /// <summary>Largest occluder side, a fraction of the image side.</summary>
+    public float OcclusionMaxSize { get; init; } = 0.4f;
+
     /// <summary>How many times a rotation/shift is drawn again when it would push a visible keypoint out of the image.</summary>
     public int MaxTries { get; init; } = 10;
 
     public static AugmentationOptions None { get; } = new();
 
-    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && MaxScale <= 0 && FlipProbability <= 0;
+    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && MaxScale <= 0 && FlipProbability <= 0 && OcclusionProbability <= 0;
 }
 
 /// <summary>One sample's geometric transform: flip first (about the vertical centre line), then rotation and scale about
@@ -124,10 +138,56 @@ public sealed class KeypointAugmenter
             }
             transforms[i] = chosen;
         }
+        // Drawn after every other draw of the batch, and only when asked for, so runs without occlusion draw what they drew before.
+        var occluders = options.OcclusionProbability > 0 ? DrawOccluders(b, w, h, rng) : null;
         using var scope = NewDisposeScope();
         var bright = ApplyBrightness(images, brightness);
         var (imgs, tgts) = ApplyGeometry(bright, targets, transforms);
+        if (occluders is not null) imgs = ApplyOcclusion(imgs, occluders);
         return (imgs.MoveToOuterDisposeScope(), tgts.MoveToOuterDisposeScope(), transforms);
+    }
+
+    /// <summary>One sample's occluder in model-input pixels (end-exclusive) and its grey level 0..255; null = none.</summary>
+    public readonly record struct Occluder(int X0, int Y0, int X1, int Y1, float Gray);
+
+    private Occluder?[] DrawOccluders(int batch, int w, int h, SeededRandom rng)
+    {
+        var result = new Occluder?[batch];
+        for (int i = 0; i < batch; i++)
+        {
+            if (rng.NextDouble() >= options.OcclusionProbability) continue;
+            int ow = (int)Math.Round(rng.Uniform(options.OcclusionMinSize, options.OcclusionMaxSize) * w);
+            int oh = (int)Math.Round(rng.Uniform(options.OcclusionMinSize, options.OcclusionMaxSize) * h);
+            int x0 = (int)(rng.NextDouble() * (w - ow + 1)), y0 = (int)(rng.NextDouble() * (h - oh + 1));
+            result[i] = new Occluder(x0, y0, x0 + ow, y0 + oh, (float)rng.Uniform(0, 255));
+        }
+        return result;
+    }
+
+    /// <summary>Paints each sample's occluder (a new tensor; the input is not changed).</summary>
+    public static Tensor ApplyOcclusion(Tensor images, IReadOnlyList<Occluder?> occluders)
+    {
+        int b = (int)images.shape[0], c = (int)images.shape[1], h = (int)images.shape[2], w = (int)images.shape[3];
+        if (occluders.Count != b) throw new ArgumentException($"{occluders.Count} occluders for a batch of {b}.");
+        // A mask and a fill image, built on the CPU in one pass each: one multiply-add on the tensor instead of a native call per sample.
+        var mask = new float[b * h * w];
+        var fill = new float[b * h * w];
+        for (int i = 0; i < b; i++)
+        {
+            if (occluders[i] is not Occluder o) continue;
+            float v = GrayscaleNormalization.Normalize(o.Gray);
+            for (int y = Math.Max(0, o.Y0); y < Math.Min(h, o.Y1); y++)
+                for (int x = Math.Max(0, o.X0); x < Math.Min(w, o.X1); x++)
+                {
+                    int at = (i * h + y) * w + x;
+                    mask[at] = 1;
+                    fill[at] = v;
+                }
+        }
+        using var scope = NewDisposeScope();
+        var m = tensor(mask).reshape(b, 1, h, w).to(images.dtype);
+        var f = tensor(fill).reshape(b, 1, h, w).to(images.dtype);
+        return (images - images * m + f).MoveToOuterDisposeScope();
     }
 
     /// <summary>Multiplies each image's 0..1 grey values by its factor and clips, in the normalized space.</summary>

@@ -36,13 +36,14 @@ public sealed class TrainCommand : ICliCommand
         schedule.AcceptOnlyFromAmong("constant", "cosine");
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
         var maxScale = new Option<float?>("--max-scale") { Description = "Scale augmentation: the face is scaled by a factor drawn from [1-s, 1+s] (the recipe's; 0 = off)." };
+        var occlusion = new Option<float?>("--occlusion") { Description = "Occlusion augmentation: the probability that a training face gets one grey rectangle of 10-40% of the side painted over it (0 = off)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
         var teacher = new Option<string?>("--teacher") { Description = "Distillation (heatmap recipes): a heatmap model (path or shipped name, e.g. ibug68-heatmap) whose maps of the training faces, moved with the augmentation, are blended into the targets." };
         var teacherWeight = new Option<float?>("--teacher-weight") { Description = "The teacher's share of each target cell, in [0, 1] (default 0.5)." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, limit, teacher, teacherWeight,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, limit, teacher, teacherWeight,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -55,6 +56,7 @@ public sealed class TrainCommand : ICliCommand
             if (parse.GetValue(limit) is < 1) throw new ArgumentException("--limit must be at least 1.");
             if (parse.GetValue(inputSize) is int s && (s < 32 || s % 32 != 0)) throw new ArgumentException($"--input-size must be a multiple of 32 from 32 up; got {s}.");
             if (parse.GetValue(maxScale) is float ms && !(ms >= 0 && ms < 1)) throw new ArgumentException($"--max-scale must be in [0, 1); got {ms}.");
+            if (parse.GetValue(occlusion) is float oc && !(oc >= 0 && oc <= 1)) throw new ArgumentException($"--occlusion must be in [0, 1]; got {oc}.");
             if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");
             var overrides = new RecipeOverrides
             {
@@ -67,6 +69,7 @@ public sealed class TrainCommand : ICliCommand
                 Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
                 WarmupEpochs = parse.GetValue(warmup),
                 MaxScale = parse.GetValue(maxScale),
+                Occlusion = parse.GetValue(occlusion),
                 Teacher = parse.GetValue(teacher), TeacherWeight = parse.GetValue(teacherWeight),
             };
             if (overrides.TeacherWeight is not null && overrides.Teacher is null) throw new ArgumentException("--teacher-weight needs --teacher.");

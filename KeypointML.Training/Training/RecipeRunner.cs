@@ -84,7 +84,11 @@ public static class RecipeRunner
             BatchSize = overrides.BatchSize ?? recipe.BatchSize,
             Seed = overrides.Seed ?? 1,
             RunFolder = runFolder,
-            Augmentation = overrides.MaxScale is float scaleAugmentation ? recipe.Augmentation with { MaxScale = scaleAugmentation } : recipe.Augmentation,
+            Augmentation = recipe.Augmentation with
+            {
+                MaxScale = overrides.MaxScale ?? recipe.Augmentation.MaxScale,
+                OcclusionProbability = overrides.Occlusion ?? recipe.Augmentation.OcclusionProbability,
+            },
         };
         options.Validate();
         int inputSize = overrides.InputSize ?? recipe.InputSize;

@@ -26,6 +26,7 @@ public sealed record TrainerOptions
         FormattableString.Invariant($"{modelName};lr={LearningRate:R};wd={WeightDecay:R};batch={BatchSize};seed={Seed};aug={Augmentation.Brightness:R},{Augmentation.MaxRotationDegrees:R},{Augmentation.MaxShiftPixels:R},{Augmentation.FlipProbability:R}")
         // Added only when used, so the fingerprints of runs made before scale augmentation existed stay valid.
         + (Augmentation.MaxScale > 0 ? FormattableString.Invariant($";scale={Augmentation.MaxScale:R}") : "")
+        + (Augmentation.OcclusionProbability > 0 ? FormattableString.Invariant($";occlusion={Augmentation.OcclusionProbability:R},{Augmentation.OcclusionMinSize:R},{Augmentation.OcclusionMaxSize:R}") : "")
         + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "")
         // Only non-default schedules enter the fingerprint, so checkpoints made before schedules existed still resume.
         + (Schedule == LearningRateSchedule.Constant ? "" : ";schedule=" + Schedule.ToString().ToLowerInvariant())

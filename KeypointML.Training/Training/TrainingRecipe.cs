@@ -37,6 +37,8 @@ public sealed record RecipeOverrides
     public float? PositiveWeight { get; init; }
     /// <summary>Scale augmentation [1-s, 1+s]; null = the recipe's (none).</summary>
     public float? MaxScale { get; init; }
+    /// <summary>Occlusion (cutout) augmentation probability; null = the recipe's (none).</summary>
+    public float? Occlusion { get; init; }
     /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
     /// <summary>Distillation: a heatmap model (ONNX, probability maps) whose maps of the training faces join the targets.</summary>

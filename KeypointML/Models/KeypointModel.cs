@@ -63,6 +63,8 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     public KeypointCodec Codec(HeatmapRefinement? refinement, bool flipAveraging)
     {
         var codec = KeypointCodec.FromMetadata(Metadata, refinement ?? DefaultRefinement);
+        if (flipAveraging && Metadata.FlipInGraph)
+            throw new ArgumentException($"{Name}: the model averages each face with its mirror image inside its graph already; flip averaging it again would only double the cost.");
         if (flipAveraging)
             codec = new FlipAveragingCodec(codec, MirrorMap ?? throw new ArgumentException(
                 $"{Name}: flip averaging needs the model's left/right point map, known for the 68-point scheme; it predicts {Metadata.KeypointCount} points."));

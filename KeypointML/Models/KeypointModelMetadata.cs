@@ -60,6 +60,12 @@ public sealed record KeypointModelMetadata
     /// (0, 0) = none.</summary>
     public (float X, float Y) Offset { get; init; }
 
+    /// <summary>How many networks the graph averages (an ensemble written by <c>keypointml ensemble</c>); 1 = one network.</summary>
+    public int Members { get; init; } = 1;
+    /// <summary>Whether the graph itself also scores the mirrored face and averages it in (test-time flip averaging inside
+    /// the model, so a saved pipeline keeps it); such a model must not be flip-averaged again.</summary>
+    public bool FlipInGraph { get; init; }
+
     /// <summary>The value of <c>keypointml.kind</c> that marks a shipped face detector (keypoint models have no kind key).</summary>
     public const string FaceDetectorKind = "face-detector";
 
@@ -88,6 +94,8 @@ public sealed record KeypointModelMetadata
         };
         if (HeatmapTarget is { } target) props[KeyPrefix + "heatmap_target"] = target.ToString();
         if (Refinement is { } refinement) props[KeyPrefix + "refinement"] = RefinementNames[refinement];
+        if (Members != 1) props[KeyPrefix + "ensemble_members"] = Members.ToString(ic);
+        if (FlipInGraph) props[KeyPrefix + "flip_in_graph"] = "true";
         if (Offset != default) props[KeyPrefix + "offset"] = $"{Offset.X.ToString("R", ic)},{Offset.Y.ToString("R", ic)}";
         return props;
     }
@@ -157,6 +165,13 @@ public sealed record KeypointModelMetadata
             HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
             Refinement = refinement,
             Offset = offset,
+            Members = props.ContainsKey(KeyPrefix + "ensemble_members") ? GetInt("ensemble_members") : 1,
+            FlipInGraph = props.GetValueOrDefault(KeyPrefix + "flip_in_graph", "false") switch
+            {
+                "true" => true,
+                "false" => false,
+                var other => throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}flip_in_graph' = '{other}'; expected 'true' or 'false'."),
+            },
         };
     }
 }

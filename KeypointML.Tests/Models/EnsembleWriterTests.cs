@@ -1,0 +1,126 @@
+using KeypointML.Data;
+using KeypointML.Evaluation;
+using KeypointML.Geometry;
+using KeypointML.Models;
+using KeypointML.Tests.Data;
+using KeypointML.Tests.Transforms;
+using KeypointML.Tooling.Onnx;
+using KeypointML.Transforms;
+using Microsoft.ML;
+
+namespace KeypointML.Tests.Models;
+
+/// <summary>An ensemble is one ONNX model whose maps are the mean of its members' (and, with flip, of their mirror passes').</summary>
+public class EnsembleWriterTests
+{
+    private static float[] Input(KeypointModel model, int rows, int seed)
+    {
+        var rng = new SeededRandom((ulong)seed);
+        var x = new float[rows * model.InputLength];
+        int w = model.Metadata.InputWidth;
+        // A smooth pattern with noise (not mirror-symmetric), in the model's grey range.
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(0.3 * Math.Sin(i % w / 17.0 + i / w / 23.0) + 0.1 * rng.Uniform(-1, 1));
+        return x;
+    }
+
+    private static float[] Run(KeypointModel model, float[] input, int rows)
+    {
+        var output = new float[rows * model.OutputLength];
+        model.Run(input, rows, output);
+        return output;
+    }
+
+    [Test]
+    public void The_ensembles_maps_are_the_mean_of_its_members_and_of_their_mirror_passes()
+    {
+        using var files = new TestFiles();
+        string single = RepositoryFiles.Model("ibug68-heatmap");
+        using var model = KeypointModel.Open(single);
+        const int rows = 2;
+        var x = Input(model, rows, 3);
+        var a = Run(model, x, rows);
+
+        // The same network twice: the mean is the network's own output.
+        var twice = EnsembleWriter.Write([single, single], Path.Combine(files.Folder, "twice.onnx"));
+        using (var ensemble = KeypointModel.Open(twice))
+        {
+            Assert.That(ensemble.Metadata.Members, Is.EqualTo(2));
+            Assert.That(ensemble.Metadata.FlipInGraph, Is.False);
+            Assert.That(ensemble.Metadata.Offset, Is.EqualTo(((float, float))(0f, 0f)), "an ensemble is calibrated on its own");
+            Assert.That(ensemble.OutputLength, Is.EqualTo(model.OutputLength));
+            Assert.That(Run(ensemble, x, rows), Is.EqualTo(a).Within(1e-6f));
+        }
+
+        // With flip: the mean of the face's maps and the mirror image's maps, swapped left/right and mirrored back.
+        var flipped = EnsembleWriter.Write([single], Path.Combine(files.Folder, "flip.onnx"), flip: true);
+        int h = model.Metadata.InputHeight, w = model.Metadata.InputWidth, k = model.Metadata.KeypointCount;
+        int mh = model.Metadata.HeatmapHeight, mw = model.Metadata.HeatmapWidth, n = model.InputLength, m = model.OutputLength;
+        var mirrored = new float[x.Length];
+        for (int r = 0; r < rows; r++)
+            for (int y = 0; y < h; y++)
+                for (int i = 0; i < w; i++) mirrored[r * n + y * w + i] = x[r * n + y * w + (w - 1 - i)];
+        var b = Run(model, mirrored, rows);
+        var expected = new float[a.Length];
+        var mirror = MirrorMaps.Ibug68;
+        for (int r = 0; r < rows; r++)
+            for (int p = 0; p < k; p++)
+                for (int y = 0; y < mh; y++)
+                    for (int i = 0; i < mw; i++)
+                    {
+                        int at = r * m + (p * mh + y) * mw + i;
+                        expected[at] = (a[at] + b[r * m + (mirror[p] * mh + y) * mw + (mw - 1 - i)]) / 2;
+                    }
+        using (var ensemble = KeypointModel.Open(flipped))
+        {
+            Assert.That(ensemble.Metadata.FlipInGraph, Is.True);
+            Assert.That((double)new FileInfo(flipped).Length, Is.EqualTo((double)new FileInfo(single).Length).Within(0.01 * new FileInfo(single).Length), "the mirror pass shares the weights");
+            Assert.That(Run(ensemble, x, rows), Is.EqualTo(expected).Within(1e-5f));
+            var e = Assert.Throws<ArgumentException>(() => ensemble.Codec(null, flipAveraging: true));
+            Assert.That(e!.Message, Does.Contain("mirror image inside its graph"));
+        }
+
+        // float16 weights: half the file, maps within 1e-3 of the float32 ones, not equal to them.
+        var half = EnsembleWriter.Write([single, single], Path.Combine(files.Folder, "half.onnx"), halfPrecisionWeights: true);
+        Assert.That(new FileInfo(half).Length, Is.LessThan(0.51 * 2 * new FileInfo(single).Length).And.GreaterThan(0.45 * 2 * new FileInfo(single).Length));
+        using (var ensemble = KeypointModel.Open(half))
+        {
+            var c = Run(ensemble, x, rows);
+            Assert.That(c, Is.EqualTo(a).Within(1e-3f));
+            Assert.That(c.Zip(a).Max(t => Math.Abs(t.First - t.Second)), Is.GreaterThan(0f), "the weights were rounded");
+        }
+    }
+
+    [Test]
+    public void A_flip_in_graph_model_scores_through_DetectKeypoints_and_its_pipeline_saves()
+    {
+        if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
+        using var files = new TestFiles();
+        var flipped = EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap")], Path.Combine(files.Folder, "flip.onnx"), flip: true);
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, KeypointDatasets.IbugTest).Data, 3);
+        var fitted = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = flipped, BoxColumnName = "Box" }).Fit(data);
+        var metrics = ml.EvaluateKeypoints(fitted.Transform(data));
+        Assert.That(metrics.Count, Is.EqualTo(3));
+        Assert.That(metrics.NmeInterOcular, Is.LessThan(0.05));
+        // The flip is in the graph, so, unlike FlipAveraging, the pipeline saves and the loaded one gives the same points.
+        var zip = Path.Combine(files.Folder, "pipeline.zip");
+        ml.Model.Save(fitted, data.Schema, zip);
+        var loaded = ml.Model.Load(zip, out _);
+        Assert.That(ml.EvaluateKeypoints(loaded.Transform(data)).MeanPixelError, Is.EqualTo(metrics.MeanPixelError).Within(1e-3));
+        (loaded as IDisposable)?.Dispose();
+        fitted.Dispose();
+    }
+
+    [Test]
+    public void Members_that_do_not_fit_together_are_named()
+    {
+        using var files = new TestFiles();
+        var e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap"), RepositoryFiles.Model("ibug68-resnet18")], Path.Combine(files.Folder, "x.onnx")));
+        Assert.That(e!.Message, Does.Contain("ibug68-resnet18.onnx").And.Contain("coordinates"));
+        e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap"), RepositoryFiles.Model("ibug68-fast")], Path.Combine(files.Folder, "x.onnx")));
+        Assert.That(e!.Message, Does.Contain("ibug68-fast.onnx").And.Contain("differ"));
+        e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("imm-face58")], Path.Combine(files.Folder, "x.onnx"), flip: true));
+        Assert.That(e!.Message, Does.Contain("imm-face58.onnx"));
+        Assert.That(File.Exists(Path.Combine(files.Folder, "x.onnx")), Is.False, "nothing written");
+    }
+}
