@@ -17,10 +17,11 @@ public sealed class ShipCommand : ICliCommand
         var refine = ModelOptions.Refine();
         refine.Description = "Heatmap models: record this decoding in the model's metadata as its default (the one chosen on its validation faces); DetectKeypoints and the verbs then use it unless told otherwise.";
         var calibrate = new Option<string?>("--calibrate") { Description = "Measure the model's mean error on these labelled faces (the ones it was trained on: ibug-fit for the 68-point recipes) and record it, so the decoders subtract it (the bias flip augmentation leaves; docs/mlnet-components.md)." };
+        var half = new Option<bool>("--half") { Description = "Store the weights as float16, cast to float32 when the model loads: half the file, the same computation; the rounding moves the outputs slightly (measure before shipping)." };
         var detector = new Option<bool>("--detector") { Description = "The model is a third-party face detector (BlazeFace layout): add KeypointML's name, kind and the source's sha256 to its metadata." };
         var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
         {
-            model, name, models, detector, refine, calibrate,
+            model, name, models, detector, refine, calibrate, half,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -40,7 +41,7 @@ public sealed class ShipCommand : ICliCommand
                 var staging = Directory.CreateTempSubdirectory("keypointml-ship-");
                 try
                 {
-                    var staged = ShippedModelWriter.Ship(source, shippedName, staging.FullName, parse.GetValue(refine));
+                    var staged = ShippedModelWriter.Ship(source, shippedName, staging.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half));
                     var (x, y, faces) = OffsetCalibration.Residual(staged, data);
                     (float X, float Y) had;
                     using (var before = KeypointModel.Open(staged)) had = before.Metadata.Offset;
@@ -49,7 +50,7 @@ public sealed class ShipCommand : ICliCommand
                 }
                 finally { staging.Delete(recursive: true); }
             }
-            var target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset);
+            var target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset, parse.GetValue(half));
             using var shipped = KeypointModel.Open(target);
             CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}" +
                 (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : ""));

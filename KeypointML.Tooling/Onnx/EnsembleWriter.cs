@@ -138,18 +138,7 @@ public static class EnsembleWriter
         {
             var renamed = init.Clone();
             renamed.Name = Rename(init.Name);
-            if (half && renamed.DataType == (int)TensorProto.Types.DataType.Float && Count(renamed) >= 1024)
-            {
-                // Stored as float16, cast back to float32 by the graph: the network computes in float32 as before.
-                var stored = ToHalf(renamed);
-                stored.Name = renamed.Name + "/fp16";
-                into.Initializer.Add(stored);
-                var cast = new NodeProto { OpType = "Cast", Name = renamed.Name + "/cast" };
-                cast.Input.Add(stored.Name);
-                cast.Output.Add(renamed.Name);
-                cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Float });
-                into.Node.Add(cast);
-            }
+            if (half) HalfPrecisionWeights.Add(into, renamed);
             else into.Initializer.Add(renamed);
         }
         foreach (var node in member.Node)
@@ -168,25 +157,5 @@ public static class EnsembleWriter
             renamed.Name = Rename(info.Name);
             into.ValueInfo.Add(renamed);
         }
-    }
-
-    private static long Count(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => a * d);
-
-    private static TensorProto ToHalf(TensorProto t)
-    {
-        float[] values;
-        if (t.RawData.Length > 0)
-        {
-            values = new float[t.RawData.Length / 4];
-            Buffer.BlockCopy(t.RawData.ToByteArray(), 0, values, 0, t.RawData.Length);
-        }
-        else values = [.. t.FloatData];
-        if (t.DataLocation == TensorProto.Types.DataLocation.External)
-            throw new NotSupportedException($"initializer {t.Name} is stored outside the model file.");
-        var bytes = new byte[values.Length * 2];
-        for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (Half)values[i]);
-        var result = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(bytes) };
-        result.Dims.AddRange(t.Dims);
-        return result;
     }
 }

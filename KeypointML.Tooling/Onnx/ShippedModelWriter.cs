@@ -17,7 +17,9 @@ public static class ShippedModelWriter
 {
     /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
     /// <param name="offset">The calibration offset to record (<see cref="KeypointModelMetadata.Offset"/>); null keeps the source's.</param>
-    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, (float X, float Y)? offset = null)
+    /// <param name="halfPrecisionWeights">Store the weights as float16 (<see cref="HalfPrecisionWeights"/>; a model already so stored stays so).</param>
+    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, (float X, float Y)? offset = null,
+        bool halfPrecisionWeights = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"'{name}' is not a model name (names look like 'ibug68-fast': no path, no extension).", nameof(name));
@@ -28,6 +30,7 @@ public static class ShippedModelWriter
         var activation = recorded ? metadata.OutputActivation : ActivationOf(proto.Graph);
         if (refinement is not null && metadata.OutputKind != KeypointOutputKind.Heatmaps)
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
+        if (halfPrecisionWeights) HalfPrecisionWeights.Apply(proto.Graph);
         var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offset = offset ?? metadata.Offset };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
