@@ -99,6 +99,14 @@ public class UserMistakeTests
     }
 
     [Test]
+    public void OcclusionOutsideZeroToOne() =>
+        AssertOneLineError(CliRun.Of("train", "ibug-heatmap-zeroone", "--occlusion", "1.5"), 1, "--occlusion must be in [0, 1]; got 1.5");
+
+    [Test]
+    public void EnsembleOfACoordinateModel() =>
+        AssertOneLineError(CliRun.Of("ensemble", "-m", _nose, "-m", _nose, "--out", Path.Combine(_folder.Path, "e.onnx")), 1, "outputs coordinates");
+
+    [Test]
     public void BenchDataWithoutModel() =>
         AssertOneLineError(CliRun.Of("bench", "--data", "imm-val"), 1, "--data needs --model");
 
@@ -108,6 +116,7 @@ public class UserMistakeTests
     [TestCase("bench")]
     [TestCase("fetch-data")]
     [TestCase("report")]
+    [TestCase("ensemble")]
     public void EveryVerb_IsRegistered_WithHelp(string verb)
     {
         Assert.That(TrainingTool.CreateRoot().Subcommands.Select(c => c.Name), Does.Contain(verb));

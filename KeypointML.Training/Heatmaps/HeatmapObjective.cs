@@ -123,10 +123,18 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
                 throw new ArgumentException($"The teacher's maps are [{string.Join(", ", teacher.shape)}]; the output is [{string.Join(", ", output.shape)}].");
             target = target.mul(labelShare).add(teacher.to(output.dtype), teacherShare);
         }
-        Tensor perCell = LossKind == HeatmapLossKind.Mse
-            ? (output - target).square()
+        Tensor perCell;
+        if (LossKind == HeatmapLossKind.Mse) perCell = (output - target).square();
+        else
+        {
             // BCE with logits, stable: -w y log s(z) - (1 - y) log(1 - s(z)) = w y softplus(-z) + (1 - y) softplus(z).
-            : (weight * target * nn.functional.softplus(-output)).add(target.neg().add(one, one) * nn.functional.softplus(output), one);
+            // softplus(z) = relu(z) + log1p(exp(-|z|)), softplus(-z) = softplus(z) - z: no Scalar arguments (torch's
+            // softplus takes beta and threshold Scalars that TorchSharp makes itself, the same hazard as above: it failed so
+            // at epoch 19 of a distillation run).
+            var softplus = output.relu().add(output.abs().neg().exp().log1p(), one);
+            var softplusOfMinus = softplus.add(output.neg(), one);
+            perCell = (weight * target * softplusOfMinus).add(target.neg().add(one, one) * softplus, one);
+        }
         return (perCell.sum() / maps).MoveToOuterDisposeScope();
     }
 
