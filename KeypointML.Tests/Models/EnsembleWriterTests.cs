@@ -34,9 +34,10 @@ public class EnsembleWriterTests
     public void The_ensembles_maps_are_the_mean_of_its_members_and_of_their_mirror_passes()
     {
         using var files = new TestFiles();
-        string single = RepositoryFiles.Model("ibug68-heatmap");
+        // The small heatmap model (float32 weights, fast to run); the writer treats every heatmap model alike.
+        string single = RepositoryFiles.Model("ibug68-fast");
         using var model = KeypointModel.Open(single);
-        const int rows = 2;
+        const int rows = 3;
         var x = Input(model, rows, 3);
         var a = Run(model, x, rows);
 
@@ -81,7 +82,8 @@ public class EnsembleWriterTests
 
         // float16 weights: half the file, maps within 1e-3 of the float32 ones, not equal to them.
         var half = EnsembleWriter.Write([single, single], Path.Combine(files.Folder, "half.onnx"), halfPrecisionWeights: true);
-        Assert.That(new FileInfo(half).Length, Is.LessThan(0.51 * 2 * new FileInfo(single).Length).And.GreaterThan(0.45 * 2 * new FileInfo(single).Length));
+        // (Weights under 1024 values, BatchNorm's and biases, stay float32.)
+        Assert.That(new FileInfo(half).Length, Is.LessThan(0.6 * 2 * new FileInfo(single).Length).And.GreaterThan(0.45 * 2 * new FileInfo(single).Length));
         using (var ensemble = KeypointModel.Open(half))
         {
             var c = Run(ensemble, x, rows);

@@ -138,7 +138,8 @@ public static class EnsembleWriter
         {
             var renamed = init.Clone();
             renamed.Name = Rename(init.Name);
-            if (half) HalfPrecisionWeights.Add(into, renamed);
+            // Float16 weights of a member shipped with --half go the same way, as constants (see HalfPrecisionWeights).
+            if (half || renamed.DataType == (int)TensorProto.Types.DataType.Float16) HalfPrecisionWeights.Add(into, renamed);
             else into.Initializer.Add(renamed);
         }
         foreach (var node in member.Node)

@@ -26,12 +26,27 @@ public static class HalfPrecisionWeights
         for (int i = casts.Count - 1; i >= 0; i--) graph.Node.Insert(0, casts[i]);
     }
 
-    /// <summary>Adds <paramref name="weight"/> to <paramref name="graph"/>: as float16 and a cast when it is a large float32
-    /// tensor, else as it is. The cast goes to <paramref name="casts"/> when given, else to the end of the node list
-    /// (callers add weights before the nodes that read them, which keeps the list topologically sorted).</summary>
+    /// <summary>Adds <paramref name="weight"/> to <paramref name="graph"/>: as a float16 constant and a cast when it is a
+    /// large float32 tensor, as a constant when it is a large float16 one already, else as the initializer it is. The
+    /// nodes go to <paramref name="casts"/> when given, else to the end of the node list (callers add weights before the
+    /// nodes that read them, which keeps the list topologically sorted).</summary>
+    /// <remarks>Constant nodes, not float16 initializers: ML.NET's OnnxTransformer, which scores saved pipelines, reads
+    /// the type of every initializer and knows no float16 ("Unsupported ONNX scalar type: Float16"); it does not read
+    /// node attributes, and ONNX Runtime folds the constants and casts into float32 weights when the session loads.</remarks>
     public static void Add(GraphProto graph, TensorProto weight, List<NodeProto>? casts = null)
     {
-        if (weight.DataType != (int)TensorProto.Types.DataType.Float || weight.Dims.Aggregate(1L, (a, d) => a * d) < MinimumElements)
+        void Emit(NodeProto node)
+        {
+            if (casts is not null) casts.Add(node);
+            else graph.Node.Add(node);
+        }
+        bool large = weight.Dims.Aggregate(1L, (a, d) => a * d) >= MinimumElements;
+        if (large && weight.DataType == (int)TensorProto.Types.DataType.Float16)
+        {
+            Emit(Constant(weight, weight.Name));
+            return;
+        }
+        if (!large || weight.DataType != (int)TensorProto.Types.DataType.Float)
         {
             graph.Initializer.Add(weight);
             return;
@@ -47,14 +62,23 @@ public static class HalfPrecisionWeights
         else values = [.. weight.FloatData];
         var bytes = new byte[values.Length * 2];
         for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (Half)values[i]);
-        var stored = new TensorProto { Name = weight.Name + "/fp16", DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(bytes) };
+        var stored = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(bytes) };
         stored.Dims.AddRange(weight.Dims);
-        graph.Initializer.Add(stored);
+        Emit(Constant(stored, weight.Name + "/fp16"));
         var cast = new NodeProto { OpType = "Cast", Name = weight.Name + "/cast" };
-        cast.Input.Add(stored.Name);
+        cast.Input.Add(weight.Name + "/fp16");
         cast.Output.Add(weight.Name);
         cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Float });
-        if (casts is not null) casts.Add(cast);
-        else graph.Node.Add(cast);
+        Emit(cast);
+    }
+
+    private static NodeProto Constant(TensorProto value, string output)
+    {
+        var tensor = value.Clone();
+        tensor.Name = "";
+        var node = new NodeProto { OpType = "Constant", Name = output + "/constant" };
+        node.Output.Add(output);
+        node.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });
+        return node;
     }
 }
