@@ -33,24 +33,27 @@ public sealed class ShipCommand : ICliCommand
                 return 0;
             }
             string source = parse.GetValue(model)!, shippedName = parse.GetValue(name)!;
-            (float X, float Y)? offset = null;
-            if (parse.GetValue(calibrate) is string data)
+            // Calibration measures the model as it will ship (its recorded decoding, its float16 weights) on a staged copy,
+            // so a failed calibration leaves the models folder untouched; the staged file, the one measured, is then what
+            // ships, with the offset added to any the source carried already.
+            var staging = parse.GetValue(calibrate) is null ? null : Directory.CreateTempSubdirectory("keypointml-ship-");
+            string target;
+            try
             {
-                // Measured as it will ship (its recorded decoding), on a staged copy, so a failed calibration leaves the
-                // models folder untouched; added to any offset the source carried already.
-                var staging = Directory.CreateTempSubdirectory("keypointml-ship-");
-                try
+                (float X, float Y)? offset = null;
+                if (parse.GetValue(calibrate) is string data)
                 {
-                    var staged = ShippedModelWriter.Ship(source, shippedName, staging.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half));
+                    var staged = ShippedModelWriter.Ship(source, shippedName, staging!.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half));
                     var (x, y, faces) = OffsetCalibration.Residual(staged, data);
                     (float X, float Y) had;
                     using (var before = KeypointModel.Open(staged)) had = before.Metadata.Offset;
                     offset = (had.X + x, had.Y + y);
                     CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offset recorded ({offset.Value.X:G4}, {offset.Value.Y:G4})"));
+                    source = staged;
                 }
-                finally { staging.Delete(recursive: true); }
+                target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset, parse.GetValue(half));
             }
-            var target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset, parse.GetValue(half));
+            finally { staging?.Delete(recursive: true); }
             using var shipped = KeypointModel.Open(target);
             CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}" +
                 (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : ""));

@@ -83,9 +83,7 @@ public static class EnsembleWriter
     private static void AddFlippedInput(GraphProto graph)
     {
         AddFlipNode(graph, KeypointModelMetadata.InputName, "input_mirrored", "input_mirror");
-        var concat = Node("Concat", "input_concat", [KeypointModelMetadata.InputName, "input_mirrored"], [FlipInput]);
-        concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-        graph.Node.Add(concat);
+        graph.Node.Add(Node("Concat", "input_concat", [KeypointModelMetadata.InputName, "input_mirrored"], [FlipInput], axis: 0));
     }
 
     // A member's [2N,K,h,w] output -> its first half, and its second half with the points' left and right swapped and
@@ -93,17 +91,13 @@ public static class EnsembleWriter
     private static IEnumerable<string> SplitAndUnflip(GraphProto graph, string prefix, IReadOnlyList<int> mirror)
     {
         string output = prefix + KeypointModelMetadata.OutputName, direct = prefix + "output_direct", mirrored = prefix + "output_mirrored";
-        var split = Node("Split", prefix + "split_mirror", [output], [direct, mirrored]);
-        split.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-        graph.Node.Add(split);
+        graph.Node.Add(Node("Split", prefix + "split_mirror", [output], [direct, mirrored], axis: 0));
         // Point i of the face is point mirror[i] of the mirror image.
         var indices = new TensorProto { Name = prefix + "mirror_map", DataType = (int)TensorProto.Types.DataType.Int64 };
         indices.Dims.Add(mirror.Count);
         indices.Int64Data.AddRange(mirror.Select(i => (long)i));
         graph.Initializer.Add(indices);
-        var gather = Node("Gather", prefix + "swap_sides", [mirrored, indices.Name], [prefix + "output_swapped"]);
-        gather.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        graph.Node.Add(gather);
+        graph.Node.Add(Node("Gather", prefix + "swap_sides", [mirrored, indices.Name], [prefix + "output_swapped"], axis: 1));
         AddFlipNode(graph, prefix + "output_swapped", prefix + "output_unflipped", prefix + "unflip");
         return [direct, prefix + "output_unflipped"];
     }
@@ -123,11 +117,12 @@ public static class EnsembleWriter
         graph.Node.Add(Node("Slice", name, [input, starts.Name, ends.Name, axes.Name, steps.Name], [output]));
     }
 
-    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs)
+    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs, long? axis = null)
     {
         var node = new NodeProto { OpType = op, Name = name };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
+        if (axis is long a) node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = a });
         return node;
     }
 

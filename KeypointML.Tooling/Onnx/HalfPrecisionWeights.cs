@@ -4,7 +4,7 @@ using Onnx;
 namespace KeypointML.Tooling.Onnx;
 
 /// <summary>
-/// Stores a model's float32 weights as float16, each followed by a <c>Cast</c> back to float32 under the weight's own name:
+/// Stores a model's float32 weights as float16 <c>Constant</c> nodes, each followed by a <c>Cast</c> back to float32 under the weight's own name:
 /// half the file, and the network still computes in float32 (ONNX Runtime folds the casts once, when the session loads).
 /// The rounding (a relative 5e-4 per weight) moves the outputs slightly: measure the model again before shipping it.
 /// </summary>
@@ -20,24 +20,24 @@ public static class HalfPrecisionWeights
     {
         var initializers = graph.Initializer.ToList();
         graph.Initializer.Clear();
-        var casts = new List<NodeProto>();
-        foreach (var init in initializers) Add(graph, init, casts);
-        // The casts first, so that the node list stays topologically sorted.
-        for (int i = casts.Count - 1; i >= 0; i--) graph.Node.Insert(0, casts[i]);
+        var nodes = new List<NodeProto>();
+        foreach (var init in initializers) Add(graph, init, nodes);
+        // The constants and casts first, so that the node list stays topologically sorted.
+        for (int i = nodes.Count - 1; i >= 0; i--) graph.Node.Insert(0, nodes[i]);
     }
 
     /// <summary>Adds <paramref name="weight"/> to <paramref name="graph"/>: as a float16 constant and a cast when it is a
     /// large float32 tensor, as a constant when it is a large float16 one already, else as the initializer it is. The
-    /// nodes go to <paramref name="casts"/> when given, else to the end of the node list (callers add weights before the
+    /// nodes go to <paramref name="nodes"/> when given, else to the end of the node list (callers add weights before the
     /// nodes that read them, which keeps the list topologically sorted).</summary>
     /// <remarks>Constant nodes, not float16 initializers: ML.NET's OnnxTransformer, which scores saved pipelines, reads
     /// the type of every initializer and knows no float16 ("Unsupported ONNX scalar type: Float16"); it does not read
     /// node attributes, and ONNX Runtime folds the constants and casts into float32 weights when the session loads.</remarks>
-    public static void Add(GraphProto graph, TensorProto weight, List<NodeProto>? casts = null)
+    public static void Add(GraphProto graph, TensorProto weight, List<NodeProto>? nodes = null)
     {
         void Emit(NodeProto node)
         {
-            if (casts is not null) casts.Add(node);
+            if (nodes is not null) nodes.Add(node);
             else graph.Node.Add(node);
         }
         bool large = weight.Dims.Aggregate(1L, (a, d) => a * d) >= MinimumElements;
