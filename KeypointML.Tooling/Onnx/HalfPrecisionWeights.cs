@@ -51,15 +51,7 @@ public static class HalfPrecisionWeights
             graph.Initializer.Add(weight);
             return;
         }
-        if (weight.DataLocation == TensorProto.Types.DataLocation.External)
-            throw new NotSupportedException($"initializer {weight.Name} is stored outside the model file.");
-        float[] values;
-        if (weight.RawData.Length > 0)
-        {
-            values = new float[weight.RawData.Length / 4];
-            Buffer.BlockCopy(weight.RawData.ToByteArray(), 0, values, 0, weight.RawData.Length);
-        }
-        else values = [.. weight.FloatData];
+        var values = OnnxTensors.ReadFloats(weight);
         var bytes = new byte[values.Length * 2];
         for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (Half)values[i]);
         var stored = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(bytes) };

@@ -18,9 +18,11 @@ public static class ShippedModelWriter
     /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
     /// <param name="offset">The calibration offset to record (<see cref="KeypointModelMetadata.Offset"/>); null keeps the source's.</param>
     /// <param name="halfPrecisionWeights">Store the weights as float16 (<see cref="HalfPrecisionWeights"/>; a model already so stored stays so).</param>
+    /// <param name="int8">Quantize to int8 with these calibration faces (<see cref="Int8Quantizer"/>); not with float16 weights.</param>
     public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, (float X, float Y)? offset = null,
-        bool halfPrecisionWeights = false)
+        bool halfPrecisionWeights = false, Int8Calibration? int8 = null)
     {
+        if (int8 is not null && halfPrecisionWeights) throw new ArgumentException("--int8 and --half exclude each other: int8 weights are smaller than float16 ones already.");
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (name.IndexOfAny(['/', '\\', '.']) >= 0) throw new ArgumentException($"'{name}' is not a model name (names look like 'ibug68-fast': no path, no extension).", nameof(name));
         KeypointModelMetadata metadata;
@@ -31,6 +33,7 @@ public static class ShippedModelWriter
         if (refinement is not null && metadata.OutputKind != KeypointOutputKind.Heatmaps)
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
         if (halfPrecisionWeights) HalfPrecisionWeights.Apply(proto.Graph);
+        if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName);
         var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offset = offset ?? metadata.Offset };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
@@ -76,5 +79,25 @@ public static class ShippedModelWriter
     {
         var producer = graph.Node.LastOrDefault(n => n.Output.Contains(KeypointModelMetadata.OutputName));
         return producer?.OpType == "Sigmoid" ? OutputActivation.Sigmoid : OutputActivation.None;
+    }
+}
+
+/// <summary>Faces to measure int8 activation ranges on: input tensors of the model, and the data they came from.</summary>
+public sealed record Int8Calibration(IReadOnlyList<float[]> Faces, string DataName)
+{
+    /// <summary>How many faces <see cref="Of"/> takes by default.</summary>
+    public const int DefaultFaces = 64;
+
+    /// <summary><paramref name="count"/> faces of <paramref name="dataSpec"/>, spread over it, as <paramref name="modelPath"/>'s inputs.</summary>
+    public static Int8Calibration Of(string modelPath, string dataSpec, int count = DefaultFaces)
+    {
+        FacePreprocessingOf(modelPath, out var preprocessing);
+        return new Int8Calibration(Inference.FaceTensors.Sample(new Microsoft.ML.MLContext(seed: 0), dataSpec, preprocessing, count), dataSpec);
+    }
+
+    private static void FacePreprocessingOf(string modelPath, out Preprocessing.FacePreprocessing preprocessing)
+    {
+        using var model = KeypointModel.Open(modelPath);
+        preprocessing = model.Preprocessing;
     }
 }
