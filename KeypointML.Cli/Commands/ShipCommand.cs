@@ -18,11 +18,12 @@ public sealed class ShipCommand : ICliCommand
         refine.Description = "Heatmap models: record this decoding in the model's metadata as its default (the one chosen on its validation faces); DetectKeypoints and the verbs then use it unless told otherwise.";
         var calibrate = new Option<string?>("--calibrate") { Description = "Measure the model's mean error on these labelled faces (the ones it was trained on: ibug-fit for the 68-point recipes) and record it, so the decoders subtract it (the bias flip augmentation leaves; docs/mlnet-components.md)." };
         var half = new Option<bool>("--half") { Description = "Store the weights as float16, cast to float32 when the model loads: half the file, the same computation; the rounding moves the outputs slightly (measure before shipping)." };
-        var int8 = new Option<string?>("--int8") { Description = $"Quantize to int8 (QDQ: int8 weights, uint8 activations, float head), with activation ranges measured on {Int8Calibration.DefaultFaces} of these labelled faces (training faces: ibug-fit for the 68-point recipes); about twice as fast on a CPU with AVX-512 VNNI. Measure the model again before shipping it." };
+        var int8 = new Option<string?>("--int8") { Description = "Quantize to int8 (QDQ: int8 weights, uint8 activations, float head), with activation ranges measured on these labelled faces (training faces: ibug-fit for the 68-point recipes); about twice as fast on a CPU with AVX-512 VNNI. Measure the model again before shipping it." };
+        var int8Faces = new Option<int?>("--int8-faces") { Description = "With --int8: measure the activation ranges on this many faces spread over the data (default: all)." };
         var detector = new Option<bool>("--detector") { Description = "The model is a third-party face detector (BlazeFace layout): add KeypointML's name, kind and the source's sha256 to its metadata." };
         var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
         {
-            model, name, models, detector, refine, calibrate, half, int8,
+            model, name, models, detector, refine, calibrate, half, int8, int8Faces,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -37,7 +38,7 @@ public sealed class ShipCommand : ICliCommand
             // Calibration measures the model as it will ship (its recorded decoding, its float16 weights) on a staged copy,
             // so a failed calibration leaves the models folder untouched; the staged file, the one measured, is then what
             // ships, with the offset added to any the source carried already.
-            var quantize = parse.GetValue(int8) is string int8Data ? Int8Calibration.Of(source, int8Data) : null;
+            var quantize = parse.GetValue(int8) is string int8Data ? Int8Calibration.Of(source, int8Data, parse.GetValue(int8Faces)) : null;
             var staging = parse.GetValue(calibrate) is null ? null : Directory.CreateTempSubdirectory("keypointml-ship-");
             string target;
             try

@@ -51,14 +51,15 @@ public static class FaceTensors
         return new FacePixels(pixels, length, crops);
     }
 
-    /// <summary><paramref name="count"/> faces of <paramref name="dataSpec"/> spread evenly over it (every n-th), each as
-    /// one input tensor of the model that <paramref name="preprocessing"/> describes.</summary>
-    public static IReadOnlyList<float[]> Sample(MLContext ml, string dataSpec, FacePreprocessing preprocessing, int count)
+    /// <summary><paramref name="count"/> faces of <paramref name="dataSpec"/> spread evenly over it (every n-th; null: all),
+    /// each as one input tensor of the model that <paramref name="preprocessing"/> describes.</summary>
+    public static IReadOnlyList<float[]> Sample(MLContext ml, string dataSpec, FacePreprocessing preprocessing, int? count = null)
     {
         var rows = KeypointDatasets.Load(ml, dataSpec).Rows.ToList();
         if (rows.Count == 0) throw new ArgumentException($"{dataSpec}: no faces.");
-        int step = Math.Max(1, rows.Count / Math.Max(1, count));
-        var chosen = rows.Where((_, i) => i % step == 0).Take(count).ToList();
+        if (count is < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "Take at least one face.");
+        int take = Math.Min(count ?? rows.Count, rows.Count), step = rows.Count / take;
+        var chosen = rows.Where((_, i) => i % step == 0).Take(take).ToList();
         var faces = Read(ml, chosen, preprocessing);
         return [.. Enumerable.Range(0, chosen.Count).Select(i => faces.Pixels.AsSpan(i * faces.Length, faces.Length).ToArray())];
     }
