@@ -106,18 +106,7 @@ public class Int8QuantizerTests
         string quantized = RepositoryFiles.Model("ibug68-fast");
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(quantized));
         Assert.That(proto.MetadataProps.Single(p => p.Key == Int8Quantizer.MetadataKey).Value, Does.StartWith("int8 QDQ: 29 of 30 convolutions").And.Contain("ranges from 64 faces of ibug-fit"));
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, KeypointDatasets.IbugTest).Data, 4);
-        var fitted = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { ModelPath = quantized, BoxColumnName = "Box" }).Fit(data);
-        var metrics = ml.EvaluateKeypoints(fitted.Transform(data));
-        Assert.That(metrics.Count, Is.EqualTo(4));
-        Assert.That(metrics.NmeInterOcular, Is.LessThan(0.06));
         // ML.NET's OnnxTransformer (which scores saved pipelines) reads every initializer's type: int8, uint8 and int32 too.
-        var zip = Path.Combine(files.Folder, "pipeline.zip");
-        ml.Model.Save(fitted, data.Schema, zip);
-        var loaded = ml.Model.Load(zip, out _);
-        Assert.That(ml.EvaluateKeypoints(loaded.Transform(data)).MeanPixelError, Is.EqualTo(metrics.MeanPixelError).Within(1e-3));
-        (loaded as IDisposable)?.Dispose();
-        fitted.Dispose();
+        LibraryPipeline.AssertScoresAndSaves(quantized, files.Folder, faces: 4, maxNme: 0.06);
     }
 }

@@ -96,6 +96,36 @@ public static class SyntheticOnnxModels
         return g.Model(Coordinates(height, width, keypoints, "conv-regressor"));
     }
 
+    /// <summary>
+    /// A heatmap model with seeded random float32 weights: 3x3 convolutions of stride 2 + ReLU (16 then 32 channels), a 1x1
+    /// convolution to <paramref name="keypoints"/> maps of a quarter of the input and a sigmoid (probability maps, as the
+    /// trained heatmap models end). For tests of graph rewrites that need float32 weights, not accuracy.
+    /// </summary>
+    public static byte[] ConvHeatmaps(int height, int width, int keypoints, int seed = 1)
+    {
+        var random = new Random(seed);
+        var g = new Graph(height, width, [keypoints, height / 4, width / 4]);
+        string x = KeypointModelMetadata.InputName;
+        int inChannels = 1, layer = 0;
+        foreach (int channels in (int[])[16, 32])
+        {
+            layer++;
+            float bound = 1f / MathF.Sqrt(inChannels * 9);
+            g.Initializer($"w{layer}", RandomValues(random, channels * inChannels * 9, bound), [channels, inChannels, 3, 3]);
+            g.Initializer($"b{layer}", RandomValues(random, channels, bound), [channels]);
+            g.Node("Conv", [x, $"w{layer}", $"b{layer}"], $"conv{layer}", Ints("kernel_shape", [3, 3]), Ints("strides", [2, 2]), Ints("pads", [1, 1, 1, 1]));
+            g.Node("Relu", [$"conv{layer}"], $"relu{layer}");
+            x = $"relu{layer}";
+            inChannels = channels;
+        }
+        g.Initializer("head_w", RandomValues(random, keypoints * inChannels, 1f / MathF.Sqrt(inChannels)), [keypoints, inChannels, 1, 1]);
+        g.Initializer("head_b", Enumerable.Repeat(-4f, keypoints).ToArray(), [keypoints]);
+        g.Node("Conv", [x, "head_w", "head_b"], "logits", Ints("kernel_shape", [1, 1]));
+        g.Node("Sigmoid", ["logits"], KeypointModelMetadata.OutputName);
+        var metadata = Heatmaps(height, width, keypoints, height / 4, width / 4, "conv-heatmaps") with { OutputActivation = Codecs.OutputActivation.Sigmoid };
+        return g.Model(metadata);
+    }
+
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> and returns the path.</summary>
     public static string Save(byte[] model, string path)
     {
