@@ -74,19 +74,7 @@ public static class SyntheticOnnxModels
     {
         var random = new Random(seed);
         var g = new Graph(height, width, [2 * keypoints]);
-        string x = KeypointModelMetadata.InputName;
-        int inChannels = 1, layer = 0;
-        foreach (int channels in channelsPerLayer ?? [16, 32, 64, 64])
-        {
-            layer++;
-            float bound = 1f / MathF.Sqrt(inChannels * 9);
-            g.Initializer($"w{layer}", RandomValues(random, channels * inChannels * 9, bound), [channels, inChannels, 3, 3]);
-            g.Initializer($"b{layer}", RandomValues(random, channels, bound), [channels]);
-            g.Node("Conv", [x, $"w{layer}", $"b{layer}"], $"conv{layer}", Ints("kernel_shape", [3, 3]), Ints("strides", [2, 2]), Ints("pads", [1, 1, 1, 1]));
-            g.Node("Relu", [$"conv{layer}"], $"relu{layer}");
-            x = $"relu{layer}";
-            inChannels = channels;
-        }
+        var (x, inChannels) = ConvStack(g, random, channelsPerLayer ?? [16, 32, 64, 64]);
         g.Node("GlobalAveragePool", [x], "pooled");
         g.Node("Flatten", ["pooled"], "features", Int("axis", 1));
         g.Initializer("fc_w", RandomValues(random, 2 * keypoints * inChannels, 1f / MathF.Sqrt(inChannels)), [2 * keypoints, inChannels]);
@@ -105,9 +93,21 @@ public static class SyntheticOnnxModels
     {
         var random = new Random(seed);
         var g = new Graph(height, width, [keypoints, height / 4, width / 4]);
+        var (x, inChannels) = ConvStack(g, random, [16, 32]);
+        g.Initializer("head_w", RandomValues(random, keypoints * inChannels, 1f / MathF.Sqrt(inChannels)), [keypoints, inChannels, 1, 1]);
+        g.Initializer("head_b", Enumerable.Repeat(-4f, keypoints).ToArray(), [keypoints]);
+        g.Node("Conv", [x, "head_w", "head_b"], "logits", Ints("kernel_shape", [1, 1]));
+        g.Node("Sigmoid", ["logits"], KeypointModelMetadata.OutputName);
+        var metadata = Heatmaps(height, width, keypoints, height / 4, width / 4, "conv-heatmaps") with { OutputActivation = Codecs.OutputActivation.Sigmoid };
+        return g.Model(metadata);
+    }
+
+    // 3x3 convolutions of stride 2 + ReLU from the input, with seeded random weights: the last output and its channels.
+    private static (string Output, int Channels) ConvStack(Graph g, Random random, IEnumerable<int> channelsPerLayer)
+    {
         string x = KeypointModelMetadata.InputName;
         int inChannels = 1, layer = 0;
-        foreach (int channels in (int[])[16, 32])
+        foreach (int channels in channelsPerLayer)
         {
             layer++;
             float bound = 1f / MathF.Sqrt(inChannels * 9);
@@ -118,12 +118,7 @@ public static class SyntheticOnnxModels
             x = $"relu{layer}";
             inChannels = channels;
         }
-        g.Initializer("head_w", RandomValues(random, keypoints * inChannels, 1f / MathF.Sqrt(inChannels)), [keypoints, inChannels, 1, 1]);
-        g.Initializer("head_b", Enumerable.Repeat(-4f, keypoints).ToArray(), [keypoints]);
-        g.Node("Conv", [x, "head_w", "head_b"], "logits", Ints("kernel_shape", [1, 1]));
-        g.Node("Sigmoid", ["logits"], KeypointModelMetadata.OutputName);
-        var metadata = Heatmaps(height, width, keypoints, height / 4, width / 4, "conv-heatmaps") with { OutputActivation = Codecs.OutputActivation.Sigmoid };
-        return g.Model(metadata);
+        return (x, inChannels);
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> and returns the path.</summary>
