@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Onnx;
 
 namespace KeypointML.Tooling.Onnx;
@@ -54,8 +53,7 @@ public static class HalfPrecisionWeights
         var values = OnnxTensors.ReadFloats(weight);
         var bytes = new byte[values.Length * 2];
         for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (Half)values[i]);
-        var stored = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float16, RawData = ByteString.CopyFrom(bytes) };
-        stored.Dims.AddRange(weight.Dims);
+        var stored = OnnxTensors.Raw("", TensorProto.Types.DataType.Float16, bytes, [.. weight.Dims]);
         Emit(Constant(stored, weight.Name + "/fp16"));
         var cast = new NodeProto { OpType = "Cast", Name = weight.Name + "/cast" };
         cast.Input.Add(weight.Name + "/fp16");

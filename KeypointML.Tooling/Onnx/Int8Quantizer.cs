@@ -119,6 +119,7 @@ public static class Int8Quantizer
         var ranges = tensors.ToDictionary(t => t, _ => (Lo: float.PositiveInfinity, Hi: float.NegativeInfinity));
         using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(probe.ToByteArray(), options);
+        using var run = new RunOptions();
         long[] dims = [1, .. shape];
         foreach (var face in inputs)
         {
@@ -126,7 +127,7 @@ public static class Int8Quantizer
                 throw new ArgumentException($"A calibration input holds {face.Length} values; the model takes [{string.Join(", ", shape)}].");
             Widen(input.Name, face);
             using var value = OrtValue.CreateTensorValueFromMemory(face, dims);
-            using var results = session.Run(new RunOptions(), [input.Name], [value], session.OutputNames);
+            using var results = session.Run(run, [input.Name], [value], session.OutputNames);
             for (int i = 0; i < session.OutputNames.Count; i++)
                 if (ranges.ContainsKey(session.OutputNames[i])) Widen(session.OutputNames[i], results[i].GetTensorDataAsSpan<float>());
         }

@@ -81,23 +81,3 @@ public static class ShippedModelWriter
         return producer?.OpType == "Sigmoid" ? OutputActivation.Sigmoid : OutputActivation.None;
     }
 }
-
-/// <summary>Faces to measure int8 activation ranges on: input tensors of the model, and the data they came from.</summary>
-public sealed record Int8Calibration(IReadOnlyList<float[]> Faces, string DataName)
-{
-    /// <summary><paramref name="count"/> faces of <paramref name="dataSpec"/>, spread over it (null: all), as <paramref name="modelPath"/>'s inputs.</summary>
-    /// <remarks>All by default: on the 122 held-out faces, int8 ibug68-heatmap scored 3.040 / 3.026 / 3.036% NME with
-    /// ranges from 64 / 256 / all 1098 training faces, ibug68-fast 3.846 / 3.858 / 3.847% (float: 3.025 and 3.851%): the
-    /// count moves the result by noise only, so no choice of subset is made.</remarks>
-    public static Int8Calibration Of(string modelPath, string dataSpec, int? count = null)
-    {
-        FacePreprocessingOf(modelPath, out var preprocessing);
-        return new Int8Calibration(Inference.FaceTensors.Sample(new Microsoft.ML.MLContext(seed: 0), dataSpec, preprocessing, count), dataSpec);
-    }
-
-    private static void FacePreprocessingOf(string modelPath, out Preprocessing.FacePreprocessing preprocessing)
-    {
-        using var model = KeypointModel.Open(modelPath);
-        preprocessing = model.Preprocessing;
-    }
-}
