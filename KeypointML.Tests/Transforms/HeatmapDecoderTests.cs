@@ -74,6 +74,80 @@ public class HeatmapDecoderTests
         Assert.That(new[] { g[0] * w - 0.5f, g[1] * h - 0.5f }, Is.EqualTo(new[] { 17.3f, 22.6f }).Within(1e-3f));
     }
 
+    /// <summary>DARK computes only a window of the smoothed map, with vectors: it must give exactly what smoothing the whole
+    /// map (borders clamped), taking the smoothed maximum within the kernel radius of the argmax and its log-parabola
+    /// vertex gives, on noisy maps whose peaks sit anywhere, corners and edges included, and on maps smaller than the window.</summary>
+    [TestCase(40, 40, 1)]
+    [TestCase(44, 44, 2)]
+    [TestCase(56, 56, 3)]
+    [TestCase(5, 7, 4)]
+    [TestCase(1, 9, 5)]
+    public void Dark_equals_a_full_map_smoothing(int h, int w, int seed)
+    {
+        var random = new Random(seed);
+        const int k = 24;
+        var maps = new float[k * h * w];
+        for (int m = 0; m < k; m++)
+        {
+            var map = maps.AsSpan(m * h * w, h * w);
+            for (int c = 0; c < map.Length; c++) map[c] = (float)(random.NextDouble() * 0.05);
+            // Peaks at the corners, on the edges and inside, with a weaker second mode a few cells away.
+            int pj = m % 4 == 0 ? 0 : m % 4 == 1 ? h - 1 : random.Next(h), pi = m % 3 == 0 ? 0 : m % 3 == 1 ? w - 1 : random.Next(w);
+            map[pj * w + pi] = 0.9f;
+            map[Math.Clamp(pj + 3, 0, h - 1) * w + Math.Clamp(pi - 2, 0, w - 1)] = 0.6f;
+        }
+        var (n, _) = Decode(maps, k, h, w, HeatmapRefinement.Dark);
+        for (int m = 0; m < k; m++)
+        {
+            var (x, y) = ReferenceDark(maps.AsSpan(m * h * w, h * w), h, w);
+            Assert.That(n[2 * m], Is.EqualTo((x + 0.5f) / w), $"map {m}, x");
+            Assert.That(n[2 * m + 1], Is.EqualTo((y + 0.5f) / h), $"map {m}, y");
+        }
+    }
+
+    // The straightforward DARK step: smooth the whole map, search the smoothed maximum within the radius of the argmax,
+    // fit the log-parabola through it and its neighbours.
+    private static (float X, float Y) ReferenceDark(ReadOnlySpan<float> map, int h, int w)
+    {
+        const int radius = 6;
+        var kernel = Enumerable.Range(-radius, 2 * radius + 1).Select(d => (float)Math.Exp(-d * d / (2 * HeatmapDecoder.DarkSigma * HeatmapDecoder.DarkSigma))).ToArray();
+        float total = kernel.Sum();
+        for (int d = 0; d < kernel.Length; d++) kernel[d] /= total;
+        var rows = new float[h * w];
+        var smooth = new float[h * w];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                float v = 0;
+                for (int d = -radius; d <= radius; d++) v += kernel[d + radius] * map[y * w + Math.Clamp(x + d, 0, w - 1)];
+                rows[y * w + x] = v;
+            }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                float v = 0;
+                for (int d = -radius; d <= radius; d++) v += kernel[d + radius] * rows[Math.Clamp(y + d, 0, h - 1) * w + x];
+                smooth[y * w + x] = v;
+            }
+        int best = 0;
+        for (int c = 1; c < map.Length; c++) if (map[c] > map[best]) best = c;
+        int i = best % w, j = best / w, bi = i, bj = j;
+        float peak = float.NegativeInfinity;
+        for (int y = Math.Max(0, j - radius); y <= Math.Min(h - 1, j + radius); y++)
+            for (int x = Math.Max(0, i - radius); x <= Math.Min(w - 1, i + radius); x++)
+                if (smooth[y * w + x] > peak) { peak = smooth[y * w + x]; bi = x; bj = y; }
+        float fx = bi, fy = bj;
+        if (bi > 0 && bi < w - 1) fx += Vertex(smooth[bj * w + bi - 1], peak, smooth[bj * w + bi + 1]);
+        if (bj > 0 && bj < h - 1) fy += Vertex(smooth[(bj - 1) * w + bi], peak, smooth[(bj + 1) * w + bi]);
+        return (fx, fy);
+
+        static float Vertex(float before, float top, float after)
+        {
+            double lb = Math.Log(before), lp = Math.Log(top), la = Math.Log(after), curvature = lb - 2 * lp + la;
+            return curvature < 0 ? (float)Math.Clamp(0.5 * (lb - la) / curvature, -0.5, 0.5) : 0f;
+        }
+    }
+
     /// <summary>A sampled Gaussian centred off the cell grid decodes to its centre (to float precision) with the
     /// log-parabola step; the quarter-cell step is off by up to a quarter cell.</summary>
     [TestCase(2.3f, 3.8f, 1.5f)]

@@ -26,7 +26,7 @@ public sealed class TrainCommand : ICliCommand
         var meanBias = new Option<bool?>("--mean-bias") { Description = "imm-face58 and ibug-resnet18: start the last layer at the mean training shape (true)." };
         var pretrained = new Option<bool?>("--pretrained") { Description = "ibug-*: start the ResNet18 encoder from ImageNet weights (true; --pretrained false starts from random weights)." };
         var cropScale = new Option<float?>("--crop-scale") { Description = "ibug-*: box scale (measured on the training set)." };
-        var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size (224; smaller for smoke tests only)." };
+        var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size in pixels, a multiple of 16 (32 for the ResNet18 recipes); default: the recipe's (224, ibug-fast 128)." };
         var heatmapStride = new Option<int?>("--heatmap-stride") { Description = "ibug-heatmap-*: input pixels per heatmap cell, 4 (56x56 maps) or 2 (112x112) (4)." };
         var sigma = new Option<float?>("--sigma") { Description = "ibug-heatmap-gaussian: Gaussian sigma in heatmap cells (1.5 at stride 4, 3 at stride 2: 6 input pixels)." };
         var loss = new Option<string?>("--loss") { Description = "ibug-heatmap-gaussian: per-cell loss, mse or logistic (mse; zero-one is always logistic)." };
@@ -54,7 +54,8 @@ public sealed class TrainCommand : ICliCommand
                 TorchSharp.torch.set_num_threads(t);
             }
             if (parse.GetValue(limit) is < 1) throw new ArgumentException("--limit must be at least 1.");
-            if (parse.GetValue(inputSize) is int s && (s < 32 || s % 32 != 0)) throw new ArgumentException($"--input-size must be a multiple of 32 from 32 up; got {s}.");
+            // 16 is what every network here needs (FastHeatmapNet halves 4 times); the ResNet18 models need 32 and say so.
+            if (parse.GetValue(inputSize) is int s && (s < 32 || s % 16 != 0)) throw new ArgumentException($"--input-size must be a multiple of 16 from 32 up; got {s}.");
             if (parse.GetValue(maxScale) is float ms && !(ms >= 0 && ms < 1)) throw new ArgumentException($"--max-scale must be in [0, 1); got {ms}.");
             if (parse.GetValue(occlusion) is float oc && !(oc >= 0 && oc <= 1)) throw new ArgumentException($"--occlusion must be in [0, 1]; got {oc}.");
             if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");

@@ -55,6 +55,7 @@ public static class FaceTensorSampler
         public readonly float ScaleX = scaleX, ScaleY = scaleY;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Sample(SourcePixels source, CropGeometry crop, byte fill, int width, int height, Span<float> tensor)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"The tensor size must be positive; got {width} x {height}.");
@@ -131,6 +132,7 @@ public static class FaceTensorSampler
     }
 
     // acc[i] += w * values[i], with a separate multiply and add (no fused multiply-add: the sums stay those of scalar code).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyAdd(ReadOnlySpan<float> values, float w, Span<float> acc)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace KeypointML.Imaging;
 
 /// <summary>
@@ -33,6 +34,7 @@ internal sealed class FilterTaps
     /// pixels, reading a source stored at 1/<paramref name="sourceScale"/> of full size (1 = the full image). Source indices
     /// are absolute (they may fall outside the image, where the caller reads its fill).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FilterTaps Of(int origin, int size, int outSize, float sourceScale = 1)
     {
         if (size <= 0 || outSize <= 0) throw new ArgumentOutOfRangeException(nameof(size), $"Sizes must be positive; got {size} -> {outSize}.");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Microsoft.ML.Data;
 
@@ -49,6 +50,7 @@ public static class ImageGrayscale
     /// Grey levels of a run of 32-bit pixels (BGRA when <paramref name="bgra"/>, else RGBA) into <paramref name="levels"/>,
     /// one per pixel: <see cref="Level"/>'s values, 8 pixels at a time where the CPU has 256-bit vectors.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LevelsOfRun(ReadOnlySpan<byte> pixels, bool bgra, Span<byte> levels)
     {
         int n = levels.Length;
