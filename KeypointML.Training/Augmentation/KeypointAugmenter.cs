@@ -169,8 +169,8 @@ public sealed class KeypointAugmenter
     {
         int b = (int)images.shape[0], c = (int)images.shape[1], h = (int)images.shape[2], w = (int)images.shape[3];
         if (occluders.Count != b) throw new ArgumentException($"{occluders.Count} occluders for a batch of {b}.");
-        // A mask and a fill image, built on the CPU in one pass each: one multiply-add on the tensor instead of a native call per sample.
-        var mask = new float[b * h * w];
+        // A mask and a fill image, built on the CPU in one pass each: one native select instead of a call per sample.
+        var mask = new bool[b * h * w];
         var fill = new float[b * h * w];
         for (int i = 0; i < b; i++)
         {
@@ -180,14 +180,17 @@ public sealed class KeypointAugmenter
                 for (int x = Math.Max(0, o.X0); x < Math.Min(w, o.X1); x++)
                 {
                     int at = (i * h + y) * w + x;
-                    mask[at] = 1;
+                    mask[at] = true;
                     fill[at] = v;
                 }
         }
         using var scope = NewDisposeScope();
-        var m = tensor(mask).reshape(b, 1, h, w).to(images.dtype);
+        var m = tensor(mask).reshape(b, 1, h, w);
         var f = tensor(fill).reshape(b, 1, h, w).to(images.dtype);
-        return (images - images * m + f).MoveToOuterDisposeScope();
+        // where() takes no Scalar: the arithmetic form (images - images * m + f, the same values) passed an implicit alpha
+        // Scalar to the native add, which the GC could finalize during the call; a run died of it after 38 epochs
+        // ("Expected false to be true ... toFloat at Scalar.h", session 8).
+        return where(m, f, images).MoveToOuterDisposeScope();
     }
 
     /// <summary>Multiplies each image's 0..1 grey values by its factor and clips, in the normalized space.</summary>
