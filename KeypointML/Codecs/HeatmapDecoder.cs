@@ -87,35 +87,11 @@ internal static class HeatmapDecoder
             line[inFirst..inEnd].CopyTo(dst[(inFirst - left)..]);
             dst[(inEnd - left)..].Fill(line[width - 1]);
         }
-        ReadOnlySpan<float> kernel = DarkKernel;
         // Horizontal pass over every patch row, then the vertical pass over the window's rows.
         Span<float> rows = stackalloc float[ph * DarkColumns];
-        for (int py = 0; py < ph; py++)
-        {
-            var src = patch.Slice(py * DarkPatchWidth, DarkPatchWidth);
-            Vector256<float> a = Vector256<float>.Zero, b = Vector256<float>.Zero;
-            for (int d = 0; d < kernel.Length; d++)
-            {
-                var k = Vector256.Create(kernel[d]);
-                a += k * Vector256.Create<float>(src.Slice(d, 8));
-                b += k * Vector256.Create<float>(src.Slice(d + 8, 8));
-            }
-            a.CopyTo(rows.Slice(py * DarkColumns, 8));
-            b.CopyTo(rows.Slice(py * DarkColumns + 8, 8));
-        }
+        for (int py = 0; py < ph; py++) SmoothSixteen(patch[(py * DarkPatchWidth)..], 1, rows.Slice(py * DarkColumns, DarkColumns));
         Span<float> smooth = stackalloc float[wh * DarkColumns];
-        for (int wy = 0; wy < wh; wy++)
-        {
-            Vector256<float> a = Vector256<float>.Zero, b = Vector256<float>.Zero;
-            for (int d = 0; d < kernel.Length; d++)
-            {
-                var k = Vector256.Create(kernel[d]);
-                a += k * Vector256.Create<float>(rows.Slice((wy + d) * DarkColumns, 8));
-                b += k * Vector256.Create<float>(rows.Slice((wy + d) * DarkColumns + 8, 8));
-            }
-            a.CopyTo(smooth.Slice(wy * DarkColumns, 8));
-            b.CopyTo(smooth.Slice(wy * DarkColumns + 8, 8));
-        }
+        for (int wy = 0; wy < wh; wy++) SmoothSixteen(rows[(wy * DarkColumns)..], DarkColumns, smooth.Slice(wy * DarkColumns, DarkColumns));
         // The smoothed maximum, near the raw argmax (within DarkRadius cells of it).
         int bi = i, bj = j;
         float best = float.NegativeInfinity;
@@ -128,6 +104,24 @@ internal static class HeatmapDecoder
         if (bi > 0 && bi < width - 1) fx += SubCellOffset(smooth[c - 1], best, smooth[c + 1], HeatmapRefinement.LogParabola);
         if (bj > 0 && bj < height - 1) fy += SubCellOffset(smooth[c - DarkColumns], best, smooth[c + DarkColumns], HeatmapRefinement.LogParabola);
         return (fx, fy);
+    }
+
+    // destination[c] = sum over d of DarkKernel[d] * source[d * step + c], for the 16 columns c, as two 8-float vectors; the
+    // taps added in order d = 0, 1, ... with separate multiplies and adds (a step of 1 is the horizontal pass, of a row's
+    // length the vertical one).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmoothSixteen(ReadOnlySpan<float> source, int step, Span<float> destination)
+    {
+        ReadOnlySpan<float> kernel = DarkKernel;
+        Vector256<float> a = Vector256<float>.Zero, b = Vector256<float>.Zero;
+        for (int d = 0; d < kernel.Length; d++)
+        {
+            var k = Vector256.Create(kernel[d]);
+            a += k * Vector256.Create<float>(source.Slice(d * step, 8));
+            b += k * Vector256.Create<float>(source.Slice(d * step + 8, 8));
+        }
+        a.CopyTo(destination);
+        b.CopyTo(destination[8..]);
     }
 
     private static float[] Kernel(double sigma, int radius)
