@@ -49,7 +49,7 @@ internal static class ModelOptions
     {
         var option = new Option<HeatmapRefinement?>("--refine")
         {
-            Description = "Heatmap models; without it, the model's own choice (its metadata; ibug68-fast: log-parabola), else DARK (dark, the library's default, the best measured: the map smoothed with a Gaussian of 2 cells around its peak, then the log-parabola step), the vertex of a parabola through the log values of the peak and its neighbours (log-parabola), a quarter cell toward the higher neighbour (quarter-offset), or plain argmax (none). Coordinate models ignore it.",
+            Description = "Heatmap models; without it, the model's own choice (its metadata), else DARK (dark, the library's default, the best measured: the map smoothed with a Gaussian of 2 cells around its peak, then the log-parabola step), the vertex of a parabola through the log values of the peak and its neighbours (log-parabola), a quarter cell toward the higher neighbour (quarter-offset), or plain argmax (none). Coordinate models ignore it.",
             CustomParser = result => Refinements[result.Tokens[0].Value],
         };
         option.AcceptOnlyFromAmong([.. Refinements.Keys]);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KeypointML.Codecs;
 using KeypointML.Models;
 using KeypointML.Tooling.Inference;
 using KeypointML.Tooling.Onnx;
@@ -6,7 +7,7 @@ using KeypointML.Tooling.Onnx;
 namespace KeypointML.Cli;
 
 /// <summary><c>keypointml ship --model RUN/x.onnx --name NAME [--models DIR] [--refine R] [--calibrate DATA]</c>: copies a
-/// trained model into the models folder as NAME.onnx with metadata name NAME (and its decoding and calibration offset).</summary>
+/// trained model into the models folder as NAME.onnx with metadata name NAME (and its decoding and calibration offsets).</summary>
 public sealed class ShipCommand : ICliCommand
 {
     public static Command Create()
@@ -17,13 +18,20 @@ public sealed class ShipCommand : ICliCommand
         var refine = ModelOptions.Refine();
         refine.Description = "Heatmap models: record this decoding in the model's metadata as its default (the one chosen on its validation faces); DetectKeypoints and the verbs then use it unless told otherwise.";
         var calibrate = new Option<string?>("--calibrate") { Description = "Measure the model's mean error on these labelled faces (the ones it was trained on: ibug-fit for the 68-point recipes) and record it, so the decoders subtract it (the bias flip augmentation leaves; docs/mlnet-components.md)." };
+        var calibration = new Option<CalibrationKind>("--calibration")
+        {
+            Description = "With --calibrate: per-point (one mean error per point, the default) or mean (one for all points, as models shipped before session 9).",
+            DefaultValueFactory = _ => CalibrationKind.PerPoint,
+            CustomParser = result => result.Tokens[0].Value == "mean" ? CalibrationKind.Mean : CalibrationKind.PerPoint,
+        };
+        calibration.AcceptOnlyFromAmong("per-point", "mean");
         var half = new Option<bool>("--half") { Description = "Store the weights as float16, cast to float32 when the model loads: half the file, the same computation; the rounding moves the outputs slightly (measure before shipping)." };
         var int8 = new Option<string?>("--int8") { Description = "Quantize to int8 (QDQ: int8 weights, uint8 activations, float head), with activation ranges measured on these labelled faces (training faces: ibug-fit for the 68-point recipes); about twice as fast on a CPU with AVX-512 VNNI. Measure the model again before shipping it." };
         var int8Faces = new Option<int?>("--int8-faces") { Description = "With --int8: measure the activation ranges on this many faces spread over the data (default: all)." };
         var detector = new Option<bool>("--detector") { Description = "The model is a third-party face detector (BlazeFace layout): add KeypointML's name, kind and the source's sha256 to its metadata." };
         var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
         {
-            model, name, models, detector, refine, calibrate, half, int8, int8Faces,
+            model, name, models, detector, refine, calibrate, calibration, half, int8, int8Faces,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -43,19 +51,18 @@ public sealed class ShipCommand : ICliCommand
             string target;
             try
             {
-                (float X, float Y)? offset = null;
+                CalibrationOffsets? offsets = null;
                 if (parse.GetValue(calibrate) is string data)
                 {
                     var staged = ShippedModelWriter.Ship(source, shippedName, staging!.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half), int8: quantize);
-                    var (x, y, faces) = OffsetCalibration.Residual(staged, data);
-                    (float X, float Y) had;
-                    using (var before = KeypointModel.Open(staged)) had = before.Metadata.Offset;
-                    offset = (had.X + x, had.Y + y);
-                    CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offset recorded ({offset.Value.X:G4}, {offset.Value.Y:G4})"));
+                    var (residual, faces) = OffsetCalibration.Measure(staged, data, parse.GetValue(calibration));
+                    using (var before = KeypointModel.Open(staged)) offsets = before.Metadata.Offsets.Plus(residual, before.Metadata.KeypointCount);
+                    var (x, y) = residual.Mean;
+                    CliApp.Out.WriteLine(FormattableString.Invariant($"calibrated on {faces} faces of {data}: mean error ({x:G4}, {y:G4}) in crop units; offsets recorded: {offsets}"));
                     source = staged;
                     quantize = null;   // the staged file is quantized already
                 }
-                target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offset, parse.GetValue(half), quantize);
+                target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offsets, parse.GetValue(half), quantize);
             }
             finally { staging?.Delete(recursive: true); }
             using var shipped = KeypointModel.Open(target);

@@ -48,7 +48,7 @@ public class EnsembleWriterTests
         {
             Assert.That(ensemble.Metadata.Members, Is.EqualTo(2));
             Assert.That(ensemble.Metadata.FlipInGraph, Is.False);
-            Assert.That(ensemble.Metadata.Offset, Is.EqualTo(((float, float))(0f, 0f)), "an ensemble is calibrated on its own");
+            Assert.That(ensemble.Metadata.Offsets.IsNone, Is.True, "an ensemble is calibrated on its own");
             Assert.That(ensemble.OutputLength, Is.EqualTo(model.OutputLength));
             Assert.That(Run(ensemble, x, rows), Is.EqualTo(a).Within(1e-6f));
         }

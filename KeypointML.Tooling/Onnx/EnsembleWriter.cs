@@ -68,7 +68,7 @@ public static class EnsembleWriter
         merged.DocString = "KeypointML ensemble: mean of the probability maps of " + string.Join(", ", members.Select(Path.GetFileName))
             + (flip ? ", each also of the mirrored face" : "");
 
-        var metadata = first! with { Offset = (0, 0), Members = protos.Count, FlipInGraph = flip };
+        var metadata = first! with { Offsets = Codecs.CalibrationOffsets.None, Members = protos.Count, FlipInGraph = flip };
         merged.MetadataProps.Clear();
         foreach (var (key, value) in metadata.ToProperties()) merged.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);

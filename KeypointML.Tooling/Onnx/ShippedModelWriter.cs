@@ -16,10 +16,10 @@ namespace KeypointML.Tooling.Onnx;
 public static class ShippedModelWriter
 {
     /// <summary>Writes <paramref name="source"/> as <paramref name="folder"/>/<paramref name="name"/>.onnx (the source may be that file).</summary>
-    /// <param name="offset">The calibration offset to record (<see cref="KeypointModelMetadata.Offset"/>); null keeps the source's.</param>
+    /// <param name="offsets">The calibration offsets to record (<see cref="KeypointModelMetadata.Offsets"/>); null keeps the source's.</param>
     /// <param name="halfPrecisionWeights">Store the weights as float16 (<see cref="HalfPrecisionWeights"/>; a model already so stored stays so).</param>
     /// <param name="int8">Quantize to int8 with these calibration faces (<see cref="Int8Quantizer"/>); not with float16 weights.</param>
-    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, (float X, float Y)? offset = null,
+    public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, CalibrationOffsets? offsets = null,
         bool halfPrecisionWeights = false, Int8Calibration? int8 = null)
     {
         if (int8 is not null && halfPrecisionWeights) throw new ArgumentException("--int8 and --half exclude each other: int8 weights are smaller than float16 ones already.");
@@ -34,7 +34,7 @@ public static class ShippedModelWriter
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
         if (halfPrecisionWeights) HalfPrecisionWeights.Apply(proto.Graph);
         if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName);
-        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offset = offset ?? metadata.Offset };
+        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offsets = offsets ?? metadata.Offsets };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
         return target;

@@ -98,8 +98,9 @@ public class TrainingInferenceParityTests
             // A shipped model may carry a calibration offset (ship --calibrate); the pipeline subtracts it after the decode.
             for (int j = 0; j < normalized.Length; j += 2)
             {
-                normalized[j] -= m.Offset.X;
-                normalized[j + 1] -= m.Offset.Y;
+                var (x, y) = m.Offsets[j / 2 % m.KeypointCount];
+                normalized[j] -= x;
+                normalized[j + 1] -= y;
             }
             var pipeline = LibraryPipeline.Column(Detect(ml, s, refinement), KeypointColumns.Keypoints);
             int d = 2 * m.KeypointCount;

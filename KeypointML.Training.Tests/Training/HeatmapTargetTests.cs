@@ -122,4 +122,40 @@ public class HeatmapTargetTests
         Assert.That(good.item<float>(), Is.LessThan(0.02f));
         Assert.That(flat.item<float>(), Is.EqualTo(Math.Log(256) + 1).Within(0.05), "the prior constant costs ~ln(cells) + 1 nats per map");
     }
+    [Test]
+    public void AdaptiveWing_MatchesThePapersFormula_AndIsZeroAtTheOptimum()
+    {
+        const int h = 8, w = 8;
+        var objective = new HeatmapObjective(HeatmapTargetKind.Gaussian, HeatmapLossKind.AdaptiveWing, h, w, 1f);
+        objective.Validate();
+        using var keypoints = tensor(new[] { 0.4f, 0.55f }).reshape(1, 2);
+        using var target = objective.Targets(keypoints);
+        using (var atOptimum = objective.Loss(target, keypoints)) Assert.That(atOptimum.item<float>(), Is.EqualTo(0f));
+
+        // An output with small and large errors on both the peak and the background.
+        var y = target.data<float>().ToArray();
+        var o = y.Select((v, i) => v + (i % 3 == 0 ? 0.8f : i % 3 == 1 ? -0.1f : 0.3f)).ToArray();
+        using var output = tensor(o).reshape(1, 1, h, w).requires_grad_();
+        using var loss = objective.Loss(output, keypoints);
+        // The formula written out cell by cell (Wang et al. 2019, eq. 6-7, alpha 2.1, omega 14, eps 1, theta 0.5; weight 10
+        // where the 3x3-dilated target exceeds 0.2).
+        double expected = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+            {
+                double t = y[j * w + i], d = Math.Abs(o[j * w + i] - t), p = 2.1 - t;
+                double a = 14 * (1 / (1 + Math.Pow(0.5, p))) * p * Math.Pow(0.5, p - 1), c = 0.5 * a - 14 * Math.Log(1 + Math.Pow(0.5, p));
+                double cell = d < 0.5 ? 14 * Math.Log(1 + Math.Pow(d, p)) : a * d - c;
+                double dilated = 0;
+                for (int dj = -1; dj <= 1; dj++)
+                    for (int di = -1; di <= 1; di++)
+                        if (j + dj is >= 0 and < h && i + di is >= 0 and < w) dilated = Math.Max(dilated, y[(j + dj) * w + i + di]);
+                expected += cell * (dilated > 0.2 ? 10 : 1);
+            }
+        Assert.That(loss.item<float>(), Is.EqualTo(expected).Within(1e-4 * expected));
+        loss.backward();
+        Assert.That(output.grad!.data<float>().ToArray().All(float.IsFinite), "finite gradients, the cells without error included");
+        Assert.That(objective.OutputIsLogits, Is.False, "adaptive wing trains the raw output: no sigmoid is exported");
+        Assert.Throws<ArgumentException>(() => new HeatmapObjective(HeatmapTargetKind.ZeroOne, HeatmapLossKind.AdaptiveWing, h, w).Validate());
+    }
 }

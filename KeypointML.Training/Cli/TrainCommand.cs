@@ -29,8 +29,8 @@ public sealed class TrainCommand : ICliCommand
         var inputSize = new Option<int?>("--input-size") { Description = "ibug-*: input size in pixels, a multiple of 16 (32 for the ResNet18 recipes); default: the recipe's (224, ibug-fast 128)." };
         var heatmapStride = new Option<int?>("--heatmap-stride") { Description = "ibug-heatmap-*: input pixels per heatmap cell, 4 (56x56 maps) or 2 (112x112) (4)." };
         var sigma = new Option<float?>("--sigma") { Description = "ibug-heatmap-gaussian: Gaussian sigma in heatmap cells (1.5 at stride 4, 3 at stride 2: 6 input pixels)." };
-        var loss = new Option<string?>("--loss") { Description = "ibug-heatmap-gaussian: per-cell loss, mse or logistic (mse; zero-one is always logistic)." };
-        loss.AcceptOnlyFromAmong("mse", "logistic");
+        var loss = new Option<string?>("--loss") { Description = "ibug-heatmap-gaussian: per-cell loss, mse, logistic or awing (adaptive wing with its weighted loss map) (mse; zero-one is always logistic)." };
+        loss.AcceptOnlyFromAmong("mse", "logistic", "awing");
         var posWeight = new Option<float?>("--pos-weight") { Description = "ibug-heatmap-* with the logistic loss: weight of the target-1 cells (1)." };
         var schedule = new Option<string?>("--lr-schedule") { Description = "Learning-rate schedule: constant or cosine (annealing to 0 over the epochs); default: the recipe's." };
         schedule.AcceptOnlyFromAmong("constant", "cosine");
@@ -65,7 +65,7 @@ public sealed class TrainCommand : ICliCommand
                 BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), MeanShapeBias = parse.GetValue(meanBias),
                 Pretrained = parse.GetValue(pretrained), CropScale = parse.GetValue(cropScale), InputSize = parse.GetValue(inputSize),
                 Limit = parse.GetValue(limit), HeatmapStride = parse.GetValue(heatmapStride), Sigma = parse.GetValue(sigma),
-                HeatmapLoss = parse.GetValue(loss) switch { "mse" => HeatmapLossKind.Mse, "logistic" => HeatmapLossKind.Logistic, _ => null },
+                HeatmapLoss = parse.GetValue(loss) switch { "mse" => HeatmapLossKind.Mse, "logistic" => HeatmapLossKind.Logistic, "awing" => HeatmapLossKind.AdaptiveWing, _ => null },
                 PositiveWeight = parse.GetValue(posWeight),
                 Schedule = parse.GetValue(schedule) is string sc ? LearningRateSchedules.Parse(sc) : null,
                 WarmupEpochs = parse.GetValue(warmup),

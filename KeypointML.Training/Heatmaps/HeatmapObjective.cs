@@ -12,6 +12,8 @@ public enum HeatmapLossKind
     Mse,
     /// <summary>Per-pixel logistic loss (binary cross-entropy of the output logits), optionally with a positive weight.</summary>
     Logistic,
+    /// <summary>Adaptive wing loss of the raw output (Wang et al., ICCV 2019) with its weighted loss map: for Gaussian targets.</summary>
+    AdaptiveWing,
 }
 
 /// <summary>
@@ -29,6 +31,12 @@ public enum HeatmapLossKind
 /// zero-one map; with the prior initialisation of the head bias (<see cref="InitialLogit"/>) the positive and the
 /// negatives already pull equally at the start, and a weight changes the calibration of the peak (the confidence) rather
 /// than where the argmax falls. It stays an option for experiments.</para>
+/// <para>Adaptive wing (Gaussian targets, raw output): per cell with error d = |output - target| and exponent
+/// p = alpha - target, <c>omega ln(1 + (d/eps)^p)</c> below theta and its tangent line <c>A d - C</c> above, with the
+/// paper's alpha 2.1, omega 14, eps 1, theta 0.5; each cell weighted 10 where the 3x3-dilated target exceeds 0.2, else 1
+/// (its "weighted loss map"). The exponent makes the loss nearly quadratic on background cells (target 0, p 2.1) and
+/// close to L1 near the peak (p 1.1), so the few foreground cells are not drowned by thousands of background ones, which
+/// is why plain MSE on Gaussian targets lost to zero-one maps here (docs/heatmap-models.md).</para>
 /// <para>Teacher weight (distillation, logistic loss): with a teacher's maps for the batch the target of every cell is
 /// <c>(1 - a) y + a t</c>, the labelled map blended with the teacher's probabilities; the cross-entropy towards a soft
 /// target is the same loss, so nothing else changes. The validation loss is always against the labels alone.</para>
@@ -46,7 +54,12 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         Target == HeatmapTargetKind.Gaussian ? HeatmapTarget.Gaussian(Sigma) : HeatmapTarget.ZeroOne,
         OutputIsLogits ? OutputActivation.Sigmoid : OutputActivation.None, Refinement);
 
-    public string LossName => LossKind == HeatmapLossKind.Mse ? "MSE per map" : "BCE per map";
+    public string LossName => LossKind switch
+    {
+        HeatmapLossKind.Mse => "MSE per map",
+        HeatmapLossKind.AdaptiveWing => "adaptive wing per map",
+        _ => "BCE per map",
+    };
 
     public bool LossIsKeypointMse => false;
 
@@ -62,8 +75,8 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         if (Height < 1 || Width < 1) throw new ArgumentException($"Heatmaps must have at least one cell; got {Height}x{Width}.");
         if (Target == HeatmapTargetKind.Gaussian && !(Sigma > 0)) throw new ArgumentException($"--sigma must be positive; got {Sigma}.");
         if (!(PositiveWeight > 0)) throw new ArgumentException($"--pos-weight must be positive; got {PositiveWeight}.");
-        if (Target == HeatmapTargetKind.ZeroOne && LossKind == HeatmapLossKind.Mse)
-            throw new ArgumentException("Zero-one targets are trained with the logistic loss (MSE towards a single 1 among thousands of 0s learns to output 0).");
+        if (Target == HeatmapTargetKind.ZeroOne && LossKind != HeatmapLossKind.Logistic)
+            throw new ArgumentException($"Zero-one targets are trained with the logistic loss ({LossKind} towards a single 1 among thousands of 0s learns to output 0).");
         if (!(TeacherWeight >= 0 && TeacherWeight <= 1)) throw new ArgumentException($"--teacher-weight must be in [0, 1]; got {TeacherWeight}.");
         if (TeacherWeight > 0 && LossKind != HeatmapLossKind.Logistic) throw new ArgumentException("Distillation blends probabilities: it needs the logistic loss.");
     }
@@ -99,7 +112,7 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         get
         {
             double p = MeanTarget;
-            return LossKind == HeatmapLossKind.Mse ? (float)p : (float)Math.Log(PositiveWeight * p / (1 - p));
+            return LossKind == HeatmapLossKind.Logistic ? (float)Math.Log(PositiveWeight * p / (1 - p)) : (float)p;
         }
     }
 
@@ -125,6 +138,7 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
         }
         Tensor perCell;
         if (LossKind == HeatmapLossKind.Mse) perCell = (output - target).square();
+        else if (LossKind == HeatmapLossKind.AdaptiveWing) perCell = AdaptiveWing(output, target);
         else
         {
             // BCE with logits, stable: -w y log s(z) - (1 - y) log(1 - s(z)) = w y softplus(-z) + (1 - y) softplus(z).
@@ -136,6 +150,29 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
             perCell = (weight * target * softplusOfMinus).add(target.neg().add(one, one) * softplus, one);
         }
         return (perCell.sum() / maps).MoveToOuterDisposeScope();
+    }
+
+    // The adaptive wing loss's constants, the paper's (its section 4.1; eps = 1, so d/eps = d).
+    private const float AwingOmega = 14f, AwingTheta = 0.5f, AwingAlpha = 2.1f, AwingForegroundWeight = 10f, AwingForegroundThreshold = 0.2f;
+
+    /// <summary>Adaptive wing loss per cell, times its weight map (see the remarks).</summary>
+    private static Tensor AdaptiveWing(Tensor output, Tensor target)
+    {
+        using TorchSharp.Scalar one = 1f, alpha = AwingAlpha, omega = AwingOmega, theta = AwingTheta,
+            lnTheta = MathF.Log(AwingTheta), extraWeight = AwingForegroundWeight - 1, threshold = AwingForegroundThreshold;
+        var d = (output - target).abs();
+        var p = target.neg().add(alpha, one);                          // alpha - y: the exponent, no gradient (y is a label)
+        var small = d.pow(p).log1p().mul(omega);                        // omega ln(1 + d^p)
+        var thetaPowP = p.mul(lnTheta).exp();                           // theta^p
+        // A = omega p theta^(p-1) / (1 + theta^p); C = theta A - omega ln(1 + theta^p): the line that meets the log part
+        // at d = theta with the same slope.
+        var a = thetaPowP.div(theta).mul(p).mul(omega).div(thetaPowP.add(one, one));
+        var c = a.mul(theta).sub(thetaPowP.log1p().mul(omega));
+        var large = a.mul(d).sub(c);
+        var loss = where(d.lt(theta), small, large);
+        // The weight map: 1 + 9 on the cells near the peak (the target dilated by a 3x3 maximum, above 0.2).
+        var near = nn.functional.max_pool2d(target, 3, 1, 1).gt(threshold).to(output.dtype);
+        return loss.mul(near.mul(extraWeight).add(one, one));
     }
 
     /// <summary>Decodes a batch of raw network outputs as the exported model's output is decoded: the codec's activation

@@ -55,10 +55,10 @@ public sealed record KeypointModelMetadata
     /// <summary>Heatmap models: the sub-cell decoding chosen for this model on its validation faces (written by
     /// <c>keypointml ship --refine</c>); null = the library's default (<see cref="Transforms.KeypointDefaults.Refinement"/>).</summary>
     public Codecs.HeatmapRefinement? Refinement { get; init; }
-    /// <summary>The model's mean error on its own training faces, in normalized crop coordinates (x, y), which the
-    /// decoders subtract (written by <c>keypointml ship --calibrate</c>; see <see cref="Codecs.OffsetCorrectedCodec"/>);
-    /// (0, 0) = none.</summary>
-    public (float X, float Y) Offset { get; init; }
+    /// <summary>The model's mean error on its own training faces, in normalized crop coordinates, per point or one (x, y)
+    /// for all, which the decoders subtract (written by <c>keypointml ship --calibrate</c>; see
+    /// <see cref="Codecs.OffsetCorrectedCodec"/>); <see cref="Codecs.CalibrationOffsets.None"/> = none.</summary>
+    public Codecs.CalibrationOffsets Offsets { get; init; } = Codecs.CalibrationOffsets.None;
 
     /// <summary>How many networks the graph averages (an ensemble written by <c>keypointml ensemble</c>); 1 = one network.</summary>
     public int Members { get; init; } = 1;
@@ -96,7 +96,10 @@ public sealed record KeypointModelMetadata
         if (Refinement is { } refinement) props[KeyPrefix + "refinement"] = RefinementNames[refinement];
         if (Members != 1) props[KeyPrefix + "ensemble_members"] = Members.ToString(ic);
         if (FlipInGraph) props[KeyPrefix + "flip_in_graph"] = "true";
-        if (Offset != default) props[KeyPrefix + "offset"] = $"{Offset.X.ToString("R", ic)},{Offset.Y.ToString("R", ic)}";
+        // keypointml.offset holds one (x, y): the offsets' mean when they are per point, which is what readers that
+        // predate keypointml.point_offsets apply; readers that know both take the per-point offsets.
+        if (!Offsets.IsNone) props[KeyPrefix + "offset"] = $"{Offsets.Mean.X.ToString("R", ic)},{Offsets.Mean.Y.ToString("R", ic)}";
+        if (Offsets.IsPerPoint) props[KeyPrefix + "point_offsets"] = Offsets.Format();
         return props;
     }
 
@@ -108,6 +111,8 @@ public sealed record KeypointModelMetadata
         [Codecs.HeatmapRefinement.LogParabola] = "log-parabola",
         [Codecs.HeatmapRefinement.Dark] = "dark",
     };
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
     /// <summary>Reads the metadata back; <paramref name="source"/> names the model file in error messages.</summary>
     public static KeypointModelMetadata FromProperties(IReadOnlyDictionary<string, string> props, string source)
@@ -138,14 +143,15 @@ public sealed record KeypointModelMetadata
         if (props.TryGetValue(KeyPrefix + "refinement", out var r))
             refinement = RefinementNames.FirstOrDefault(n => n.Value == r) is { Value: not null } known ? known.Key
                 : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}refinement' = '{r}'; expected one of {string.Join(", ", RefinementNames.Values)}.");
-        (float X, float Y) offset = default;
+        var offsets = Codecs.CalibrationOffsets.None;
         if (props.TryGetValue(KeyPrefix + "offset", out var o))
+            offsets = Codecs.CalibrationOffsets.TryParseValues(o) is [var ox, var oy] ? Codecs.CalibrationOffsets.Uniform(ox, oy)
+                : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}offset' = '{o}'; expected 'x,y' (two numbers).");
+        if (props.TryGetValue(KeyPrefix + "point_offsets", out var po))
         {
-            var parts = o.Split(',');
-            if (parts.Length != 2 || !float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var ox)
-                || !float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var oy) || !float.IsFinite(ox) || !float.IsFinite(oy))
-                throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}offset' = '{o}'; expected 'x,y' (two numbers).");
-            offset = (ox, oy);
+            int keypoints = GetInt("keypoint_count");
+            offsets = Codecs.CalibrationOffsets.TryParseValues(po) is { } values && values.Length == 2 * keypoints ? Codecs.CalibrationOffsets.PerPoint(values)
+                : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}point_offsets' = '{Shorten(po)}'; expected {2 * keypoints} numbers (x, y for each of the {keypoints} points) separated by commas.");
         }
         float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
         return new KeypointModelMetadata
@@ -164,7 +170,7 @@ public sealed record KeypointModelMetadata
             OutputActivation = outputActivation,
             HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
             Refinement = refinement,
-            Offset = offset,
+            Offsets = offsets,
             Members = props.ContainsKey(KeyPrefix + "ensemble_members") ? GetInt("ensemble_members") : 1,
             FlipInGraph = props.GetValueOrDefault(KeyPrefix + "flip_in_graph", "false") switch
             {

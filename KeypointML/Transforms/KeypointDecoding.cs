@@ -137,13 +137,15 @@ public sealed class KeypointDecodingTransformer : ComposedTransformer
 }
 
 /// <summary>A decode-only codec as the float vector a saved pipeline carries: kind (0 coordinates, 1 heatmaps), K, h, w,
-/// refinement, flip averaging (0/1; its mirror map is the 68-point one), and for a calibrated model its offset x, y. The training target is not needed to decode and
+/// refinement, flip averaging (0/1; its mirror map is the 68-point one), and for a calibrated model its offsets: x, y for all
+/// points, or x, y per point. The training target is not needed to decode and
 /// is not stored.</summary>
 internal static class CodecParameters
 {
     public static float[] Write(KeypointCodec codec) => codec switch
     {
-        OffsetCorrectedCodec o => [.. Write(o.Inner), o.OffsetX, o.OffsetY],
+        // One offset for all points as elements 6-7 (the layout pipelines saved before per-point offsets use); per point, 2K.
+        OffsetCorrectedCodec o => [.. Write(o.Inner), .. o.Offsets.Values],
         FlipAveragingCodec f when f.KeypointCount == Geometry.MirrorMaps.Ibug68.Count => [.. Write(f.Inner)[..5], 1],
         HeatmapCodec h => [1, h.KeypointCount, h.Height, h.Width, (float)h.Refinement, 0],
         CoordinateCodec c => [0, c.KeypointCount, 0, 0, 0, 0],
@@ -155,12 +157,17 @@ internal static class CodecParameters
 
     public static KeypointCodec Read(float[] p)
     {
-        if (p.Length is not (5 or 6 or 8) || p[0] is not (0 or 1))
+        if (p.Length < 5 || p[0] is not (0 or 1) || !(p.Length is 5 or 6 or 8 || p.Length == 6 + 2 * (int)p[1]))
             throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
         var key = ((int)p[0], (int)p[1], (int)p[2], (int)p[3], (int)p[4], p.Length >= 6 ? (int)p[5] : 0);
         var codec = Codecs.GetOrAdd(key, _ => Make(p));
-        // The calibration offset (elements 6 and 7, written since models carry one) goes outside the flip averaging.
-        return p.Length == 8 ? OffsetCorrectedCodec.Wrap(codec, (p[6], p[7])) : codec;
+        // The calibration offsets (elements 6 on: one x, y for all points, or 2K values) go outside the flip averaging.
+        return p.Length switch
+        {
+            <= 6 => codec,
+            8 => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.Uniform(p[6], p[7])),
+            _ => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.PerPoint(p.AsSpan(6))),
+        };
     }
 
     private static KeypointCodec Make(float[] p)
