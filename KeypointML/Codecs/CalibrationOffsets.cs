@@ -8,8 +8,9 @@ namespace KeypointML.Codecs;
 /// session 9 carry (<c>keypointml.offset</c>), or one (x, y) per point (<c>keypointml.point_offsets</c>), which
 /// <c>keypointml ship --calibrate</c> records now. Immutable, compared by value.
 /// </summary>
-/// <remarks>Per point because the bias differs from point to point, which one mean offset cannot follow; what that is
-/// worth on the held-out faces: <c>docs/mlnet-components.md</c>, calibration offset.</remarks>
+/// <remarks>Per point because the bias differs from point to point (on ibug68-heatmap's training faces: 0.46% of the
+/// inter-ocular distance on the jaw, 0.18% on the eyes), which one mean offset cannot follow; what that is worth on the
+/// held-out faces: <c>docs/mlnet-components.md</c>, calibration offset.</remarks>
 public sealed class CalibrationOffsets : IEquatable<CalibrationOffsets>
 {
     private readonly float[] _xy;
