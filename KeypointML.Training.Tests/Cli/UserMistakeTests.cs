@@ -73,6 +73,10 @@ public class UserMistakeTests
         AssertOneLineError(CliRun.Of("predict", "--model", _nose, "--data", "imm-val", "--out", "x.csv", "--limit", "few"), 2, "few");
 
     [Test]
+    public void UnknownCalibrationKind() =>
+        AssertOneLineError(CliRun.Of("ship", "--model", _nose, "--name", "nose", "--calibrate", "imm-train", "--calibration", "per-pont"), 2, "per-pont");
+
+    [Test]
     public void UnknownRefinement() =>
         AssertOneLineError(CliRun.Of("evaluate", "--model", _nose, "--data", "imm-val", "--refine", "parabola"), 2, "parabola");
 
