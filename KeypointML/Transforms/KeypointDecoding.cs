@@ -152,22 +152,30 @@ internal static class CodecParameters
         _ => throw new ArgumentException($"{KeypointDecodingEstimator.Component}: codec {codec.GetType().Name} cannot be carried in a pipeline.", nameof(codec)),
     };
 
-    // Read on every row: the codecs (immutable) are made once per parameter set.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int), KeypointCodec> Codecs = new();
+    // Read on every row: the codecs (immutable, the offset wrapper included) are made once per parameter vector and
+    // found by its values, so a row costs a hash of the vector and no allocation (a per-point model's is 142 floats).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<float[], KeypointCodec> Codecs = new(ValueComparer.Instance);
 
     public static KeypointCodec Read(float[] p)
     {
+        if (Codecs.TryGetValue(p, out var known)) return known;
         if (p.Length < 5 || p[0] is not (0 or 1) || !(p.Length is 5 or 6 or 8 || p.Length == 6 + 2 * (int)p[1]))
             throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
-        var key = ((int)p[0], (int)p[1], (int)p[2], (int)p[3], (int)p[4], p.Length >= 6 ? (int)p[5] : 0);
-        var codec = Codecs.GetOrAdd(key, _ => Make(p));
-        // The calibration offsets (elements 6 on: one x, y for all points, or 2K values) go outside the flip averaging.
-        return p.Length switch
+        var key = p.ToArray();   // the row's array is not ours to keep
+        return Codecs.GetOrAdd(key, Make(key));
+    }
+
+    /// <summary>Compares parameter vectors by their values.</summary>
+    private sealed class ValueComparer : IEqualityComparer<float[]>
+    {
+        public static readonly ValueComparer Instance = new();
+        public bool Equals(float[]? a, float[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
+        public int GetHashCode(float[] values)
         {
-            <= 6 => codec,
-            8 => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.Uniform(p[6], p[7])),
-            _ => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.PerPoint(p.AsSpan(6))),
-        };
+            var hash = new HashCode();
+            foreach (var v in values) hash.Add(v);   // float's hash treats -0 as 0, as Equals does
+            return hash.ToHashCode();
+        }
     }
 
     private static KeypointCodec Make(float[] p)
@@ -175,6 +183,13 @@ internal static class CodecParameters
         KeypointCodec codec = p[0] == 1
             ? new HeatmapCodec((int)p[1], (int)p[2], (int)p[3], refinement: (HeatmapRefinement)(int)p[4])
             : new CoordinateCodec((int)p[1]);
-        return p.Length >= 6 && p[5] == 1 ? new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68) : codec;
+        if (p.Length >= 6 && p[5] == 1) codec = new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68);
+        // The calibration offsets (elements 6 on: one x, y for all points, or 2K values) go outside the flip averaging.
+        return p.Length switch
+        {
+            <= 6 => codec,
+            8 => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.Uniform(p[6], p[7])),
+            _ => OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.PerPoint(p.AsSpan(6))),
+        };
     }
 }
