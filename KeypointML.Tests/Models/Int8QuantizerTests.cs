@@ -105,7 +105,15 @@ public class Int8QuantizerTests
         using var files = new TestFiles();
         string quantized = RepositoryFiles.Model("ibug68-fast");
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(quantized));
-        Assert.That(proto.MetadataProps.Single(p => p.Key == Int8Quantizer.MetadataKey).Value, Does.StartWith("int8 QDQ: 29 of 30 convolutions").And.Contain("ranges from 1098 faces of ibug-fit"));
+        // Shipped with --int8-head --int8-float-stem: the two decoder steps mixed before upsampling (30 + 2 convolutions),
+        // every convolution on integers but the stem, which reads the float one-channel image.
+        Assert.That(proto.MetadataProps.Single(p => p.Key == Int8Quantizer.MetadataKey).Value,
+            Does.StartWith("int8 QDQ: 31 of 32 convolutions").And.Contain("ranges from 1098 faces of ibug-fit").And.Contain("2 decoder steps mixed")
+                .And.Contain("integer head").And.Contain("float stem"));
+        var convs = proto.Graph.Node.Where(n => n.OpType == "Conv").ToList();
+        var stem = convs.Single(c => !c.Input[1].EndsWith("/weight/dq"));
+        Assert.That(stem.Input[0], Is.EqualTo(KeypointModelMetadata.InputName), "the float convolution is the stem, on the input");
+        Assert.That(proto.Graph.Node.Any(n => n.OpType == "Concat"), Is.False, "no concatenation left in the decoder");
         // ML.NET's OnnxTransformer (which scores saved pipelines) reads every initializer's type: int8, uint8 and int32 too.
         LibraryPipeline.AssertScoresAndSaves(quantized, files.Folder, faces: 4, maxNme: 0.06);
     }

@@ -178,6 +178,29 @@ public class HeatmapDecoderTests
         Assert.That(n, Is.EqualTo(new[] { 1.75f / 3, (float)((1.5 + dy) / 3) }).Within(1e-6f));
     }
 
+    [TestCase(1936, 1)]   // 44 x 44, a multiple of the vector width
+    [TestCase(1600, 2)]
+    [TestCase(3, 3)]      // shorter than one vector
+    [TestCase(37, 4)]     // a scalar tail
+    public void The_vector_argmax_is_the_scalar_scans_with_ties_NaNs_and_tails(int cells, int seed)
+    {
+        var random = new Random(seed);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            // Few distinct values, so the maximum is often tied; some NaN, -inf and -0 cells; sometimes a whole map of them.
+            var map = new float[cells];
+            for (int c = 0; c < cells; c++)
+                map[c] = random.Next(12) switch { 0 => float.NaN, 1 => float.NegativeInfinity, 2 => -0f, var v => v / 10f };
+            if (trial % 50 == 0) Array.Fill(map, trial % 100 == 0 ? float.NaN : float.NegativeInfinity);
+            if (trial % 7 == 0) map[random.Next(cells)] = 5f;
+            int expected = -1;
+            float peak = float.NegativeInfinity;
+            for (int c = 0; c < cells; c++)
+                if (map[c] > peak) { peak = map[c]; expected = c; }
+            Assert.That(HeatmapDecoder.ArgMax(map), Is.EqualTo((expected, peak)), $"trial {trial}");
+        }
+    }
+
     [Test]
     public void A_NaN_map_gives_NaN_and_a_wrong_length_is_an_error()
     {

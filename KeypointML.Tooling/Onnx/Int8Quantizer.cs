@@ -14,7 +14,13 @@ namespace KeypointML.Tooling.Onnx;
 /// </summary>
 /// <remarks>
 /// <para>What stays float: the output head (the last convolution and what follows: sigmoid, flip averaging, the
-/// ensemble's mean), so the maps keep their full precision where the decoder reads sub-cell offsets from them.</para>
+/// ensemble's mean), so the maps keep their full precision where the decoder reads sub-cell offsets from them, unless
+/// the caller asks for an integer head (<c>ship --int8-head</c>: the convolution then runs on integers and only the sigmoid
+/// after it in float; on ibug68-fast 0.15 of 1.65 ms per face for 0.002 point of held-out NME); and, when the caller asks
+/// (<c>ship --int8-float-stem</c>), the stem convolution on a one-channel image.</para>
+/// <para>Before quantizing, batch normalizations are folded (<see cref="BatchNormFolding"/>) and UNet decoder steps that
+/// mix an upsampled tensor with a 1x1 convolution mix before upsampling (<see cref="UpsampleMixFactoring"/>); both are exact
+/// in float.</para>
 /// <para>Hand-written rather than taken from a library: ONNX Runtime's quantization tool (<c>quantize_static</c>) is
 /// Python and the tool has no Python; the rewrite is a graph walk over OnnxSharp's protobuf types, and the calibration
 /// is ONNX Runtime itself with the activations made outputs.</para>
@@ -30,15 +36,20 @@ public static class Int8Quantizer
 
     /// <summary>Quantizes <paramref name="model"/> in place with activation ranges measured on <paramref name="calibration"/>
     /// (input tensors as the model takes them, one face each) and returns what it did.</summary>
-    public static Int8QuantizationReport Apply(ModelProto model, IReadOnlyList<float[]> calibration, string calibrationName)
+    /// <param name="integerHead">Quantize the output head's convolution too (its output, the logits, becomes uint8 before
+    /// the float sigmoid).</param>
+    /// <param name="floatStem">Leave a one-channel input image float, and with it the stem convolution that reads it.</param>
+    public static Int8QuantizationReport Apply(ModelProto model, IReadOnlyList<float[]> calibration, string calibrationName, bool integerHead = false,
+        bool floatStem = false)
     {
         if (calibration.Count == 0) throw new ArgumentException("Int8 quantization needs calibration faces; got none.", nameof(calibration));
         if (model.MetadataProps.Any(p => p.Key == MetadataKey)) throw new ArgumentException("The model is quantized already.");
         var graph = model.Graph;
         OnnxTensors.MaterializeWeights(graph);
         int folded = BatchNormFolding.Apply(graph);
+        int factored = UpsampleMixFactoring.Apply(graph);
 
-        var quantized = TensorsToQuantize(graph);
+        var quantized = TensorsToQuantize(graph, integerHead, floatStem);
         var ranges = Calibrate(model, quantized, calibration);
         var parameters = new Dictionary<string, (float Scale, byte ZeroPoint)>();
         foreach (var tensor in quantized)
@@ -60,7 +71,7 @@ public static class Int8Quantizer
             QuantizeWeights(graph, conv, parameters[conv.Input[0][..^DequantizedSuffix.Length]].Scale);
             convs++;
         }
-        var report = new Int8QuantizationReport(folded, quantized.Count, convs, graph.Node.Count(n => n.OpType == "Conv"), calibration.Count, calibrationName);
+        var report = new Int8QuantizationReport(folded, factored, quantized.Count, convs, graph.Node.Count(n => n.OpType == "Conv"), calibration.Count, calibrationName, integerHead, floatStem);
         model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = report.Describe() });
         return report;
     }
@@ -69,8 +80,9 @@ public static class Int8Quantizer
 
     // The activations upstream of a convolution that ONNX Runtime can carry as uint8: the input, and the outputs of
     // Relu, Add, Concat, Resize, MaxPool and of convolutions that feed something other than a lone Relu (a Conv -> Relu
-    // -> Q chain fuses into one QLinearConv on the Relu's range).
-    private static List<string> TensorsToQuantize(GraphProto graph)
+    // -> Q chain fuses into one QLinearConv on the Relu's range); with an integer head also the head's output (a
+    // convolution upstream of no other).
+    private static List<string> TensorsToQuantize(GraphProto graph, bool integerHead, bool floatStem)
     {
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet();
         var upstream = graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Input[0]).ToHashSet();
@@ -84,10 +96,11 @@ public static class Int8Quantizer
         }
         var outputs = graph.Output.Select(o => o.Name).ToHashSet();
         var chosen = new List<string>();
-        foreach (var input in graph.Input.Select(i => i.Name).Where(upstream.Contains)) chosen.Add(input);
+        foreach (var input in graph.Input.Where(i => upstream.Contains(i.Name) && !(floatStem && OneChannel(i)))) chosen.Add(input.Name);
         foreach (var node in graph.Node)
         {
             var tensor = node.Output[0];
+            if (integerHead && node.OpType == "Conv" && !upstream.Contains(tensor) && !outputs.Contains(tensor)) { chosen.Add(tensor); continue; }
             if (!upstream.Contains(tensor) || outputs.Contains(tensor)) continue;
             bool take = Activations.Contains(node.OpType)
                 || (node.OpType == "Conv" && !(Consumers(graph, tensor) is [{ OpType: "Relu" }]));
@@ -95,6 +108,14 @@ public static class Int8Quantizer
         }
         return chosen;
     }
+
+    // With floatStem a one-channel image stays float, and so does the stem convolution that reads it. An integer
+    // convolution over one input channel is bound by ONNX Runtime's im2col: ibug68-fast's 3x3 stem (16 channels) took
+    // 0.22 ms of the model's 2.0 on one core as int8, 0.03 as float. Not the default: ResNet18's 7x7 stem (64 channels at
+    // 112x112) is slower in float, 18.8 against 15.3 ms for the whole int8 ibug68-heatmap, because its large output must
+    // then be quantized (docs/mlnet-components.md).
+    private static bool OneChannel(ValueInfoProto input) =>
+        input.Type?.TensorType?.Shape?.Dim is { Count: 4 } dims && dims[1].DimValue == 1;
 
     private static List<NodeProto> Consumers(GraphProto graph, string tensor) => graph.Node.Where(n => n.Input.Contains(tensor)).ToList();
 
@@ -224,10 +245,10 @@ public static class Int8Quantizer
 }
 
 /// <summary>What <see cref="Int8Quantizer"/> did to a model.</summary>
-public sealed record Int8QuantizationReport(int FoldedNormalizations, int QuantizedActivations, int QuantizedConvolutions, int Convolutions,
-    int CalibrationFaces, string CalibrationData)
+public sealed record Int8QuantizationReport(int FoldedNormalizations, int FactoredDecoderSteps, int QuantizedActivations, int QuantizedConvolutions, int Convolutions,
+    int CalibrationFaces, string CalibrationData, bool IntegerHead = false, bool FloatStem = false)
 {
     /// <summary>One line, as recorded in the model's metadata.</summary>
     public string Describe() => FormattableString.Invariant(
-        $"int8 QDQ: {QuantizedConvolutions} of {Convolutions} convolutions with int8 weights (per channel), {QuantizedActivations} activations uint8, ranges from {CalibrationFaces} faces of {CalibrationData}; {FoldedNormalizations} batch normalizations folded");
+        $"int8 QDQ: {QuantizedConvolutions} of {Convolutions} convolutions with int8 weights (per channel), {QuantizedActivations} activations uint8, ranges from {CalibrationFaces} faces of {CalibrationData}; {FoldedNormalizations} batch normalizations folded, {FactoredDecoderSteps} decoder steps mixed before upsampling{(IntegerHead ? "; integer head" : "")}{(FloatStem ? "; float stem" : "")}");
 }

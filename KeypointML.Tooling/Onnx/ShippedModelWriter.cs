@@ -33,7 +33,7 @@ public static class ShippedModelWriter
         if (refinement is not null && metadata.OutputKind != KeypointOutputKind.Heatmaps)
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
         if (halfPrecisionWeights) HalfPrecisionWeights.Apply(proto.Graph);
-        if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName);
+        if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName, int8.IntegerHead, int8.FloatStem);
         var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offsets = offsets ?? metadata.Offsets };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }

@@ -89,6 +89,37 @@ public class OnnxExportTests
         Assert.That(ExportAndCompare(net, 2), Is.LessThan(1e-4f));
     }
 
+    [TestCase(4)]
+    [TestCase(2)]
+    public void FastHeatmapNet_decoder_steps_mixed_before_upsampling_compute_the_same_maps(int stride)
+    {
+        // UpsampleMixFactoring (ship --int8's first rewrite): Conv1x1(Concat(Resize(x), skip)) -> Resize(Conv1x1(x)) +
+        // Conv1x1(skip) after the normalizations are folded; exact up to float rounding, checked against TorchSharp.
+        random.manual_seed(6);
+        using var net = new FastHeatmapNet(68, 64, sigmoidOnExport: true, heatmapStride: stride, widths: FastHeatmapNet.WideWidths);
+        net.train();
+        using (var _ = no_grad())
+        using (var imgs = TestImages.Load(4, 64, 64))
+            for (int i = 0; i < 2; i++) net.call(imgs * (1 + 0.5 * i)).Dispose();
+        var path = Path.Combine(dir, "model.onnx");
+        net.eval();
+        OnnxExporter.Export(net, Meta(net), path);
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        int concats = proto.Graph.Node.Count(n => n.OpType == "Concat"), convs = proto.Graph.Node.Count(n => n.OpType == "Conv");
+        Assert.That(KeypointML.Tooling.Onnx.BatchNormFolding.Apply(proto.Graph), Is.GreaterThan(0));
+        int steps = stride == 2 ? 3 : 2;
+        Assert.That(KeypointML.Tooling.Onnx.UpsampleMixFactoring.Apply(proto.Graph), Is.EqualTo(steps), "every decoder step");
+        Assert.That(proto.Graph.Node.Count(n => n.OpType == "Concat"), Is.EqualTo(concats - steps));
+        Assert.That(proto.Graph.Node.Count(n => n.OpType == "Conv"), Is.EqualTo(convs + steps));
+        Assert.That(KeypointML.Tooling.Onnx.UpsampleMixFactoring.Apply(proto.Graph), Is.Zero, "nothing left to rewrite");
+        var factored = Path.Combine(dir, "factored.onnx");
+        File.WriteAllBytes(factored, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+        using var images = TestImages.Load(2, 64, 64);
+        var diff = OnnxExporter.MaxAbsDifference(net, factored, images);
+        TestContext.Out.WriteLine($"factored graph vs TorchSharp: max abs difference {diff:E2}");
+        Assert.That(diff, Is.LessThan(1e-4f));
+    }
+
     [Test]
     public void HeatmapDecoder_ConvTransposeAndResize_Parity()
     {

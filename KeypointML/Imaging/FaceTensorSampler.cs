@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using KeypointML.Geometry;
 using KeypointML.Preprocessing;
 using Microsoft.ML.Data;
@@ -65,15 +66,17 @@ public static class FaceTensorSampler
 
         var columns = FilterTaps.Of(crop.X0, crop.Width, width, source.ScaleX);
         var rows = FilterTaps.Of(crop.Y0, crop.Height, height, source.ScaleY);
-        byte fillLevel = ImageGrayscale.Level(fill, fill, fill);
+        float fillLevel = ImageGrayscale.Level(fill, fill, fill);
 
         // The source rows and columns any tap reads (in the source's pixels).
         int rowFirst = rows.FirstIndex, rowCount = rows.LastIndex - rowFirst + 1;
         int colFirst = columns.FirstIndex, colCount = columns.LastIndex - colFirst + 1;
         var horizontal = ArrayPool<float>.Shared.Rent(rowCount * width);
-        var levels = ArrayPool<byte>.Shared.Rent(colCount);
+        // One row's grey levels, plus room for the padded taps' reads past the last column (zeros: weight 0 times 0).
+        var levels = ArrayPool<float>.Shared.Rent(colCount + columns.PaddedCount);
         try
         {
+            levels.AsSpan(colCount, columns.PaddedCount).Clear();
             // Horizontal pass: each needed row's grey levels (fill outside the image), filtered to the output width. A row
             // wholly outside the image is all fill: filtered once, then copied.
             float[]? fillValues = null;
@@ -127,7 +130,7 @@ public static class FaceTensorSampler
         finally
         {
             ArrayPool<float>.Shared.Return(horizontal);
-            ArrayPool<byte>.Shared.Return(levels);
+            ArrayPool<float>.Shared.Return(levels);
         }
     }
 
@@ -149,13 +152,36 @@ public static class FaceTensorSampler
         for (; i < acc.Length; i++) acc[i] += w * values[i];
     }
 
-    // One row's horizontal pass: each output sums its taps over the row's grey levels (levels[0] is source column colFirst).
+    // One row's horizontal pass: each output sums its taps over the row's grey levels (levels[0] is source column colFirst),
+    // in tap order with separate multiplies and adds. With AVX2, eight outputs at a time: tap k of each is gathered from
+    // the row and weighted by the padded table (0 past an output's own taps), the same sums in the same order. The scalar
+    // loop took most of the sampler's 0.38 ms per 300-W face (about 500 source rows x 176 outputs x 7 taps; session 10).
     // Compiled fully optimized at once: under tiered compilation this small hot method stayed in a slow tier, and the
     // sampler took 1.8 ms per 300-W face instead of 0.4 (keypointml bench --stages, one core; session 7).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Filter(FilterTaps columns, byte[] levels, int colFirst, Span<float> dst)
+    private static unsafe void Filter(FilterTaps columns, float[] levels, int colFirst, Span<float> dst)
     {
-        for (int x = 0; x < dst.Length; x++)
+        int x = 0;
+        if (Avx2.IsSupported)
+        {
+            int outputs = dst.Length, taps = columns.PaddedCount;
+            var origin = Vector256.Create(colFirst);
+            fixed (float* row = levels)
+            fixed (int* firsts = columns.Firsts)
+            fixed (float* weights = columns.PaddedWeights)
+            fixed (float* output = dst)
+            {
+                for (; x + Vector256<float>.Count <= outputs; x += Vector256<float>.Count)
+                {
+                    var index = Avx.LoadVector256(firsts + x) - origin;
+                    var acc = Vector256<float>.Zero;
+                    for (int k = 0; k < taps; k++)
+                        acc += Avx.LoadVector256(weights + k * outputs + x) * Avx2.GatherVector256(row, index + Vector256.Create(k), 4);
+                    Avx.Store(output + x, acc);
+                }
+            }
+        }
+        for (; x < dst.Length; x++)
         {
             var (first, count, offset) = columns.Tap(x);
             float v = 0;

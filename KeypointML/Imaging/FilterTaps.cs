@@ -18,7 +18,22 @@ internal sealed class FilterTaps
         (_first, _count, _offset, Weights) = (first, count, offset, weights);
         FirstIndex = first.Length == 0 ? 0 : first.Min();
         LastIndex = first.Length == 0 ? -1 : Enumerable.Range(0, first.Length).Max(o => first[o] + count[o] - 1);
+        PaddedCount = count.Length == 0 ? 0 : count.Max();
+        PaddedWeights = new float[PaddedCount * first.Length];
+        for (int o = 0; o < first.Length; o++)
+            for (int k = 0; k < count[o]; k++) PaddedWeights[k * first.Length + o] = weights[offset[o] + k];
     }
+
+    /// <summary>Every output's first source index (<see cref="Tap"/>'s first).</summary>
+    public ReadOnlySpan<int> Firsts => _first;
+
+    /// <summary>The most taps any output has: every output read as that many taps, the missing ones with weight 0.</summary>
+    public int PaddedCount { get; }
+
+    /// <summary>The weights tap-major for vectors of outputs: tap <c>k</c> of output <c>o</c> at <c>k * outputs + o</c>, 0
+    /// past an output's own taps. Adding those zero products leaves each sum as it was (the sums are of non-negative
+    /// terms, so never -0).</summary>
+    public float[] PaddedWeights { get; }
 
     /// <summary>All weights, output after output.</summary>
     public float[] Weights { get; }

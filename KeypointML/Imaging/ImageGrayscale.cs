@@ -58,31 +58,52 @@ public static class ImageGrayscale
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            // The same single-precision steps as the tables: (c * (1/255f)) * weight per channel, r + (g + b), clamp, * 255,
-            // round half to even. Separate multiplies and adds (Vector256's operators do not fuse them).
-            int rShift = bgra ? 16 : 0, bShift = bgra ? 0 : 16;
-            var mask = Vector256.Create(0xFF);
-            var inv = Vector256.Create(1 / 255f);
-            var wr = Vector256.Create(0.3f); var wg = Vector256.Create(0.59f); var wb = Vector256.Create(0.11f);
-            var zero = Vector256<float>.Zero; var one = Vector256.Create(1f); var full = Vector256.Create(255f);
             Span<int> rounded = stackalloc int[Vector256<int>.Count];
             for (; i + Vector256<int>.Count <= n; i += Vector256<int>.Count)
             {
-                var px = Vector256.Create<int>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(pixels.Slice(i * BytesPerPixel, Vector256<int>.Count * BytesPerPixel)));
-                var r = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, rShift) & mask);
-                var g = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, 8) & mask);
-                var b = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, bShift) & mask);
-                var v = (r * inv) * wr + ((g * inv) * wg + (b * inv) * wb);
-                v = Vector256.Min(Vector256.Max(v, zero), one) * full;
-                Vector256.ConvertToInt32(Vector256.Round(v)).CopyTo(rounded);
+                Vector256.ConvertToInt32(LevelVector(pixels, i, bgra)).CopyTo(rounded);
                 for (int k = 0; k < rounded.Length; k++) levels[i + k] = (byte)rounded[k];
             }
         }
-        for (; i < n; i++)
-        {
-            int p = i * BytesPerPixel;
-            levels[i] = bgra ? Level(pixels[p + 2], pixels[p + 1], pixels[p]) : Level(pixels[p], pixels[p + 1], pixels[p + 2]);
-        }
+        for (; i < n; i++) levels[i] = LevelAt(pixels, i, bgra);
+    }
+
+    /// <summary>The same grey levels as floats (whole numbers 0..255), for the sampler's filter, which computes in floats:
+    /// no byte store and reload per pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void LevelsOfRun(ReadOnlySpan<byte> pixels, bool bgra, Span<float> levels)
+    {
+        int n = levels.Length;
+        if (pixels.Length < n * BytesPerPixel) throw new ArgumentException($"{pixels.Length} bytes do not hold {n} pixels.", nameof(pixels));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+                LevelVector(pixels, i, bgra).CopyTo(levels.Slice(i, Vector256<float>.Count));
+        for (; i < n; i++) levels[i] = LevelAt(pixels, i, bgra);
+    }
+
+    // Pixels i .. i + 7 as grey levels, rounded: the same single-precision steps as the tables, (c * (1/255f)) * weight
+    // per channel, r + (g + b), clamp, * 255, round half to even. Separate multiplies and adds (Vector256's operators do
+    // not fuse them).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LevelVector(ReadOnlySpan<byte> pixels, int i, bool bgra)
+    {
+        int rShift = bgra ? 16 : 0, bShift = bgra ? 0 : 16;
+        var mask = Vector256.Create(0xFF);
+        var inv = Vector256.Create(1 / 255f);
+        var px = Vector256.Create<int>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(pixels.Slice(i * BytesPerPixel, Vector256<int>.Count * BytesPerPixel)));
+        var r = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, rShift) & mask);
+        var g = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, 8) & mask);
+        var b = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(px, bShift) & mask);
+        var v = (r * inv) * Vector256.Create(0.3f) + ((g * inv) * Vector256.Create(0.59f) + (b * inv) * Vector256.Create(0.11f));
+        v = Vector256.Min(Vector256.Max(v, Vector256<float>.Zero), Vector256.Create(1f)) * Vector256.Create(255f);
+        return Vector256.Round(v);
+    }
+
+    private static byte LevelAt(ReadOnlySpan<byte> pixels, int i, bool bgra)
+    {
+        int p = i * BytesPerPixel;
+        return bgra ? Level(pixels[p + 2], pixels[p + 1], pixels[p]) : Level(pixels[p], pixels[p + 1], pixels[p + 2]);
     }
 
     /// <summary>
