@@ -26,6 +26,7 @@ public sealed class EvaluateCommand : ICliCommand
         var refine = ModelOptions.Refine();
         var flip = ModelOptions.Flip();
         var reduced = ModelOptions.ReducedDecoding();
+        var noShapePrior = ModelOptions.NoShapePrior();
         var meanShapeOf = new Option<string?>("--mean-shape-of")
         {
             Description = "Measure the trivial baseline instead of the model: every face gets the mean shape of this labelled dataset " +
@@ -34,12 +35,12 @@ public sealed class EvaluateCommand : ICliCommand
         };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, meanShapeOf, refine, flip, reduced, json, limit,
+            model, data, meanShapeOf, refine, flip, reduced, noShapePrior, json, limit,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit),
-                new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced)));
+                new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior)));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;
             var faces = baseline?.Faces ?? ConsoleProgress.Faces("evaluating", run.CountFaces, tick => run.Predict(tick));
             // Faces the pipeline could not score are listed and left out of the metrics, not fatal.

@@ -25,6 +25,12 @@ internal static class ModelOptions
         Description = "68-point models: also score each face mirrored and average the points (test-time flip averaging; about 0.1 point NME better on the held-out faces, twice the model's cost).",
     };
 
+    /// <summary><c>--no-shape-prior</c>: the points as the model's maps place them, without its shape prior.</summary>
+    public static Option<bool> NoShapePrior() => new("--no-shape-prior")
+    {
+        Description = "Models with a face-shape prior (ship --shape-prior): leave it out, so the points are where the model's maps (and calibration) place them.",
+    };
+
     /// <summary><c>--reduced-decoding</c>: JPEGs decoded at 1/2, 1/4 or 1/8 scale when the crop allows.</summary>
     public static Option<bool> ReducedDecoding() => new("--reduced-decoding")
     {

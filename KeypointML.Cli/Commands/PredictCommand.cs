@@ -30,6 +30,7 @@ public sealed class PredictCommand : ICliCommand
         var refine = ModelOptions.Refine();
         var flip = ModelOptions.Flip();
         var reduced = ModelOptions.ReducedDecoding();
+        var noShapePrior = ModelOptions.NoShapePrior();
         var findFaces = new Option<bool>("--faces") { Description = "Find the faces with the face detector instead of using the dataset's boxes (photo in, every face's points out); the CSV gets face,score,left,top,width,height after the points." };
         var detector = DetectFacesCommand.Detector();
         var threshold = DetectFacesCommand.Threshold();
@@ -42,7 +43,7 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, limit, findFaces, detector, threshold, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -52,7 +53,7 @@ public sealed class PredictCommand : ICliCommand
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
-            var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced));
+            var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior));
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), modelPath, parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), choices);
             var (start, count) = ChunkedCsv.Shard(parse.GetValue(shard), run.CountFaces());
             var described = $"model {Path.GetFullPath(modelPath)} ({new FileInfo(modelPath).Length} bytes)\ndata {parse.GetValue(data)}\nlimit {parse.GetValue(limit)}\n{choices}\nshard {parse.GetValue(shard)} = {start}+{count}";

@@ -30,10 +30,12 @@ public sealed class ShipCommand : ICliCommand
         var int8Faces = new Option<int?>("--int8-faces") { Description = "With --int8: measure the activation ranges on this many faces spread over the data (default: all)." };
         var int8Head = new Option<bool>("--int8-head") { Description = "With --int8: the output head's convolution on integers too (only the sigmoid stays float); faster, and measure it: on ibug68-fast 0.15 ms less per face for 0.002 point of held-out NME." };
         var int8FloatStem = new Option<bool>("--int8-float-stem") { Description = "With --int8: leave the one-channel input and the stem convolution float; faster for a small stem (ibug68-fast: 0.19 ms less per face), slower for ResNet18's (measure it)." };
+        var shapePrior = new Option<string?>("--shape-prior") { Description = "Fit a face-shape prior (ShapePrior) from these labelled faces and the model's own predictions of them (its training faces: ibug-fit for the 68-point recipes), with the noise scale chosen on --shape-prior-select; applied by the decoders after the calibration (replaces any prior the model has)." };
+        var shapePriorSelect = new Option<string?>("--shape-prior-select") { Description = "With --shape-prior: the held-out faces the noise scale is chosen on (ibug-val for the 68-point recipes); the prior is kept only if it beats none there." };
         var detector = new Option<bool>("--detector") { Description = "The model is a third-party face detector (BlazeFace layout): add KeypointML's name, kind and the source's sha256 to its metadata." };
         var command = new Command("ship", "Put a trained model into the models folder under its shipped name (file name = metadata name; graph and weights unchanged).")
         {
-            model, name, models, detector, refine, calibrate, calibration, half, int8, int8Faces, int8Head, int8FloatStem,
+            model, name, models, detector, refine, calibrate, calibration, half, int8, int8Faces, int8Head, int8FloatStem, shapePrior, shapePriorSelect,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -51,14 +53,20 @@ public sealed class ShipCommand : ICliCommand
             if ((parse.GetValue(int8Head) || parse.GetValue(int8FloatStem)) && parse.GetValue(int8) is null)
                 throw new ArgumentException("--int8-head and --int8-float-stem need --int8 (they say how to quantize).");
             var quantize = parse.GetValue(int8) is string int8Data ? Int8Calibration.Of(source, int8Data, parse.GetValue(int8Faces)) with { IntegerHead = parse.GetValue(int8Head), FloatStem = parse.GetValue(int8FloatStem) } : null;
-            var staging = parse.GetValue(calibrate) is null ? null : Directory.CreateTempSubdirectory("keypointml-ship-");
+            string? priorData = parse.GetValue(shapePrior), priorSelect = parse.GetValue(shapePriorSelect);
+            if ((priorData is null) != (priorSelect is null)) throw new ArgumentException("--shape-prior and --shape-prior-select go together: the faces to fit the prior on, and the held-out faces to choose its noise scale on.");
+            // A shape prior is fitted to the calibrated points: recalibrating drops the source's, unless a new one is fitted.
+            bool replacePrior = priorData is not null || parse.GetValue(calibrate) is not null;
+            ShapePrior? prior = null;
+            var staging = parse.GetValue(calibrate) is null && priorData is null ? null : Directory.CreateTempSubdirectory("keypointml-ship-");
             string target;
             try
             {
                 CalibrationOffsets? offsets = null;
                 if (parse.GetValue(calibrate) is string data)
                 {
-                    var staged = ShippedModelWriter.Ship(source, shippedName, staging!.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half), int8: quantize);
+                    var staged = ShippedModelWriter.Ship(source, shippedName, staging!.FullName, parse.GetValue(refine), halfPrecisionWeights: parse.GetValue(half), int8: quantize,
+                        replaceShapePrior: true);
                     var (residual, faces) = OffsetCalibration.Measure(staged, data, parse.GetValue(calibration));
                     using (var before = KeypointModel.Open(staged)) offsets = before.Metadata.Offsets.Plus(residual, before.Metadata.KeypointCount);
                     var (x, y) = residual.Mean;
@@ -66,7 +74,20 @@ public sealed class ShipCommand : ICliCommand
                     source = staged;
                     quantize = null;   // the staged file is quantized already
                 }
-                target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offsets, parse.GetValue(half), quantize);
+                if (priorData is not null)
+                {
+                    // The model as it will ship, calibration included and without a prior, predicts both sets.
+                    var measured = ShippedModelWriter.Ship(source, shippedName, Directory.CreateDirectory(Path.Combine(staging!.FullName, "prior")).FullName,
+                        parse.GetValue(refine), offsets, parse.GetValue(half), quantize, replaceShapePrior: true);
+                    var (fitLabels, fitPredictions) = ShapePriorFit.Predict(measured, priorData);
+                    var (selectLabels, selectPredictions) = ShapePriorFit.Predict(measured, priorSelect!);
+                    var choice = ShapePriorFit.Choose(fitLabels, fitPredictions, selectLabels, selectPredictions);
+                    CliApp.Out.WriteLine(FormattableString.Invariant($"shape prior fitted on {choice.FitFaces} faces of {priorData}; NME_io on {choice.SelectionFaces} faces of {priorSelect}: without {100 * choice.NmeWithout:F3}%, ") +
+                        string.Join(", ", choice.Candidates.Select(c => FormattableString.Invariant($"noise {c.NoiseScale:G3} {100 * c.Nme:F3}%"))) +
+                        (choice.Prior is null ? "; none beats no prior: not recorded" : FormattableString.Invariant($"; recorded: noise {choice.NoiseScale:G3}")));
+                    prior = choice.Prior;
+                }
+                target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offsets, parse.GetValue(half), quantize, replacePrior, prior);
             }
             finally { staging?.Delete(recursive: true); }
             using var shipped = KeypointModel.Open(target);

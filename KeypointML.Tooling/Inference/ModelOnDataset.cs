@@ -36,10 +36,11 @@ public sealed class ModelOnDataset : IDisposable
         Refinement = choices.Refinement ?? model.DefaultRefinement;
         ImageNames = DatasetImageNames.For(dataSpec);
         Flip = choices.Flip;
+        ShapePrior = choices.ShapePrior;
         Detector = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions
         {
             Model = model, BoxColumnName = KeypointColumns.Box, Refinement = choices.Refinement, FlipAveraging = choices.Flip,
-            ReducedDecoding = choices.ReducedDecoding,
+            ReducedDecoding = choices.ReducedDecoding, ApplyShapePrior = choices.ShapePrior,
         }).Fit(input);
     }
 
@@ -57,6 +58,8 @@ public sealed class ModelOnDataset : IDisposable
     public int? Limit { get; }
     /// <summary>Whether each face is also scored mirrored and the points averaged (test-time flip averaging).</summary>
     public bool Flip { get; }
+    /// <summary>Whether the model's shape prior, if it has one, corrects the points.</summary>
+    public bool ShapePrior { get; }
     /// <summary>How heatmaps are decoded (ignored by coordinate models).</summary>
     public HeatmapRefinement Refinement { get; }
     public DatasetImageNames ImageNames { get; }
@@ -156,7 +159,7 @@ public sealed class ModelOnDataset : IDisposable
         var error = cursor.GetGetter<ReadOnlyMemory<char>>(s[KeypointColumns.Error]);
         ReadOnlyMemory<char> reason = default;
         var m = Model.Metadata;
-        var otherCodec = other is { } r ? Model.Codec(r, Flip) : null;
+        var otherCodec = other is { } r ? Model.Codec(r, Flip, ShapePrior) : null;
         var normalized = new float[2 * m.KeypointCount];
         var confidence = new float[m.KeypointCount];
         ReadOnlyMemory<char> p = default;
@@ -262,4 +265,6 @@ public sealed record MeanShapeBaseline(string TrainSpec, int TrainFaces, float[]
 /// <param name="Refinement">Heatmap decoder's sub-cell step; null = the model's own (<see cref="KeypointModel.DefaultRefinement"/>).</param>
 /// <param name="Flip">Test-time flip averaging (68-point models).</param>
 /// <param name="ReducedDecoding">Decode JPEGs at a reduced scale when the crop allows (<see cref="KeypointDetectionOptions.ReducedDecoding"/>).</param>
-public sealed record ScoringChoices(HeatmapRefinement? Refinement = null, bool Flip = false, bool ReducedDecoding = KeypointDefaults.ReducedDecoding);
+/// <param name="ShapePrior">Apply the model's shape prior when it has one (<see cref="KeypointDetectionOptions.ApplyShapePrior"/>).</param>
+public sealed record ScoringChoices(HeatmapRefinement? Refinement = null, bool Flip = false, bool ReducedDecoding = KeypointDefaults.ReducedDecoding,
+    bool ShapePrior = KeypointDefaults.ApplyShapePrior);

@@ -19,8 +19,10 @@ public static class ShippedModelWriter
     /// <param name="offsets">The calibration offsets to record (<see cref="KeypointModelMetadata.Offsets"/>); null keeps the source's.</param>
     /// <param name="halfPrecisionWeights">Store the weights as float16 (<see cref="HalfPrecisionWeights"/>; a model already so stored stays so).</param>
     /// <param name="int8">Quantize to int8 with these calibration faces (<see cref="Int8Quantizer"/>); not with float16 weights.</param>
+    /// <param name="replaceShapePrior">Write <paramref name="shapePrior"/> (null: none) instead of the source's shape prior.</param>
+    /// <param name="shapePrior">The shape prior to record (<see cref="KeypointModelMetadata.ShapePrior"/>), with <paramref name="replaceShapePrior"/>.</param>
     public static string Ship(string source, string name, string folder, Codecs.HeatmapRefinement? refinement = null, CalibrationOffsets? offsets = null,
-        bool halfPrecisionWeights = false, Int8Calibration? int8 = null)
+        bool halfPrecisionWeights = false, Int8Calibration? int8 = null, bool replaceShapePrior = false, ShapePrior? shapePrior = null)
     {
         if (int8 is not null && halfPrecisionWeights) throw new ArgumentException("--int8 and --half exclude each other: int8 weights are smaller than float16 ones already.");
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -34,7 +36,8 @@ public static class ShippedModelWriter
             throw new ArgumentException($"{source}: --refine applies to heatmap models; this one outputs coordinates.");
         if (halfPrecisionWeights) HalfPrecisionWeights.Apply(proto.Graph);
         if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName, int8.IntegerHead, int8.FloatStem);
-        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offsets = offsets ?? metadata.Offsets };
+        var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offsets = offsets ?? metadata.Offsets,
+            ShapePrior = replaceShapePrior ? shapePrior : metadata.ShapePrior };
         var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
         using (KeypointModel.Open(target)) { }
         return target;

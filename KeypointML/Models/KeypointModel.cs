@@ -59,8 +59,9 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
     /// <summary>The codec that decodes this model's output: its own (with <paramref name="refinement"/>, else its
     /// <see cref="DefaultRefinement"/>), averaged with the mirror image's when <paramref name="flipAveraging"/> (68-point
     /// models), then corrected by the calibration offsets its metadata carries (<see cref="OffsetCorrectedCodec"/>; outside
-    /// the flip averaging, whose mirror pass has the same bias).</summary>
-    public KeypointCodec Codec(HeatmapRefinement? refinement, bool flipAveraging)
+    /// the flip averaging, whose mirror pass has the same bias), then by its shape prior, if it has one
+    /// (<see cref="ShapePriorCodec"/>) and <paramref name="shapePrior"/> is true.</summary>
+    public KeypointCodec Codec(HeatmapRefinement? refinement, bool flipAveraging, bool shapePrior = true)
     {
         var codec = KeypointCodec.FromMetadata(Metadata, refinement ?? DefaultRefinement);
         if (flipAveraging && Metadata.FlipInGraph)
@@ -68,7 +69,7 @@ public sealed class KeypointModel : IDisposable, IBatchScorer
         if (flipAveraging)
             codec = new FlipAveragingCodec(codec, MirrorMap ?? throw new ArgumentException(
                 $"{Name}: flip averaging needs the model's left/right point map, known for the 68-point scheme; it predicts {Metadata.KeypointCount} points."));
-        return OffsetCorrectedCodec.Wrap(codec, Metadata.Offsets);
+        return ShapePriorCodec.Wrap(OffsetCorrectedCodec.Wrap(codec, Metadata.Offsets), shapePrior ? Metadata.ShapePrior : null);
     }
 
     /// <summary>How this model's heatmaps are decoded when the caller does not say: the refinement its metadata records

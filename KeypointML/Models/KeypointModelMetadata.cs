@@ -59,6 +59,9 @@ public sealed record KeypointModelMetadata
     /// for all, which the decoders subtract (written by <c>keypointml ship --calibrate</c>; see
     /// <see cref="Codecs.OffsetCorrectedCodec"/>); <see cref="Codecs.CalibrationOffsets.None"/> = none.</summary>
     public Codecs.CalibrationOffsets Offsets { get; init; } = Codecs.CalibrationOffsets.None;
+    /// <summary>The face-shape prior the decoders apply last (written by <c>keypointml ship --shape-prior</c>; see
+    /// <see cref="Codecs.ShapePrior"/>); null = none.</summary>
+    public Codecs.ShapePrior? ShapePrior { get; init; }
 
     /// <summary>How many networks the graph averages (an ensemble written by <c>keypointml ensemble</c>); 1 = one network.</summary>
     public int Members { get; init; } = 1;
@@ -100,6 +103,7 @@ public sealed record KeypointModelMetadata
         // predate keypointml.point_offsets apply; readers that know both take the per-point offsets.
         if (!Offsets.IsNone) props[KeyPrefix + "offset"] = $"{Offsets.Mean.X.ToString("R", ic)},{Offsets.Mean.Y.ToString("R", ic)}";
         if (Offsets.IsPerPoint) props[KeyPrefix + "point_offsets"] = Offsets.Format();
+        if (ShapePrior is { } prior) props[KeyPrefix + "shape_prior"] = prior.Format();
         return props;
     }
 
@@ -153,6 +157,13 @@ public sealed record KeypointModelMetadata
             offsets = Codecs.CalibrationOffsets.TryParseValues(po) is { } values && values.Length == 2 * keypoints ? Codecs.CalibrationOffsets.PerPoint(values)
                 : throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}point_offsets' = '{Shorten(po)}'; expected {2 * keypoints} numbers (x, y for each of the {keypoints} points) separated by commas.");
         }
+        Codecs.ShapePrior? shapePrior = null;
+        if (props.TryGetValue(KeyPrefix + "shape_prior", out var sp))
+        {
+            int keypoints = GetInt("keypoint_count");
+            shapePrior = Codecs.ShapePrior.TryParse(sp, keypoints)
+                ?? throw new InvalidDataException($"{source}: ONNX metadata '{KeyPrefix}shape_prior' ({sp.Length} characters) is not a shape prior for {keypoints} points (base64 of {2 * keypoints} + {4 * keypoints * keypoints} finite float32 values).");
+        }
         float cropScale = props.TryGetValue(KeyPrefix + "crop_scale", out var cs) && float.TryParse(cs, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : 1f;
         return new KeypointModelMetadata
         {
@@ -171,6 +182,7 @@ public sealed record KeypointModelMetadata
             HeatmapTarget = Codecs.HeatmapTarget.Parse(props.GetValueOrDefault(KeyPrefix + "heatmap_target")),
             Refinement = refinement,
             Offsets = offsets,
+            ShapePrior = shapePrior,
             Members = props.ContainsKey(KeyPrefix + "ensemble_members") ? GetInt("ensemble_members") : 1,
             FlipInGraph = props.GetValueOrDefault(KeyPrefix + "flip_in_graph", "false") switch
             {

@@ -64,7 +64,7 @@ public static class KeypointCatalog
         new(catalog, options);
 
     /// <summary>Model output -> keypoints in original image pixels (and confidences, for codecs that have them), decoded
-    /// by <paramref name="codec"/> (<see cref="KeypointModel.Codec(HeatmapRefinement?, bool)"/> gives a model's own) through the crop geometry.</summary>
+    /// by <paramref name="codec"/> (<see cref="KeypointModel.Codec(HeatmapRefinement?, bool, bool)"/> gives a model's own) through the crop geometry.</summary>
     public static KeypointDecodingEstimator DecodeKeypoints(this TransformsCatalog catalog, KeypointCodec codec,
         string outputColumnName = KeypointColumns.Keypoints, string inputColumnName = KeypointColumns.ModelOutput,
         string geometryColumnName = KeypointColumns.CropGeometry) =>

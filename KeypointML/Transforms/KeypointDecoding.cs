@@ -9,7 +9,7 @@ namespace KeypointML.Transforms;
 /// <summary>Options of <see cref="KeypointCatalog.DecodeKeypoints(TransformsCatalog, KeypointDecodingOptions)"/>.</summary>
 public sealed class KeypointDecodingOptions
 {
-    /// <summary>What the model output means (<see cref="Models.KeypointModel.Codec(HeatmapRefinement?, bool)"/> gives a model's own).</summary>
+    /// <summary>What the model output means (<see cref="Models.KeypointModel.Codec(HeatmapRefinement?, bool, bool)"/> gives a model's own).</summary>
     public required KeypointCodec Codec { get; set; }
     /// <summary>Input model output column: [2K] normalized coordinates or [K, h, w] heatmaps.</summary>
     public string InputColumnName { get; set; } = KeypointColumns.ModelOutput;
@@ -138,18 +138,27 @@ public sealed class KeypointDecodingTransformer : ComposedTransformer
 
 /// <summary>A decode-only codec as the float vector a saved pipeline carries: kind (0 coordinates, 1 heatmaps), K, h, w,
 /// refinement, flip averaging (0/1; its mirror map is the 68-point one), and for a calibrated model its offsets: x, y for all
-/// points, or x, y per point. The training target is not needed to decode and
-/// is not stored.</summary>
+/// points, or x, y per point; with a shape prior, the offsets always per point (zeros for none), then the prior's mean
+/// (2K) and gain ((2K)^2). The training target is not needed to decode and is not stored.</summary>
 internal static class CodecParameters
 {
     public static float[] Write(KeypointCodec codec) => codec switch
     {
+        ShapePriorCodec s => [.. WithPointOffsets(Write(s.Inner), s.KeypointCount), .. s.Prior.Values],
         // One offset for all points as elements 6-7 (the layout pipelines saved before per-point offsets use); per point, 2K.
         OffsetCorrectedCodec o => [.. Write(o.Inner), .. o.Offsets.Values],
         FlipAveragingCodec f when f.KeypointCount == Geometry.MirrorMaps.Ibug68.Count => [.. Write(f.Inner)[..5], 1],
         HeatmapCodec h => [1, h.KeypointCount, h.Height, h.Width, (float)h.Refinement, 0],
         CoordinateCodec c => [0, c.KeypointCount, 0, 0, 0, 0],
         _ => throw new ArgumentException($"{KeypointDecodingEstimator.Component}: codec {codec.GetType().Name} cannot be carried in a pipeline.", nameof(codec)),
+    };
+
+    // The layout before a prior: the six codec values and 2K per-point offsets, whatever form the offsets had.
+    private static float[] WithPointOffsets(float[] p, int keypoints) => p.Length switch
+    {
+        6 => [.. p, .. new float[2 * keypoints]],
+        8 => [.. p[..6], .. Enumerable.Range(0, keypoints).SelectMany(_ => new[] { p[6], p[7] })],
+        _ => p,
     };
 
     // Read on every row: the codecs (immutable, the offset wrapper included) are made once per parameter vector and
@@ -159,11 +168,13 @@ internal static class CodecParameters
     public static KeypointCodec Read(float[] p)
     {
         if (Codecs.TryGetValue(p, out var known)) return known;
-        if (p.Length < 5 || p[0] is not (0 or 1) || !(p.Length is 5 or 6 or 8 || p.Length == 6 + 2 * (int)p[1]))
+        if (p.Length < 5 || p[0] is not (0 or 1) || !(p.Length is 5 or 6 or 8 || p.Length == 6 + 2 * (int)p[1] || p.Length == WithPriorLength((int)p[1])))
             throw new InvalidOperationException($"{KeypointDecodingEstimator.Component}: the saved codec parameters [{string.Join(", ", p)}] are not a known codec.");
         var key = p.ToArray();   // the row's array is not ours to keep
         return Codecs.GetOrAdd(key, Make(key));
     }
+
+    private static int WithPriorLength(int keypoints) => 6 + 4 * keypoints + 4 * keypoints * keypoints;
 
     /// <summary>Compares parameter vectors by their values.</summary>
     private sealed class ValueComparer : IEqualityComparer<float[]>
@@ -172,8 +183,10 @@ internal static class CodecParameters
         public bool Equals(float[]? a, float[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
         public int GetHashCode(float[] values)
         {
+            // The first 256 values and the length: a shape prior's vector holds 18,774 floats, and Equals compares them all.
             var hash = new HashCode();
-            foreach (var v in values) hash.Add(v);   // float's hash treats -0 as 0, as Equals does
+            hash.Add(values.Length);
+            foreach (var v in values.AsSpan(0, Math.Min(values.Length, 256))) hash.Add(v);   // float's hash treats -0 as 0, as Equals does
             return hash.ToHashCode();
         }
     }
@@ -185,6 +198,13 @@ internal static class CodecParameters
             : new CoordinateCodec((int)p[1]);
         if (p.Length >= 6 && p[5] == 1) codec = new FlipAveragingCodec(codec, Geometry.MirrorMaps.Ibug68);
         // The calibration offsets (elements 6 on: one x, y for all points, or 2K values) go outside the flip averaging.
+        int k = (int)p[1];
+        if (p.Length == WithPriorLength(k))
+        {
+            var offsets = p.AsSpan(6, 2 * k);
+            var corrected = offsets.ContainsAnyExcept(0f) ? OffsetCorrectedCodec.Wrap(codec, CalibrationOffsets.PerPoint(offsets)) : codec;
+            return new ShapePriorCodec(corrected, new ShapePrior(p[(6 + 2 * k)..(6 + 4 * k)], p[(6 + 4 * k)..]));
+        }
         return p.Length switch
         {
             <= 6 => codec,

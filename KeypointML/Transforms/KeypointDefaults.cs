@@ -14,6 +14,9 @@ public static class KeypointDefaults
     /// <summary>Sub-cell refinement of heatmap peaks: the best measured, so a user gets the best result without options
     /// (ibug68-heatmap on the 122 held-out validation faces: DARK 3.156%, log-parabola 3.222%, plain argmax 3.665%).</summary>
     public const HeatmapRefinement Refinement = HeatmapRefinement.Dark;
+    /// <summary>Whether the decoders apply a model's face-shape prior (<see cref="Codecs.ShapePrior"/>) when it carries one:
+    /// on, as it measured better held out on every 68-point model it was fitted to (models/*.md).</summary>
+    public const bool ApplyShapePrior = true;
     /// <summary>Largest image, in pixels, that is decoded (100 megapixels): a larger one is refused before its pixels are
     /// allocated (4 bytes each).</summary>
     public const long MaxImagePixels = 100_000_000;

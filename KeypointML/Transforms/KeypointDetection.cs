@@ -39,6 +39,10 @@ public sealed class KeypointDetectionOptions
     /// <summary>Test-time flip averaging (68-point models): each face also scored mirrored and the points averaged; measured
     /// -0.1 point NME on the held-out faces at twice the model's cost (see <see cref="FlipAveragingCodec"/>). Not saveable.</summary>
     public bool FlipAveraging { get; set; }
+    /// <summary>Correct the points with the model's face-shape prior when it has one (<see cref="ShapePrior"/>, written by
+    /// <c>keypointml ship --shape-prior</c>); true by default, as it measured better on every model that has one. False
+    /// gives the points as the heatmaps (and the calibration offsets) place them.</summary>
+    public bool ApplyShapePrior { get; set; } = KeypointDefaults.ApplyShapePrior;
     /// <summary>The caller's ONNX Runtime session options (see <see cref="KeypointModelOptions.SessionOptions"/>).</summary>
     public SessionOptions? SessionOptions { get; set; }
     /// <summary>CUDA device; null = CPU. See <see cref="KeypointScoringOptions"/>.</summary>
@@ -97,7 +101,7 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
         if (options.FlipAveraging && Model.MirrorMap is null)
             throw new ArgumentException(
                 $"{Component}: FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{Model.Name}' predicts {Model.Metadata.KeypointCount} points.", nameof(options));
-        Codec = Model.Codec(options.Refinement, options.FlipAveraging);
+        Codec = Model.Codec(options.Refinement, options.FlipAveraging, options.ApplyShapePrior);
     }
 
     internal static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()
