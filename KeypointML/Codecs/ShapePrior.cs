@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace KeypointML.Codecs;
@@ -75,24 +76,20 @@ public sealed class ShapePrior : IEquatable<ShapePrior>
         b /= norm;
         double det = a * a + b * b;
         if (!(det > 0)) return;
-        Span<double> deviation = n <= 512 ? stackalloc double[n] : new double[n];
+        // The deviations are small numbers in the mean's unit-size frame; float dot products (vectorized) keep them to
+        // about 1e-7 of the face's size, far below a model's error, at a fifth of the double loop's cost.
+        Span<float> deviation = n <= 1024 ? stackalloc float[n] : new float[n];
         for (int k = 0; k < KeypointCount; k++)
         {
             double x = points[2 * k] - cx, y = points[2 * k + 1] - cy;
-            deviation[2 * k] = a * x - b * y + _meanX - _mean[2 * k];
-            deviation[2 * k + 1] = b * x + a * y + _meanY - _mean[2 * k + 1];
+            deviation[2 * k] = (float)(a * x - b * y + _meanX - _mean[2 * k]);
+            deviation[2 * k + 1] = (float)(b * x + a * y + _meanY - _mean[2 * k + 1]);
         }
         for (int r = 0; r < n; r += 2)
         {
             // Row r and r + 1 of Gain times the deviation: the corrected point in the mean's frame, then mapped back.
-            double gx = _mean[r] - _meanX, gy = _mean[r + 1] - _meanY;
-            var rowX = _gain.AsSpan(r * n, n);
-            var rowY = _gain.AsSpan((r + 1) * n, n);
-            for (int c = 0; c < n; c++)
-            {
-                gx += rowX[c] * deviation[c];
-                gy += rowY[c] * deviation[c];
-            }
+            double gx = _mean[r] - _meanX + TensorPrimitives.Dot(_gain.AsSpan(r * n, n), deviation);
+            double gy = _mean[r + 1] - _meanY + TensorPrimitives.Dot(_gain.AsSpan((r + 1) * n, n), deviation);
             points[r] = (float)((a * gx + b * gy) / det + cx);
             points[r + 1] = (float)((-b * gx + a * gy) / det + cy);
         }
