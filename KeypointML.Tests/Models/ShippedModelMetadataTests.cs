@@ -31,9 +31,13 @@ public class ShippedModelMetadataTests
         using var model = KeypointModel.Open(RepositoryFiles.Model("ibug68-heatmap"));
         Assert.That(model.Metadata.OutputActivation, Is.EqualTo(OutputActivation.Sigmoid));
         var codec = model.Codec(HeatmapRefinement.LogParabola);
-        // The shipped model is calibrated (keypointml.offset): its heatmap codec inside the offset correction.
-        Assert.That(codec, Is.TypeOf<OffsetCorrectedCodec>());
-        var heatmaps = ((OffsetCorrectedCodec)codec).Inner;
+        // The shipped model is calibrated (keypointml.point_offsets) and has a shape prior (keypointml.shape_prior): its
+        // heatmap codec inside the offset correction, inside the prior.
+        Assert.That(codec, Is.TypeOf<ShapePriorCodec>());
+        Assert.That(((ShapePriorCodec)codec).Prior, Is.EqualTo(model.Metadata.ShapePrior));
+        var corrected = ((ShapePriorCodec)codec).Inner;
+        Assert.That(corrected, Is.TypeOf<OffsetCorrectedCodec>());
+        var heatmaps = ((OffsetCorrectedCodec)corrected).Inner;
         Assert.That(heatmaps, Is.TypeOf<HeatmapCodec>());
         Assert.That(codec.OutputShape, Is.EqualTo(new[] { 68, 56, 56 }));
         Assert.That(((HeatmapCodec)heatmaps).Refinement, Is.EqualTo(HeatmapRefinement.LogParabola));

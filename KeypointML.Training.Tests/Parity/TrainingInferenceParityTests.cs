@@ -102,6 +102,9 @@ public class TrainingInferenceParityTests
                 normalized[j] -= x;
                 normalized[j + 1] -= y;
             }
+            // And a shape prior (ship --shape-prior), applied to each face's calibrated points.
+            if (m.ShapePrior is { } prior)
+                for (int i = 0; i < Faces; i++) prior.Apply(normalized.AsSpan(i * 2 * m.KeypointCount, 2 * m.KeypointCount));
             var pipeline = LibraryPipeline.Column(Detect(ml, s, refinement), KeypointColumns.Keypoints);
             int d = 2 * m.KeypointCount;
             double max = 0;
