@@ -14,16 +14,15 @@ namespace KeypointML.Codecs;
 /// calibration; the flip averaging of test time does not (its mirror pass has the same bias, because the network learned
 /// the middle of the two conventions), so this codec goes outside <see cref="FlipAveragingCodec"/>.</para>
 /// </remarks>
-public sealed class OffsetCorrectedCodec : KeypointCodec
+public sealed class OffsetCorrectedCodec : PointCorrectingCodec
 {
     /// <param name="inner">The model's codec (flip averaging included, if any).</param>
     /// <param name="offsets">Subtracted from the decoded points: one (x, y) for all, or one per point.</param>
-    public OffsetCorrectedCodec(KeypointCodec inner, CalibrationOffsets offsets) : base(inner.KeypointCount)
+    public OffsetCorrectedCodec(KeypointCodec inner, CalibrationOffsets offsets) : base(inner)
     {
         if (inner is OffsetCorrectedCodec) throw new ArgumentException("The codec is corrected already.", nameof(inner));
         if (!offsets.Fits(inner.KeypointCount))
             throw new ArgumentException($"{offsets.Values.Length} offset values do not fit a model of {inner.KeypointCount} points (2 or {2 * inner.KeypointCount}).", nameof(offsets));
-        Inner = inner;
         Offsets = offsets;
     }
 
@@ -32,8 +31,6 @@ public sealed class OffsetCorrectedCodec : KeypointCodec
     /// <param name="offsetY">Subtracted from every decoded y.</param>
     public OffsetCorrectedCodec(KeypointCodec inner, float offsetX, float offsetY) : this(inner, CalibrationOffsets.Uniform(offsetX, offsetY)) { }
 
-    /// <summary>The codec whose points are corrected.</summary>
-    public KeypointCodec Inner { get; }
     /// <summary>What is subtracted from each point.</summary>
     public CalibrationOffsets Offsets { get; }
 
@@ -42,22 +39,11 @@ public sealed class OffsetCorrectedCodec : KeypointCodec
         offsets.IsNone ? codec : new OffsetCorrectedCodec(codec, offsets);
 
     /// <inheritdoc />
-    public override string Kind => Inner.Kind + "+offset";
-    /// <inheritdoc />
-    public override IReadOnlyList<int> OutputShape => Inner.OutputShape;
-    /// <inheritdoc />
-    public override OutputActivation Activation => Inner.Activation;
-    /// <inheritdoc />
-    public override bool HasConfidence => Inner.HasConfidence;
-
-    /// <summary>Not a training target: the correction is measured on a trained model; train with its own codec.</summary>
-    public override void Encode(ReadOnlySpan<float> keypoints, Span<float> target) =>
-        throw new NotSupportedException("The offset correction is an inference-time decode; train with the model's own codec.");
+    protected override string KindSuffix => "offset";
 
     /// <inheritdoc />
-    public override void Decode(ReadOnlySpan<float> output, Span<float> keypoints, Span<float> confidence)
+    protected override void Correct(Span<float> keypoints)
     {
-        Inner.Decode(output, keypoints, confidence);
         for (int i = 0; i < KeypointCount; i++)
         {
             var (x, y) = Offsets[i];

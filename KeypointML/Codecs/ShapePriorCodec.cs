@@ -5,22 +5,19 @@ namespace KeypointML.Codecs;
 /// <see cref="ShapePrior"/>. Outermost of the decoding chain: the prior was fitted to the calibrated points, and its
 /// Gaussian model of the errors assumes no bias left. Confidences pass unchanged (the maps' peaks).
 /// </summary>
-public sealed class ShapePriorCodec : KeypointCodec
+public sealed class ShapePriorCodec : PointCorrectingCodec
 {
     /// <param name="inner">The codec whose points are corrected (flip averaging and offsets included, if any).</param>
     /// <param name="prior">The prior, for the same number of points.</param>
-    public ShapePriorCodec(KeypointCodec inner, ShapePrior prior) : base(inner.KeypointCount)
+    public ShapePriorCodec(KeypointCodec inner, ShapePrior prior) : base(inner)
     {
         ArgumentNullException.ThrowIfNull(prior);
         if (inner is ShapePriorCodec) throw new ArgumentException("The codec has a shape prior already.", nameof(inner));
         if (prior.KeypointCount != inner.KeypointCount)
             throw new ArgumentException($"The shape prior is for {prior.KeypointCount} points; the model predicts {inner.KeypointCount}.", nameof(prior));
-        Inner = inner;
         Prior = prior;
     }
 
-    /// <summary>The codec whose points are corrected.</summary>
-    public KeypointCodec Inner { get; }
     /// <summary>The correction.</summary>
     public ShapePrior Prior { get; }
 
@@ -28,24 +25,10 @@ public sealed class ShapePriorCodec : KeypointCodec
     public static KeypointCodec Wrap(KeypointCodec codec, ShapePrior? prior) => prior is null ? codec : new ShapePriorCodec(codec, prior);
 
     /// <inheritdoc />
-    public override string Kind => Inner.Kind + "+shape";
-    /// <inheritdoc />
-    public override IReadOnlyList<int> OutputShape => Inner.OutputShape;
-    /// <inheritdoc />
-    public override OutputActivation Activation => Inner.Activation;
-    /// <inheritdoc />
-    public override bool HasConfidence => Inner.HasConfidence;
-
-    /// <summary>Not a training target: the prior is fitted to a trained model; train with its own codec.</summary>
-    public override void Encode(ReadOnlySpan<float> keypoints, Span<float> target) =>
-        throw new NotSupportedException("The shape prior is an inference-time decode; train with the model's own codec.");
+    protected override string KindSuffix => "shape";
 
     /// <inheritdoc />
-    public override void Decode(ReadOnlySpan<float> output, Span<float> keypoints, Span<float> confidence)
-    {
-        Inner.Decode(output, keypoints, confidence);
-        Prior.Apply(keypoints);
-    }
+    protected override void Correct(Span<float> keypoints) => Prior.Apply(keypoints);
 
     /// <inheritdoc />
     public override Models.KeypointModelMetadata DescribeIn(Models.KeypointModelMetadata metadata) =>
