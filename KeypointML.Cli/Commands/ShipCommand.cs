@@ -87,12 +87,17 @@ public sealed class ShipCommand : ICliCommand
                         (choice.Prior is null ? "; none beats no prior: not recorded" : FormattableString.Invariant($"; recorded: noise {choice.NoiseScale:G3}")));
                     prior = choice.Prior;
                 }
+                if (replacePrior && prior is null)
+                    using (var original = KeypointModel.Open(parse.GetValue(model)!))
+                        if (original.Metadata.ShapePrior is not null)
+                            CliApp.Out.WriteLine("note: the model's shape prior is dropped: it was fitted to the old calibration (fit a new one with --shape-prior).");
                 target = ShippedModelWriter.Ship(source, shippedName, folder, parse.GetValue(refine), offsets, parse.GetValue(half), quantize, replacePrior, prior);
             }
             finally { staging?.Delete(recursive: true); }
             using var shipped = KeypointModel.Open(target);
             CliApp.Out.WriteLine($"{target}: {ModelDescription.Of(shipped, null)}, output activation {shipped.Metadata.OutputActivation.ToString().ToLowerInvariant()}" +
-                (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : ""));
+                (shipped.Metadata.Refinement is { } r ? $", decoded by {KeypointModelMetadata.RefinementNames[r]} unless told otherwise" : "") +
+                (shipped.Metadata.ShapePrior is not null ? ", with a shape prior" : ""));
             return 0;
         }));
         return command;

@@ -38,7 +38,7 @@ public static class ShippedModelWriter
         if (int8 is not null) Int8Quantizer.Apply(proto, int8.Faces, int8.DataName, int8.IntegerHead, int8.FloatStem);
         var shipped = metadata with { Name = name, OutputActivation = activation, Refinement = refinement ?? metadata.Refinement, Offsets = offsets ?? metadata.Offsets,
             ShapePrior = replaceShapePrior ? shapePrior : metadata.ShapePrior };
-        var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name);
+        var target = WriteWithMetadata(proto, shipped.ToProperties(), folder, name, KeypointModelMetadata.OptionalKeys);
         using (KeypointModel.Open(target)) { }
         return target;
     }
@@ -64,10 +64,12 @@ public static class ShippedModelWriter
         return target;
     }
 
-    // The model with the given metadata entries set (others kept), written to folder/NAME.onnx atomically.
-    private static string WriteWithMetadata(ModelProto proto, IReadOnlyDictionary<string, string> props, string folder, string name)
+    // The model with the given metadata entries set (others kept, but for the optional ones the new entries leave out),
+    // written to folder/NAME.onnx atomically.
+    private static string WriteWithMetadata(ModelProto proto, IReadOnlyDictionary<string, string> props, string folder, string name,
+        IReadOnlyList<string>? optional = null)
     {
-        var kept = proto.MetadataProps.Where(p => !props.ContainsKey(p.Key)).ToList();
+        var kept = proto.MetadataProps.Where(p => !props.ContainsKey(p.Key) && optional?.Contains(p.Key) != true).ToList();
         proto.MetadataProps.Clear();
         proto.MetadataProps.AddRange(kept);
         foreach (var (key, value) in props) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });

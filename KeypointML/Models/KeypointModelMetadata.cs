@@ -107,6 +107,11 @@ public sealed record KeypointModelMetadata
         return props;
     }
 
+    /// <summary>The keys <see cref="ToProperties"/> writes only when their value is set: a writer that replaces a model's
+    /// metadata removes those its new metadata leaves out (a shape prior dropped on recalibration).</summary>
+    public static IReadOnlyList<string> OptionalKeys { get; } =
+        [.. new[] { "heatmap_target", "refinement", "ensemble_members", "flip_in_graph", "offset", "point_offsets", "shape_prior" }.Select(k => KeyPrefix + k)];
+
     /// <summary>The refinements' names in model metadata (as the command line spells them).</summary>
     public static IReadOnlyDictionary<Codecs.HeatmapRefinement, string> RefinementNames { get; } = new Dictionary<Codecs.HeatmapRefinement, string>
     {
