@@ -86,6 +86,9 @@ public sealed class ShipCommand : ICliCommand
                         string.Join(", ", choice.Candidates.Select(c => FormattableString.Invariant($"noise {c.NoiseScale:G3} {100 * c.Nme:F3}%"))) +
                         (choice.Prior is null ? "; none beats no prior: not recorded" : FormattableString.Invariant($"; recorded: noise {choice.NoiseScale:G3}")));
                     prior = choice.Prior;
+                    // The measured file is the model as it ships, less the prior: write the result from it, not again from the source.
+                    source = measured;
+                    quantize = null;
                 }
                 if (replacePrior && prior is null)
                     using (var original = KeypointModel.Open(parse.GetValue(model)!))

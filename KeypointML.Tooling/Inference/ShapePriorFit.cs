@@ -140,7 +140,7 @@ public static class ShapePriorFit
             }
             mean = Normalized(next);
         }
-        var deviations = Matrix<double>.Build.Dense(shapes.Count, n, (i, d) => 0);
+        var deviations = Matrix<double>.Build.Dense(shapes.Count, n);
         var noise = new double[n];
         for (int i = 0; i < shapes.Count; i++)
         {
