@@ -94,6 +94,58 @@ public class EnsembleWriterTests
     }
 
     [Test]
+    public void Members_of_different_sizes_are_resized_to_the_largest_in_the_graph()
+    {
+        using var files = new TestFiles();
+        // A 128 network (32x32 maps) and a 96 one (24x24 maps): the ensemble takes 128 inputs and gives 32x32 maps; the 96
+        // network sees the input resized to 96 and its maps are resized to 32, both bilinear with half-pixel centres.
+        string large = SyntheticOnnxModels.Save(SyntheticOnnxModels.ConvHeatmaps(128, 128, 68, seed: 1), Path.Combine(files.Folder, "large.onnx"));
+        string small = SyntheticOnnxModels.Save(SyntheticOnnxModels.ConvHeatmaps(96, 96, 68, seed: 2), Path.Combine(files.Folder, "small.onnx"));
+        using var largeModel = KeypointModel.Open(large);
+        using var smallModel = KeypointModel.Open(small);
+        const int rows = 2;
+        var x = Input(largeModel, rows, 5);
+        var a = Run(largeModel, x, rows);
+        var bUp = ResizeBilinear(Run(smallModel, ResizeBilinear(x, rows, 128, 96), rows), rows * 68, 24, 32);
+        var expected = a.Zip(bUp, (p, q) => (p + q) / 2).ToArray();
+
+        // The small member first: the largest still sets the ensemble's size.
+        var mixed = EnsembleWriter.Write([small, large], Path.Combine(files.Folder, "mixed.onnx"));
+        using var ensemble = KeypointModel.Open(mixed);
+        Assert.That((ensemble.Metadata.InputWidth, ensemble.Metadata.HeatmapWidth, ensemble.Metadata.Members), Is.EqualTo((128, 32, 2)));
+        var c = Run(ensemble, x, rows);
+        Assert.That(c, Is.EqualTo(expected).Within(2e-5f));
+        Assert.That(c, Is.Not.EqualTo(a).Within(1e-3f), "the small member counts");
+    }
+
+    // Square planes [planes, from, from] -> [planes, to, to]: bilinear, sampling point (o + 0.5) * from / to - 0.5, clamped
+    // to the plane (ONNX Resize, linear, half_pixel); the reference the graph's Resize is checked against.
+    private static float[] ResizeBilinear(float[] source, int planes, int from, int to)
+    {
+        var result = new float[planes * to * to];
+        double scale = (double)from / to;
+        (int, int, float) Taps(int o)
+        {
+            double at = Math.Clamp((o + 0.5) * scale - 0.5, 0, from - 1);
+            int i0 = (int)Math.Floor(at);
+            return (i0, Math.Min(i0 + 1, from - 1), (float)(at - i0));
+        }
+        for (int p = 0; p < planes; p++)
+            for (int y = 0; y < to; y++)
+            {
+                var (y0, y1, ty) = Taps(y);
+                for (int x = 0; x < to; x++)
+                {
+                    var (x0, x1, tx) = Taps(x);
+                    float V(int yy, int xx) => source[(p * from + yy) * from + xx];
+                    float top = V(y0, x0) + tx * (V(y0, x1) - V(y0, x0)), bottom = V(y1, x0) + tx * (V(y1, x1) - V(y1, x0));
+                    result[(p * to + y) * to + x] = top + ty * (bottom - top);
+                }
+            }
+        return result;
+    }
+
+    [Test]
     public void A_flip_in_graph_model_scores_through_DetectKeypoints_and_its_pipeline_saves()
     {
         if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
@@ -109,8 +161,9 @@ public class EnsembleWriterTests
         using var files = new TestFiles();
         var e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap"), RepositoryFiles.Model("ibug68-resnet18")], Path.Combine(files.Folder, "x.onnx")));
         Assert.That(e!.Message, Does.Contain("ibug68-resnet18.onnx").And.Contain("coordinates"));
-        e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap"), RepositoryFiles.Model("ibug68-fast")], Path.Combine(files.Folder, "x.onnx")));
-        Assert.That(e!.Message, Does.Contain("ibug68-fast.onnx").And.Contain("differ"));
+        string other = SyntheticOnnxModels.Save(SyntheticOnnxModels.ConvHeatmaps(128, 128, 58), Path.Combine(files.Folder, "points58.onnx"));
+        e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("ibug68-heatmap"), other], Path.Combine(files.Folder, "x.onnx")));
+        Assert.That(e!.Message, Does.Contain("points58.onnx").And.Contain("differ"));
         e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([RepositoryFiles.Model("imm-face58")], Path.Combine(files.Folder, "x.onnx"), flip: true));
         Assert.That(e!.Message, Does.Contain("imm-face58.onnx"));
         Assert.That(File.Exists(Path.Combine(files.Folder, "x.onnx")), Is.False, "nothing written");

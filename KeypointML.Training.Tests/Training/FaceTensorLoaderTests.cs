@@ -59,4 +59,17 @@ public class FaceTensorLoaderTests
         Assert.That(train.Select(r => r.ImagePath).Intersect(val.Select(r => r.ImagePath)), Is.Empty);
         Assert.That(train2, Is.EqualTo(train));
     }
+    [Test]
+    public void Every_seed_holds_out_the_faces_of_ibug_val()
+    {
+        if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
+        // The split must not follow --seed: a second seed would otherwise train on most of the faces models are selected on.
+        var ml = new MLContext(0);
+        var (train, val) = RecipeRunner.TrainAndValidationRows(ml, TrainingRecipe.Get("ibug-heatmap-zeroone"));
+        var expectedVal = KeypointDatasets.Load(ml, KeypointDatasets.IbugValidation).Rows.Select(r => r.ImagePath).ToList();
+        var expectedFit = KeypointDatasets.Load(ml, KeypointDatasets.IbugFit).Rows.Select(r => r.ImagePath).ToList();
+        Assert.That(val.Select(r => r.ImagePath), Is.EqualTo(expectedVal));
+        Assert.That(train.Select(r => r.ImagePath), Is.EqualTo(expectedFit));
+        Assert.That((train.Count, val.Count), Is.EqualTo((1098, 122)));
+    }
 }

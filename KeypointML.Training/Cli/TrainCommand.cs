@@ -19,7 +19,7 @@ public sealed class TrainCommand : ICliCommand
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (1e-3)." };
         var wd = new Option<double?>("--weight-decay") { Description = "Adam weight decay (0; ibug-* 1e-5)." };
         var batch = new Option<int?>("--batch") { Description = "Batch size (imm-nose 4, imm-face58 16, ibug-resnet18 64, ibug-heatmap-* 16)." };
-        var seed = new Option<long?>("--seed") { Description = "Seed of initialisation, shuffle, augmentation and dropout (1)." };
+        var seed = new Option<long?>("--seed") { Description = "Seed of initialisation, shuffle, augmentation and dropout (1); the held-out validation split stays the same for every seed." };
         var output = new Option<string?>("--out", "-o") { Description = "Run folder (runs/<recipe>)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (all cores)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the run folder from its last checkpoint." };

@@ -79,6 +79,10 @@ public sealed record TrainingRecipe
     /// <summary>Marker for <see cref="ValidationData"/>: validate on a held-out part of the training set.</summary>
     public const string HoldOut = "holdout";
 
+    /// <summary>The seed of every <see cref="HoldOut"/> split, fixed so that runs with any <c>--seed</c> hold out the same
+    /// images: for the 68-point recipes exactly <see cref="KeypointDatasets.IbugValidation"/>.</summary>
+    public const long HoldOutSeed = KeypointDatasets.IbugValidationSeed;
+
     public static readonly IReadOnlyList<string> Names = ["imm-nose", "imm-face58", "ibug-resnet18", "ibug-heatmap-gaussian", "ibug-heatmap-zeroone", "ibug-fast"];
 
     /// <summary>Part 3's augmentation on iBUG: jitter, rotation, shift and the horizontal flip with the 68-point remap.</summary>
