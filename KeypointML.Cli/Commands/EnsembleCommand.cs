@@ -19,7 +19,7 @@ public sealed class EnsembleCommand : ICliCommand
         var output = new Option<string>("--out", "-o") { Description = "The ensemble's ONNX file.", Required = true };
         var half = new Option<bool>("--half") { Description = "Store the weights as float16, cast to float32 when the model loads (half the file; the network still computes in float32)." };
         var flip = new Option<bool>("--flip") { Description = "68-point models: each member also scores the mirrored face inside the graph (test-time flip averaging that a saved pipeline keeps; twice the cost, no more weights). With --flip one --model is enough." };
-        var command = new Command("ensemble", "Join heatmap models of one layout into one model that averages their probability maps (one file, one session).")
+        var command = new Command("ensemble", "Join heatmap models of one crop into one model that averages their probability maps (one file, one session); members of different sizes are resized in the graph to the largest.")
         {
             models, output, half, flip,
         };

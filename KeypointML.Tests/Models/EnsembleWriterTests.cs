@@ -116,6 +116,24 @@ public class EnsembleWriterTests
         var c = Run(ensemble, x, rows);
         Assert.That(c, Is.EqualTo(expected).Within(2e-5f));
         Assert.That(c, Is.Not.EqualTo(a).Within(1e-3f), "the small member counts");
+
+        // Ensembles as members: two flip-in-graph ensembles give the mean of their maps, flip kept, members summed; a
+        // flip-in-graph member with --flip, or mixed with a plain one, is refused by name.
+        string flipLarge = EnsembleWriter.Write([large], Path.Combine(files.Folder, "flip-large.onnx"), flip: true);
+        string flipSmall = EnsembleWriter.Write([small, small], Path.Combine(files.Folder, "flip-small.onnx"), flip: true);
+        using var fl = KeypointModel.Open(flipLarge);
+        using var fs = KeypointModel.Open(flipSmall);
+        var expectedNested = Run(fl, x, rows).Zip(ResizeBilinear(Run(fs, ResizeBilinear(x, rows, 128, 96), rows), rows * 68, 24, 32), (p, q) => (p + q) / 2).ToArray();
+        var nested = EnsembleWriter.Write([flipSmall, flipLarge], Path.Combine(files.Folder, "nested.onnx"));
+        using (var n = KeypointModel.Open(nested))
+        {
+            Assert.That((n.Metadata.Members, n.Metadata.FlipInGraph), Is.EqualTo((3, true)));
+            Assert.That(Run(n, x, rows), Is.EqualTo(expectedNested).Within(2e-5f));
+        }
+        var e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([flipLarge], Path.Combine(files.Folder, "x.onnx"), flip: true));
+        Assert.That(e!.Message, Does.Contain("flip-large.onnx").And.Contain("leave out --flip"));
+        e = Assert.Throws<ArgumentException>(() => EnsembleWriter.Write([flipLarge, small], Path.Combine(files.Folder, "x.onnx")));
+        Assert.That(e!.Message, Does.Contain("flip-large.onnx").And.Contain("all with the flip or all without"));
     }
 
     // Square planes [planes, from, from] -> [planes, to, to]: bilinear, sampling point (o + 0.5) * from / to - 0.5, clamped

@@ -12,7 +12,9 @@ namespace KeypointML.Tooling.Onnx;
 /// <c>Mean</c> node averages the members' outputs. Members may differ in input and map size (a 224 and a 256 network):
 /// the ensemble takes the largest member's input and maps, and a smaller member sees the input resized to its own size
 /// and has its maps resized to the ensemble's (<c>Resize</c>, bilinear, half-pixel centres: cell (j, i) still stands for
-/// ((i + 0.5) / w, (j + 0.5) / h), so the decoders read the resized maps as they read the member's own). Optionally the weights are stored as float16 and cast back to float32
+/// ((i + 0.5) / w, (j + 0.5) / h), so the decoders read the resized maps as they read the member's own). A member may be
+/// an ensemble itself (all members flipped in their graphs, or none): the mean weighs each member file once, so two
+/// pairs weigh each network a quarter. Optionally the weights are stored as float16 and cast back to float32
 /// when the session loads them (ONNX Runtime folds the casts once): half the file, the same graph and speed; the weights'
 /// rounding moves the outputs by about 1e-3 of a cell, measured on the held-out faces before shipping.
 /// </summary>
@@ -39,7 +41,7 @@ public static class EnsembleWriter
             if (flip) mirror = model.MirrorMap ?? throw new ArgumentException($"{path}: flip averaging needs the left/right point map, known for the 68-point scheme; it predicts {m.KeypointCount} points.");
             if (m.OutputKind != KeypointOutputKind.Heatmaps)
                 throw new ArgumentException($"{path}: an ensemble averages probability maps; this model outputs coordinates.");
-            if (m.FlipInGraph) throw new ArgumentException($"{path}: already averages the face and its mirror in its graph; give the members without it.");
+            if (m.FlipInGraph && flip) throw new ArgumentException($"{path}: already averages the face and its mirror in its graph; leave out --flip, or give the members without it.");
             if (m.OutputActivation != Codecs.OutputActivation.Sigmoid)
                 throw new ArgumentException($"{path}: an ensemble averages probability maps; this model's output has no sigmoid.");
             first ??= m;
@@ -51,6 +53,10 @@ public static class EnsembleWriter
                 throw new ArgumentException($"{path}: points, crop, or the shape of its input or maps differ from {members[0]}'s; an ensemble's members must share them (sizes may differ).");
             metadata.Add(m);
         }
+        // Ensembles may be members (a 224 pair and a 256 pair: each pair then weighs one half), all flipped in their graphs
+        // or none, so that every member's maps stand for the same views of the face.
+        if (!flip && metadata.Select(m => m.FlipInGraph).Distinct().Count() > 1)
+            throw new ArgumentException($"Some of the members average the face and its mirror in their graphs and some do not ({string.Join(", ", members.Where((_, i) => metadata[i].FlipInGraph).Select(Path.GetFileName))} do); give them all with the flip or all without it.");
         // The ensemble's input and maps are the largest member's (the first of those, for ties).
         int reference = Enumerable.Range(0, metadata.Count).MaxBy(i => (metadata[i].InputWidth, metadata[i].HeatmapWidth));
         var largest = metadata[reference];
@@ -87,7 +93,7 @@ public static class EnsembleWriter
         merged.DocString = "KeypointML ensemble: mean of the probability maps of " + string.Join(", ", members.Select(Path.GetFileName))
             + (flip ? ", each also of the mirrored face" : "");
 
-        var written = largest with { Offsets = Codecs.CalibrationOffsets.None, ShapePrior = null, Members = protos.Count, FlipInGraph = flip };
+        var written = largest with { Offsets = Codecs.CalibrationOffsets.None, ShapePrior = null, Members = metadata.Sum(m => m.Members), FlipInGraph = flip || metadata[0].FlipInGraph };
         merged.MetadataProps.Clear();
         foreach (var (key, value) in written.ToProperties()) merged.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
