@@ -39,7 +39,7 @@ public sealed class HeatmapResolutionCommand : ICliCommand
             var ml = new MLContext(seed: 0);
             var rows = KeypointDatasets.Load(ml, KeypointDatasets.IbugTrain).Rows.ToList();
             // The crop the recipes use: measured on the training part of the hold-out split.
-            var (train, _) = RecipeRunner.HoldOutByImage(rows, 0.1, 1);
+            var (train, _) = RecipeRunner.HoldOutByImage(rows, 0.1, TrainingRecipe.HoldOutSeed);
             float scale = CropMargin.Measure(train).Chosen;
             var table = new[] { 28, 56, 112 }.Select(s => HeatmapResolutionStudy.Measure(train, scale, s)).ToList();
             var timings = new List<(string, double)>();
