@@ -31,7 +31,6 @@ public static class EnsembleWriter
     public static string Write(IReadOnlyList<string> members, string target, bool halfPrecisionWeights = false, bool flip = false)
     {
         if (members.Count < (flip ? 1 : 2)) throw new ArgumentException($"An ensemble needs at least two models (or one with flip); got {members.Count}.", nameof(members));
-        KeypointModelMetadata? first = null;
         var metadata = new List<KeypointModelMetadata>();
         IReadOnlyList<int>? mirror = null;
         foreach (var path in members)
@@ -44,7 +43,7 @@ public static class EnsembleWriter
             if (m.FlipInGraph && flip) throw new ArgumentException($"{path}: already averages the face and its mirror in its graph; leave out --flip, or give the members without it.");
             if (m.OutputActivation != Codecs.OutputActivation.Sigmoid)
                 throw new ArgumentException($"{path}: an ensemble averages probability maps; this model's output has no sigmoid.");
-            first ??= m;
+            var first = metadata.Count == 0 ? m : metadata[0];
             // Sizes may differ (resized in the graph); what a point means may not: the same points of the same crop, and
             // inputs and maps of one shape, so that resizing keeps every cell's place in the crop.
             if ((m.KeypointCount, m.CropScale, m.CropSquare) != (first.KeypointCount, first.CropScale, first.CropSquare)

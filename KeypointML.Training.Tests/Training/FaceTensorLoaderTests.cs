@@ -59,6 +59,7 @@ public class FaceTensorLoaderTests
         Assert.That(train.Select(r => r.ImagePath).Intersect(val.Select(r => r.ImagePath)), Is.Empty);
         Assert.That(train2, Is.EqualTo(train));
     }
+
     [Test]
     public void Every_seed_holds_out_the_faces_of_ibug_val()
     {

@@ -37,9 +37,8 @@ public sealed class HeatmapResolutionCommand : ICliCommand
             int b = parse.GetValue(batch), n = parse.GetValue(steps);
             if (b < 1 || n < 1) throw new ArgumentException("--batch and --steps must be at least 1.");
             var ml = new MLContext(seed: 0);
-            var rows = KeypointDatasets.Load(ml, KeypointDatasets.IbugTrain).Rows.ToList();
             // The crop the recipes use: measured on the training part of the hold-out split.
-            var (train, _) = RecipeRunner.HoldOutByImage(rows, 0.1, TrainingRecipe.HoldOutSeed);
+            var train = KeypointDatasets.Load(ml, KeypointDatasets.IbugFit).Rows.ToList();
             float scale = CropMargin.Measure(train).Chosen;
             var table = new[] { 28, 56, 112 }.Select(s => HeatmapResolutionStudy.Measure(train, scale, s)).ToList();
             var timings = new List<(string, double)>();
