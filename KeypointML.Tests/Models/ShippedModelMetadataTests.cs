@@ -39,7 +39,7 @@ public class ShippedModelMetadataTests
         Assert.That(corrected, Is.TypeOf<OffsetCorrectedCodec>());
         var heatmaps = ((OffsetCorrectedCodec)corrected).Inner;
         Assert.That(heatmaps, Is.TypeOf<HeatmapCodec>());
-        Assert.That(codec.OutputShape, Is.EqualTo(new[] { 68, 56, 56 }));
+        Assert.That(codec.OutputShape, Is.EqualTo(new[] { 68, 64, 64 }));
         Assert.That(((HeatmapCodec)heatmaps).Refinement, Is.EqualTo(HeatmapRefinement.LogParabola));
         using var coordinates = KeypointModel.Open(RepositoryFiles.Model("ibug68-resnet18"));
         Assert.That(coordinates.Codec(), Is.TypeOf<CoordinateCodec>());

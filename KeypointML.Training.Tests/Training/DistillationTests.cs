@@ -98,7 +98,7 @@ public class DistillationTests
         var student = new FacePreprocessing { InputHeight = 128, InputWidth = 128, CropScale = 1.4f, CropSquare = true };
         string teacherPath = Path.Combine(RepositoryFiles.Root(), "models", "ibug68-heatmap.onnx");
         var maps = TeacherHeatmaps.Compute(ml, rows, student, learned: null, teacherPath, 68, TextWriter.Null);
-        Assert.That(maps.shape, Is.EqualTo(new long[] { 4, 68, 56, 56 }));
+        Assert.That(maps.shape, Is.EqualTo(new long[] { 4, 68, 64, 64 }));
         Assert.That(maps.min().item<float>(), Is.GreaterThanOrEqualTo(0f), "probabilities");
         Assert.That(maps.max().item<float>(), Is.LessThanOrEqualTo(1f), "probabilities");
 
