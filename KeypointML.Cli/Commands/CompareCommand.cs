@@ -45,8 +45,7 @@ public sealed class CompareCommand : ICliCommand
                 CliApp.Error.WriteLine($"warning: not compared: face {i} ({facesA[i].ImagePath}): {(facesA[i].Scored ? facesB[i].Error : facesA[i].Error)}");
             var nmesA = a.Accumulate(both.Select(i => facesA[i]).ToList()).FaceNmes;
             var nmesB = b.Accumulate(both.Select(i => facesB[i]).ToList()).FaceNmes;
-            var comparison = PairedComparison.Of(nmesA, nmesB);
-            comparison = comparison with { LeftOut = comparison.LeftOut + facesA.Count - both.Count };
+            var comparison = PairedComparison.Of(nmesA, nmesB, notScored: facesA.Count - both.Count);
 
             var output = CliApp.Out;
             if (parse.GetValue(json))

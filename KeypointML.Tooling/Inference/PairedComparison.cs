@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Statistics;
 
 namespace KeypointML.Tooling.Inference;
@@ -23,8 +24,8 @@ namespace KeypointML.Tooling.Inference;
 public sealed record PairedComparison(int Faces, int LeftOut, double ModelNme, double BaselineNme, double MeanDifference, double StandardError,
     int ModelBetter, int BaselineBetter)
 {
-    /// <summary>The two-sided 95% normal quantile.</summary>
-    public const double Z95 = 1.959963984540054;
+    /// <summary>The two-sided 95% normal quantile (1.95996...).</summary>
+    public static readonly double Z95 = Normal.InvCDF(0, 1, 0.975);
 
     /// <summary>The lower end of the 95% interval of the mean difference (normal approximation).</summary>
     public double Low95 => MeanDifference - Z95 * StandardError;
@@ -35,8 +36,10 @@ public sealed record PairedComparison(int Faces, int LeftOut, double ModelNme, d
     /// <summary>Whether the 95% interval excludes 0: the difference is more than the noise of these faces.</summary>
     public bool Significant => Low95 > 0 || High95 < 0;
 
-    /// <summary>Compares per-face NMEs given in the same face order; a pair with a non-finite value on either side is left out.</summary>
-    public static PairedComparison Of(IReadOnlyList<double> model, IReadOnlyList<double> baseline)
+    /// <summary>Compares per-face NMEs given in the same face order; a pair with a non-finite value on either side is left
+    /// out. <paramref name="notScored"/> counts faces the caller already left out (not scored by one of the models), so that
+    /// <see cref="LeftOut"/> covers both.</summary>
+    public static PairedComparison Of(IReadOnlyList<double> model, IReadOnlyList<double> baseline, int notScored = 0)
     {
         if (model.Count != baseline.Count)
             throw new ArgumentException($"The model has {model.Count} face NMEs and the baseline {baseline.Count}; a paired comparison needs the same faces.");
@@ -44,7 +47,7 @@ public sealed record PairedComparison(int Faces, int LeftOut, double ModelNme, d
         if (pairs.Count < 2)
             throw new ArgumentException($"A paired comparison needs at least 2 faces that both models scored; got {pairs.Count} of {model.Count}.");
         var differences = pairs.Select(p => p.First - p.Second).ToArray();
-        return new PairedComparison(pairs.Count, model.Count - pairs.Count, pairs.Select(p => p.First).Mean(), pairs.Select(p => p.Second).Mean(),
+        return new PairedComparison(pairs.Count, notScored + model.Count - pairs.Count, pairs.Select(p => p.First).Mean(), pairs.Select(p => p.Second).Mean(),
             differences.Mean(), differences.StandardDeviation() / Math.Sqrt(differences.Length),
             differences.Count(d => d < 0), differences.Count(d => d > 0));
     }
