@@ -40,10 +40,12 @@ public sealed class TrainCommand : ICliCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
         var teacher = new Option<string?>("--teacher") { Description = "Distillation (heatmap recipes): a heatmap model (path or shipped name, e.g. ibug68-heatmap) whose maps of the training faces, moved with the augmentation, are blended into the targets." };
         var teacherWeight = new Option<float?>("--teacher-weight") { Description = "The teacher's share of each target cell, in [0, 1] (default 0.5)." };
+        var ambiguity = new Option<float?>("--ambiguity-weight") { Description = "ibug-heatmap-zeroone, ibug-fast: add this multiple of the STAR-style ambiguity loss (each map's error measured in the metric of its own spread; 0 = off)." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from the best weights of this run folder (same recipe and sizes) instead of ImageNet; optimizer and schedule start afresh." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, limit, teacher, teacherWeight,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, limit, teacher, teacherWeight, ambiguity, initFrom,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -72,6 +74,8 @@ public sealed class TrainCommand : ICliCommand
                 MaxScale = parse.GetValue(maxScale),
                 Occlusion = parse.GetValue(occlusion),
                 Teacher = parse.GetValue(teacher), TeacherWeight = parse.GetValue(teacherWeight),
+                AmbiguityWeight = parse.GetValue(ambiguity),
+                InitFrom = parse.GetValue(initFrom) is string from ? Path.GetFullPath(from) : null,
             };
             if (overrides.TeacherWeight is not null && overrides.Teacher is null) throw new ArgumentException("--teacher-weight needs --teacher.");
             if (overrides.HeatmapLoss is not null && name != "ibug-heatmap-gaussian")

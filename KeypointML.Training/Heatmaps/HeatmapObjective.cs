@@ -40,14 +40,18 @@ public enum HeatmapLossKind
 /// <para>Teacher weight (distillation, logistic loss): with a teacher's maps for the batch the target of every cell is
 /// <c>(1 - a) y + a t</c>, the labelled map blended with the teacher's probabilities; the cross-entropy towards a soft
 /// target is the same loss, so nothing else changes. The validation loss is always against the labels alone.</para>
+/// <para>Ambiguity weight (logistic loss): adds that multiple of <see cref="AmbiguityLoss"/>, a STAR-style term that
+/// measures each map's error in the metric of its own spread, so the jaw's ambiguity along the contour pulls less.</para>
 /// </remarks>
 public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind LossKind, int Height, int Width, float Sigma = 1.5f,
-    float PositiveWeight = 1f, HeatmapRefinement Refinement = HeatmapRefinement.None, float TeacherWeight = 0f) : ITrainingObjective
+    float PositiveWeight = 1f, HeatmapRefinement Refinement = HeatmapRefinement.None, float TeacherWeight = 0f,
+    float AmbiguityWeight = 0f) : ITrainingObjective
 {
     // The teacher part is added only when there is one, so the runs made before distillation existed resume as they were.
     public string Fingerprint => FormattableString.Invariant(
         $"heatmap={Target},{LossKind},{Height}x{Width},sigma={(Target == HeatmapTargetKind.Gaussian ? Sigma : 0):R},pw={(LossKind == HeatmapLossKind.Logistic ? PositiveWeight : 1):R}")
-        + (TeacherWeight > 0 ? FormattableString.Invariant($",teacher={TeacherWeight:R}") : "");
+        + (TeacherWeight > 0 ? FormattableString.Invariant($",teacher={TeacherWeight:R}") : "")
+        + (AmbiguityWeight > 0 ? FormattableString.Invariant($",ambiguity={AmbiguityWeight:R}") : "");
 
     /// <summary>The codec the exported model is decoded with: these maps, this target, the sigmoid for logistic models.</summary>
     public HeatmapCodec Codec(int keypointCount) => new(keypointCount, Height, Width,
@@ -58,7 +62,7 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
     {
         HeatmapLossKind.Mse => "MSE per map",
         HeatmapLossKind.AdaptiveWing => "adaptive wing per map",
-        _ => "BCE per map",
+        _ => AmbiguityWeight > 0 ? "BCE + ambiguity per map" : "BCE per map",
     };
 
     public bool LossIsKeypointMse => false;
@@ -66,9 +70,10 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
     /// <summary>Whether the network's output is logits (the exported model then appends a sigmoid).</summary>
     public bool OutputIsLogits => LossKind == HeatmapLossKind.Logistic;
 
-    public string Describe() => Target == HeatmapTargetKind.Gaussian
+    public string Describe() => (Target == HeatmapTargetKind.Gaussian
         ? string.Create(CultureInfo.InvariantCulture, $"Gaussian targets (sigma {Sigma:G3} cells), {LossKind} loss{(OutputIsLogits && PositiveWeight != 1 ? $", positive weight {PositiveWeight:G4}" : "")}, {Height}x{Width} heatmaps")
-        : string.Create(CultureInfo.InvariantCulture, $"zero-one targets, {LossKind} loss{(OutputIsLogits && PositiveWeight != 1 ? $", positive weight {PositiveWeight:G4}" : "")}, {Height}x{Width} heatmaps");
+        : string.Create(CultureInfo.InvariantCulture, $"zero-one targets, {LossKind} loss{(OutputIsLogits && PositiveWeight != 1 ? $", positive weight {PositiveWeight:G4}" : "")}, {Height}x{Width} heatmaps"))
+        + (AmbiguityWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", plus {AmbiguityWeight:G3} x the ambiguity loss") : "");
 
     public void Validate()
     {
@@ -79,6 +84,9 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
             throw new ArgumentException($"Zero-one targets are trained with the logistic loss ({LossKind} towards a single 1 among thousands of 0s learns to output 0).");
         if (!(TeacherWeight >= 0 && TeacherWeight <= 1)) throw new ArgumentException($"--teacher-weight must be in [0, 1]; got {TeacherWeight}.");
         if (TeacherWeight > 0 && LossKind != HeatmapLossKind.Logistic) throw new ArgumentException("Distillation blends probabilities: it needs the logistic loss.");
+        if (!(AmbiguityWeight >= 0)) throw new ArgumentException($"--ambiguity-weight must be 0 or more; got {AmbiguityWeight}.");
+        if (AmbiguityWeight > 0 && LossKind != HeatmapLossKind.Logistic)
+            throw new ArgumentException("The ambiguity loss reads the output as logits of a distribution over cells: it needs the logistic loss.");
     }
 
     /// <summary>The target maps <c>[B, K, h, w]</c> for normalized keypoints <c>[B, 2K]</c>, rendered by the codec.</summary>
@@ -149,7 +157,13 @@ public sealed record HeatmapObjective(HeatmapTargetKind Target, HeatmapLossKind 
             var softplusOfMinus = softplus.add(output.neg(), one);
             perCell = (weight * target * softplusOfMinus).add(target.neg().add(one, one) * softplus, one);
         }
-        return (perCell.sum() / maps).MoveToOuterDisposeScope();
+        var loss = perCell.sum() / maps;
+        if (AmbiguityWeight > 0)
+        {
+            using TorchSharp.Scalar ambiguityShare = AmbiguityWeight;
+            loss = loss.add(AmbiguityLoss.Loss(output, keypoints), ambiguityShare);
+        }
+        return loss.MoveToOuterDisposeScope();
     }
 
     // The adaptive wing loss's constants, the paper's (its section 4.1; eps = 1, so d/eps = d).

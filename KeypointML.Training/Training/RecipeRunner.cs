@@ -150,7 +150,14 @@ public static class RecipeRunner
         }
         var meanShape = train.MeanTarget();
 
-        if (!resume)
+        if (!resume && overrides.InitFrom is string initFrom)
+        {
+            // Fine-tuning: the weights of a finished run, checked by the load itself (a different network or size fails
+            // to load with the parameter it stops at); nothing else of that run (optimizer, schedule, history) carries over.
+            Trainer.LoadBest(model, initFrom);
+            log.WriteLine($"initialised from the best weights of {initFrom}");
+        }
+        else if (!resume)
         {
             if (model is Face58Net face && (overrides.MeanShapeBias ?? true))
             {

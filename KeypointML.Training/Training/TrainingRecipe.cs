@@ -45,6 +45,11 @@ public sealed record RecipeOverrides
     public string? Teacher { get; init; }
     /// <summary>The teacher's share of each target cell (default <see cref="HeatmapRecipe.DefaultTeacherWeight"/>).</summary>
     public float? TeacherWeight { get; init; }
+    /// <summary>Heatmap recipes with the logistic loss: weight of <see cref="AmbiguityLoss"/> (0 = off).</summary>
+    public float? AmbiguityWeight { get; init; }
+    /// <summary>Fine-tuning: start from the best weights of this run folder (same recipe, input size and maps) instead of
+    /// ImageNet; the optimizer and the schedule start afresh.</summary>
+    public string? InitFrom { get; init; }
 }
 
 /// <summary>One of the named training setups of the seed write-up.</summary>
@@ -193,7 +198,8 @@ public sealed record HeatmapRecipe(HeatmapTargetKind Target, HeatmapLossKind Los
         var loss = o.HeatmapLoss ?? Loss;
         var objective = new HeatmapObjective(Target, loss, inputSize / stride, inputSize / stride,
             Sigma: o.Sigma ?? SigmaPixels / stride, PositiveWeight: o.PositiveWeight ?? PositiveWeight,
-            TeacherWeight: o.Teacher is null ? 0f : o.TeacherWeight ?? DefaultTeacherWeight);
+            TeacherWeight: o.Teacher is null ? 0f : o.TeacherWeight ?? DefaultTeacherWeight,
+            AmbiguityWeight: o.AmbiguityWeight ?? 0f);
         objective.Validate();
         return objective;
     }
