@@ -29,6 +29,29 @@ public class HeatmapRecipeTests
     }
 
     [Test]
+    public void InitFrom_StartsFromTheRunsBestWeights_AndTrainsWithTheAmbiguityLoss()
+    {
+        var overrides = new RecipeOverrides { Limit = 8, Epochs = 1, InputSize = 64, BatchSize = 4, Pretrained = false };
+        var first = Path.Combine(dir, "first");
+        Dictionary<string, float[]> trained;
+        using (var run = RecipeRunner.Prepare("ibug-heatmap-zeroone", overrides, first, resume: false, TextWriter.Null))
+        {
+            run.Train(null); // one epoch: its weights are the best ones
+            trained = run.Model.state_dict().ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32).data<float>().ToArray());
+        }
+
+        var log = new StringWriter();
+        var fineTune = overrides with { InitFrom = first, AmbiguityWeight = 1f, LearningRate = 1e-4 };
+        using var tuned = RecipeRunner.Prepare("ibug-heatmap-zeroone", fineTune, Path.Combine(dir, "tuned"), resume: false, log);
+        Assert.That(log.ToString(), Does.Contain("initialised from the best weights of " + first));
+        foreach (var (name, value) in tuned.Model.state_dict())
+            Assert.That(value.to(ScalarType.Float32).data<float>().ToArray(), Is.EqualTo(trained[name]), name);
+        Assert.That(((HeatmapObjective)tuned.Options.Objective).AmbiguityWeight, Is.EqualTo(1f));
+        var result = tuned.Train(null);
+        Assert.That(double.IsFinite(result.History[0].TrainLoss), Is.True);
+    }
+
+    [Test]
     public void ZeroOneRecipe_SmokeRun_ExportsAHeatmapModel_ThatDetectKeypointsScoresLikeTorchSharp()
     {
         var overrides = new RecipeOverrides { Limit = 8, Epochs = 1, InputSize = 64, BatchSize = 4, Pretrained = false };
