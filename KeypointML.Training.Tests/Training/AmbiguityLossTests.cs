@@ -72,6 +72,19 @@ public class AmbiguityLossTests
     }
 
     [Test]
+    public void AMapThatHasNotFoundItsPoint_AddsNothing()
+    {
+        using var map = Map((2, 2, 0f), (2, 3, 0f));
+        // The label 7 cells to the right of the arg-max, outside the window: the term is the logistic loss's business.
+        Assert.That(Value(AmbiguityLoss.Loss(map, Label(9f, 2f))), Is.EqualTo(0));
+        // Two maps in one batch, one found and one not: the found one's value, divided by both maps.
+        using var found = Map((7, 9, 0f));
+        using var both = cat([found, map], 1);
+        using var labels = tensor(new[] { 9.5f / W, 7.5f / H, 9.5f / W, 2.5f / H }).reshape(1, 4);
+        Assert.That(Value(AmbiguityLoss.Loss(both, labels)), Is.EqualTo((0.01 + 1.0 / 6) / 2).Within(1e-4));
+    }
+
+    [Test]
     public void AGradientStep_MovesTheMapsMeanTowardsTheLabel()
     {
         var data = Enumerable.Repeat(Low, H * W).ToArray();

@@ -15,6 +15,8 @@ namespace KeypointML.Training.Heatmaps;
 /// <c>loss = sqrt(e^T S^-1 e + eps) + w trace(S)</c>.</para>
 /// <para>Choices against the paper, and why:</para>
 /// <list type="bullet">
+/// <item>The gate: a map whose arg-max is more than R cells from its label adds 0 (the logistic loss
+/// has to find the point first; STAR refines ambiguity, it does not detect).</item>
 /// <item>The window. STAR normalises its Gaussian-target maps over the whole map. A logistic map's far cells are tiny but
 /// many: a mass of 0.01 thirty cells away adds 9 cells^2 to the variance, so a whole-map covariance measures the
 /// background rather than the ambiguity around the peak. The window sits on the arg-max, which is where the decoder
@@ -86,6 +88,11 @@ public static class AmbiguityLoss
         // e^T S^-1 e with S^-1 = [[syy, -sxy], [-sxy, sxx]] / det.
         var mahalanobis2 = syy.mul(ex.square()).sub(sxy.mul(ex).mul(ey).mul(two)).add(sxx.mul(ey.square()), one).div(det);
         var perMap = mahalanobis2.add(eps, one).sqrt().add(sxx.add(syy, one).mul(traceWeight), one);
-        return perMap.mean().MoveToOuterDisposeScope();
+        // Only maps whose arg-max has found the point (the label inside the window) count; the others get 0, and the sum
+        // is still divided by all maps. On a map that has not found its point the window holds no information about the
+        // label, and the trace would only sharpen a wrong peak: from ImageNet weights the first epoch's keypoint error was
+        // 3.6 times the logistic loss's alone without this gate.
+        var found = gx.sub(px.view(b, k)).abs().le(radiusCells).logical_and(gy.sub(py.view(b, k)).abs().le(radiusCells)).to(logits.dtype);
+        return perMap.mul(found).mean().MoveToOuterDisposeScope();
     }
 }
