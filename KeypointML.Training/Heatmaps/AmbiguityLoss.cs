@@ -70,7 +70,9 @@ public static class AmbiguityLoss
         var peak = logits.detach().flatten(2).argmax(2);                     // [B, K]
         var px = peak.remainder(columns).to(logits.dtype).view(b, k, 1, 1);
         var py = peak.div(columns, rounding_mode: RoundingMode.floor).to(logits.dtype).view(b, k, 1, 1);
-        var inside = xs.sub(px).abs().le(radiusCells).logical_and(ys.sub(py).abs().le(radiusCells));
+        // Whether (x, y) lies in the window: the cells that form each map's distribution, and the labels the gate lets through.
+        Tensor InWindow(Tensor x, Tensor y, Tensor cx, Tensor cy) => x.sub(cx).abs().le(radiusCells).logical_and(y.sub(cy).abs().le(radiusCells));
+        var inside = InWindow(xs, ys, px, py);
         var windowed = logits.masked_fill(inside.logical_not(), minusInfinity);
         var q = windowed.flatten(2).softmax(2).view(b, k, h, w);
 
@@ -92,7 +94,7 @@ public static class AmbiguityLoss
         // is still divided by all maps. On a map that has not found its point the window holds no information about the
         // label, and the trace would only sharpen a wrong peak: from ImageNet weights the first epoch's keypoint error was
         // 3.6 times the logistic loss's alone without this gate.
-        var found = gx.sub(px.view(b, k)).abs().le(radiusCells).logical_and(gy.sub(py.view(b, k)).abs().le(radiusCells)).to(logits.dtype);
+        var found = InWindow(gx, gy, px.view(b, k), py.view(b, k)).to(logits.dtype);
         return perMap.mul(found).mean().MoveToOuterDisposeScope();
     }
 }
