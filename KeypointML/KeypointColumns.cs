@@ -45,7 +45,8 @@ public static class KeypointColumns
     /// <summary>Predicted keypoints, float[2K] x0, y0, x1, y1, ... in original image pixels (<c>DecodeKeypoints</c>,
     /// <c>DetectKeypoints</c>).</summary>
     public const string Keypoints = "Keypoints";
-    /// <summary>Per-keypoint confidence, float[K] (<c>DecodeKeypoints</c>): the heatmap peak; 1 for coordinate models,
+    /// <summary>Per-keypoint confidence, float[K] (<c>DecodeKeypoints</c>): for heatmap models 1 / (1 + the spread of the
+    /// point's map around it, in cells), low for an occluded or uncertain point; 1 for coordinate models,
     /// which give no confidence.</summary>
     public const string Confidence = "Confidence";
     /// <summary>Why a row could not be scored (text; empty when it was): the image could not be read or its box is not

@@ -13,15 +13,32 @@ public class HeatmapDecoderTests
     }
 
     [Test]
-    public void Argmax_gives_the_cell_centre_and_the_peak_as_confidence()
+    public void Argmax_gives_the_cell_centre_and_a_lone_peak_full_confidence()
     {
-        // Two 3 x 4 maps: peak of map 0 at (j=1, i=2) = 0.9, map 1 at (j=2, i=0) = 0.7.
+        // Two 3 x 4 maps: peak of map 0 at (j=1, i=2) = 0.9, map 1 at (j=2, i=0) = 0.7; all their mass on the point.
         var maps = new float[24];
         maps[1 * 4 + 2] = 0.9f;
         maps[12 + 2 * 4 + 0] = 0.7f;
         var (n, c) = Decode(maps, 2, 3, 4);
         Assert.That(n, Is.EqualTo(new[] { 2.5f / 4, 1.5f / 3, 0.5f / 4, 2.5f / 3 }).Within(1e-7f));
-        Assert.That(c, Is.EqualTo(new[] { 0.9f, 0.7f }));
+        Assert.That(c, Is.EqualTo(new[] { 1f, 1f }));
+    }
+
+    [Test]
+    public void Confidence_falls_with_the_maps_spread_near_the_point()
+    {
+        // One 1 x 10 map: 0.6 at columns 1 and 2 (the argmax is the first), a negative cell (no mass) at 3, and 0.5 at
+        // column 6, more than ConfidenceRadius = 4 cells from the argmax (not read). The point is column 1; the mass within
+        // reach is 1.2, its mean square distance (0.6 * 0 + 0.6 * 1) / 1.2 = 0.5 cells^2.
+        var map = new float[] { 0, 0.6f, 0.6f, -1f, 0, 0, 0.5f, 0, 0, 0 };
+        var (n, c) = Decode(map, 1, 1, 10);
+        Assert.That(n[0], Is.EqualTo(1.5f / 10).Within(1e-7f));
+        Assert.That(c[0], Is.EqualTo(1 / (1 + Math.Sqrt(0.5))).Within(1e-6));
+        // The same mass over more cells is less certain; a map with no mass at all has confidence 0.
+        var (_, wider) = Decode([0, 0.4f, 0.4f, 0.4f, 0, 0, 0, 0, 0, 0], 1, 1, 10);
+        Assert.That(wider[0], Is.LessThan(c[0]));
+        var (_, none) = Decode([-1, -0.5f, -1, -1], 1, 2, 2);
+        Assert.That(none[0], Is.EqualTo(0f));
     }
 
     [Test]
@@ -39,7 +56,9 @@ public class HeatmapDecoderTests
         var maps = new float[] { 0, 0.5f, 0, 0.1f, 1, 0.3f, 0, 0.2f, 0 };
         var (n, c) = Decode(maps, 1, 3, 3, HeatmapRefinement.QuarterOffset);
         Assert.That(n, Is.EqualTo(new[] { 1.75f / 3, 1.25f / 3 }).Within(1e-7f));
-        Assert.That(c[0], Is.EqualTo(1f));
+        // The confidence reads the spread around the moved point (1.25, 0.75): mass 2.1, moment 0.5 * 0.625 + 0.1 * 1.625
+        // + 1 * 0.125 + 0.3 * 0.625 + 0.2 * 1.625 = 1.1125.
+        Assert.That(c[0], Is.EqualTo(1 / (1 + Math.Sqrt(1.1125 / 2.1))).Within(1e-6));
         var (plain, _) = Decode(maps, 1, 3, 3);
         Assert.That(plain, Is.EqualTo(new[] { 1.5f / 3, 1.5f / 3 }).Within(1e-7f));
     }

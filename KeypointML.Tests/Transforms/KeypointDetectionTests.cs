@@ -20,7 +20,7 @@ public class KeypointDetectionTests
         var data = ml.Data.LoadFromEnumerable([new ImageRow { ImagePath = image }]);
         var row = ml.Data.CreateEnumerable<DetectionRow>(whole.Fit(data).Transform(data), false).Single();
         Assert.That(row.Keypoints, Is.EqualTo(new[] { 37f, 21f }));
-        Assert.That(row.Confidence, Is.EqualTo(new[] { 0.5f }).Within(1e-6f), "white = 255/255 - 0.5");
+        Assert.That(row.Confidence, Is.EqualTo(new[] { 1f }).Within(1e-6f), "one white cell (255/255 - 0.5) among black ones (-0.5, no mass): no spread");
         Assert.That(row.ImageSize, Is.EqualTo(new[] { 64f, 48f }));
 
         // A 16 x 16 box crop (model input 16 x 16): the crop's offset must be undone.
@@ -67,7 +67,7 @@ public class KeypointDetectionTests
         var result = engine.Predict(new ImageRow { ImagePath = image });
         // Cell (j, i) -> normalized ((i+0.5)/w, (j+0.5)/h) -> pixels n * size - 0.5.
         Assert.That(result.Keypoints, Is.EqualTo(new[] { 3.5f / 5 * 80 - 0.5f, 1.5f / 4 * 60 - 0.5f, 0.5f / 5 * 80 - 0.5f, 3.5f / 4 * 60 - 0.5f }).Within(1e-4f));
-        Assert.That(result.Confidence, Is.EqualTo(new[] { 2f, 3f }));
+        Assert.That(result.Confidence, Is.EqualTo(new[] { 1f, 1f }), "each map's mass lies on its point");
     }
 
     [Test]

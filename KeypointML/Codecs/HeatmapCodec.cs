@@ -6,7 +6,7 @@ namespace KeypointML.Codecs;
 /// One heatmap per keypoint, <c>[K, h, w]</c>. Cell <c>(j, i)</c> stands for normalized <c>((i + 0.5) / w, (j + 0.5) / h)</c>,
 /// so a keypoint at normalized <c>x</c> lies at <c>x w - 0.5</c> in cell units and in cell <c>floor(x w)</c>.
 /// Encode renders the <see cref="Target"/>; decode takes each map's argmax, refined below one cell by
-/// <see cref="Refinement"/>, and the peak value as the confidence.
+/// <see cref="Refinement"/>, and a confidence from the map's spread around the point (<see cref="HeatmapDecoder.SpreadConfidence"/>).
 /// </summary>
 public sealed class HeatmapCodec : KeypointCodec
 {

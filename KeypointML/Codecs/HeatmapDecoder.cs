@@ -12,8 +12,8 @@ internal static class HeatmapDecoder
     private static readonly float[] DarkKernel = Kernel(DarkSigma, DarkRadius);
 
     /// <summary>
-    /// Decodes <paramref name="heatmaps"/> (K x h x w, row-major) into normalized (x, y) pairs and the peak values.
-    /// Ties go to the first cell in row-major order; a NaN map yields NaN coordinates and confidence.
+    /// Decodes <paramref name="heatmaps"/> (K x h x w, row-major) into normalized (x, y) pairs and confidences
+    /// (<see cref="SpreadConfidence"/>). Ties go to the first cell in row-major order; a NaN map yields NaN coordinates and confidence.
     /// </summary>
     // Compiled fully optimized at once, like the sampler's and the grey conversion's loops: under tiered compilation this
     // ran unoptimized for the first hundreds of faces, 0.30 ms instead of 0.04 for 68 maps of 40x40 (keypointml bench
@@ -41,7 +41,7 @@ internal static class HeatmapDecoder
                 (x, y) = DarkPeak(map, height, width, i, j);
                 normalized[2 * k] = (x + 0.5f) / width;
                 normalized[2 * k + 1] = (y + 0.5f) / height;
-                confidence[k] = peak;
+                confidence[k] = SpreadConfidence(map, height, width, i, j, x, y);
                 continue;
             }
             if (refinement != HeatmapRefinement.None)
@@ -51,8 +51,45 @@ internal static class HeatmapDecoder
             }
             normalized[2 * k] = (x + 0.5f) / width;
             normalized[2 * k + 1] = (y + 0.5f) / height;
-            confidence[k] = peak;
+            confidence[k] = SpreadConfidence(map, height, width, i, j, x, y);
         }
+    }
+
+    /// <summary>How far from the argmax, in cells, <see cref="SpreadConfidence"/> reads the map: chosen on the 122 held-out
+    /// faces by the rank correlation of confidence and error (ibug68-heatmap: 2 cells -0.565, 4 -0.569, 6 -0.568, 10 -0.549,
+    /// the whole map -0.07; ibug68-ensemble: 3, 4 and 6 cells all -0.593).</summary>
+    public const int ConfidenceRadius = 4;
+
+    /// <summary>
+    /// <c>1 / (1 + s)</c>, where s is the root mean square distance, in cells, of the map's mass from the decoded point
+    /// (<paramref name="x"/>, <paramref name="y"/>), over the cells within <see cref="ConfidenceRadius"/> of the argmax
+    /// (<paramref name="i"/>, <paramref name="j"/>); values below zero count as no mass. 1 for all the mass on the point; 0
+    /// when the window holds none.
+    /// </summary>
+    /// <remarks>Why the spread and not the peak: a point is uncertain when its map is wide or split (an occluded mouth
+    /// corner, a jaw point that may lie anywhere along the contour), and the spread measures that directly, while the peak
+    /// also falls with a sharp map whose mass straddles two cells. On the held-out faces the rank correlation with the error
+    /// is -0.57 against the peak's -0.37 (ibug68-heatmap), -0.59 against -0.49 (ibug68-ensemble), -0.59 against -0.49
+    /// (ibug68-fast). Only the window: far cells hold the background's small values, which over a whole map outweigh the
+    /// peak's neighbourhood.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float SpreadConfidence(ReadOnlySpan<float> map, int height, int width, int i, int j, float x, float y)
+    {
+        double mass = 0, moment = 0;
+        int x0 = Math.Max(0, i - ConfidenceRadius), x1 = Math.Min(width - 1, i + ConfidenceRadius);
+        for (int row = Math.Max(0, j - ConfidenceRadius); row <= Math.Min(height - 1, j + ConfidenceRadius); row++)
+        {
+            double dy2 = (row - y) * (row - y);
+            var line = map.Slice(row * width, width);
+            for (int column = x0; column <= x1; column++)
+            {
+                float v = line[column];
+                if (!(v > 0)) continue;
+                mass += v;
+                moment += v * ((column - x) * (column - x) + dy2);
+            }
+        }
+        return mass > 0 ? (float)(1 / (1 + Math.Sqrt(moment / mass))) : 0f;
     }
 
     /// <summary>The first cell holding the map's largest value and that value; (-1, -inf) when no cell exceeds -inf (all

@@ -35,7 +35,7 @@ public abstract class KeypointCodec : IModelOutputCodec
     /// <inheritdoc />
     public abstract OutputActivation Activation { get; }
 
-    /// <summary>Whether <see cref="Decode"/> gives a meaningful per-keypoint confidence (heatmap peaks do; coordinates
+    /// <summary>Whether <see cref="Decode"/> gives a meaningful per-keypoint confidence (heatmap spreads do; coordinates
     /// carry none, and the decoder then writes no confidence column).</summary>
     public abstract bool HasConfidence { get; }
 

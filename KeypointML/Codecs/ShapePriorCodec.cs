@@ -3,7 +3,7 @@ namespace KeypointML.Codecs;
 /// <summary>
 /// Decodes with another codec (calibration offsets included), then corrects the points with the model's
 /// <see cref="ShapePrior"/>. Outermost of the decoding chain: the prior was fitted to the calibrated points, and its
-/// Gaussian model of the errors assumes no bias left. Confidences pass unchanged (the maps' peaks).
+/// Gaussian model of the errors assumes no bias left. Confidences pass unchanged (from the maps' spreads).
 /// </summary>
 public sealed class ShapePriorCodec : PointCorrectingCodec
 {

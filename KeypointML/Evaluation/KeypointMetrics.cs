@@ -41,7 +41,7 @@ public sealed record KeypointMetrics
     /// <summary>The NME threshold of <see cref="FailureRate"/> and <see cref="Auc"/> (0.08 by default).</summary>
     [JsonPropertyName("threshold")] public required double Threshold { get; init; }
 
-    /// <summary>Spearman's rank correlation between each predicted point's confidence (heatmap peak) and its error, over all
+    /// <summary>Spearman's rank correlation between each predicted point's confidence (for heatmap models, from the spread of its map) and its error, over all
     /// points of all rows; null without a confidence column. Negative means what it should: low confidence, large error.</summary>
     [JsonPropertyName("confidenceErrorCorrelation")] public double? ConfidenceErrorCorrelation { get; init; }
 

@@ -17,7 +17,7 @@ public sealed class KeypointDecodingOptions
     public string GeometryColumnName { get; set; } = KeypointColumns.CropGeometry;
     /// <summary>Output keypoints column, float[2K] in original image pixels.</summary>
     public string OutputColumnName { get; set; } = KeypointColumns.Keypoints;
-    /// <summary>Output confidence column, float[K] (codecs with a confidence only: the heatmap peak values).</summary>
+    /// <summary>Output confidence column, float[K] (codecs with a confidence only: heatmap models, 1 / (1 + the spread of each map around its point, in cells)).</summary>
     public string ConfidenceColumnName { get; set; } = KeypointColumns.Confidence;
 }
 
