@@ -129,6 +129,7 @@ public sealed class TrainCommand : ICliCommand
         private ProgressTask? task;
         private int batchesPerEpoch, firstEpoch;
         private string last = "";
+        private int skipped;
 
         public void EpochStarted(int epoch, int totalEpochs, int batches)
         {
@@ -144,8 +145,10 @@ public sealed class TrainCommand : ICliCommand
         public void BatchDone(int epoch, int batch, double loss) =>
             task?.Value((epoch - firstEpoch) * (double)batchesPerEpoch + batch);
 
+        public void StepSkipped(int epoch, int batch) => skipped++;
+
         public void EpochDone(EpochRecord r, bool isBest) =>
-            last = string.Create(CultureInfo.InvariantCulture, $" (last: train {r.TrainLoss:E2}, val {r.ValidationLoss:E2})");
+            last = (skipped > 0 ? $" ({skipped} steps skipped: not finite)" : "") + string.Create(CultureInfo.InvariantCulture, $" (last: train {r.TrainLoss:E2}, val {r.ValidationLoss:E2})");
     }
 
     /// <summary>Plain lines when the console is not interactive (logs, CI).</summary>
@@ -153,6 +156,7 @@ public sealed class TrainCommand : ICliCommand
     {
         public void EpochStarted(int epoch, int totalEpochs, int batches) { }
         public void BatchDone(int epoch, int batch, double loss) { }
+        public void StepSkipped(int epoch, int batch) => log.WriteLine($"epoch {epoch}, batch {batch}: loss or gradient not finite; step skipped");
         public void EpochDone(EpochRecord r, bool isBest) =>
             log.WriteLine(FormattableString.Invariant($"epoch {r.Epoch}: train {r.TrainLoss:E3} val {r.ValidationLoss:E3}{(r.ValidationKeypointMse is double k ? $" val keypoint MSE {k:E3}" : "")} ({r.Seconds:F1} s){(isBest ? " best" : "")}"));
     }

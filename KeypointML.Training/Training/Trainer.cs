@@ -16,6 +16,8 @@ public interface ITrainingProgress
     void EpochStarted(int epoch, int totalEpochs, int batches);
     void BatchDone(int epoch, int batch, double loss);
     void EpochDone(EpochRecord record, bool isBest);
+    /// <summary>A step was skipped: its loss or gradient was not finite (<see cref="Trainer"/>'s remarks).</summary>
+    void StepSkipped(int epoch, int batch) { }
 }
 
 /// <summary>The outcome of <see cref="Trainer.Run"/>.</summary>
@@ -34,6 +36,11 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Best
 /// The best model is the one with the lowest validation keypoint MSE (<see cref="EpochRecord.SelectionMetric"/>): the
 /// validation loss for coordinate models, the MSE of the decoded keypoints for heatmap models (so that Gaussian and
 /// zero-one runs are chosen by the same measure).
+/// A step whose loss or gradient is not finite is skipped (no optimizer step, left out of the epoch's mean loss) and
+/// reported to <see cref="ITrainingProgress.StepSkipped"/>, as mixed-precision loss scalers do; an epoch that skips every
+/// step has diverged and stops the run. Why: on some CPUs libtorch's convolution backward pass now and then returns
+/// non-finite input gradients for layers of few channels (session 15, an AMD EPYC machine: 8-channel 3x3 convolutions,
+/// about 1 call in 100-200; none seen at 16 channels or more), and one such step turns every weight into NaN.
 /// </remarks>
 public sealed class Trainer
 {
@@ -128,6 +135,7 @@ public sealed class Trainer
         int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
         progress?.EpochStarted(epoch, options.Epochs, batches);
         double sum = 0;
+        int counted = 0;
         for (int b = 0; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -149,12 +157,28 @@ public sealed class Trainer
                 : null;
             var loss = options.Objective.Loss(output, y, soft);
             loss.backward();
-            Optimizer.step();
             double l = loss.item<float>();
+            if (!double.IsFinite(l) || !GradientsAreFinite())
+            {
+                progress?.StepSkipped(epoch, b + 1);
+                continue;
+            }
+            Optimizer.step();
             sum += l * idx.Length;
+            counted += idx.Length;
             progress?.BatchDone(epoch, b + 1, l);
         }
-        return sum / train.Count;
+        if (counted == 0)
+            throw new InvalidOperationException($"Epoch {epoch}: every one of its {batches} steps had a loss or gradient that is not finite; the run has diverged (try a lower --lr).");
+        return sum / counted;
+    }
+
+    // One reduction over every parameter's gradient: a few milliseconds against a ResNet step's seconds.
+    private bool GradientsAreFinite()
+    {
+        using var scope = torch.NewDisposeScope();
+        var checks = model.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
+        return checks.Length == 0 || torch.stack(checks).all().item<bool>();
     }
 
     /// <summary>The objective's loss on <paramref name="data"/> in eval mode (no dropout, BN running statistics).</summary>
