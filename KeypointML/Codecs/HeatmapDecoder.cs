@@ -37,14 +37,8 @@ internal static class HeatmapDecoder
             int j = best / width, i = best % width;
             float x = i, y = j;
             if (refinement == HeatmapRefinement.Dark)
-            {
                 (x, y) = DarkPeak(map, height, width, i, j);
-                normalized[2 * k] = (x + 0.5f) / width;
-                normalized[2 * k + 1] = (y + 0.5f) / height;
-                confidence[k] = SpreadConfidence(map, height, width, i, j, x, y);
-                continue;
-            }
-            if (refinement != HeatmapRefinement.None)
+            else if (refinement != HeatmapRefinement.None)
             {
                 if (i > 0 && i < width - 1) x += SubCellOffset(map[best - 1], peak, map[best + 1], refinement);
                 if (j > 0 && j < height - 1) y += SubCellOffset(map[best - width], peak, map[best + width], refinement);

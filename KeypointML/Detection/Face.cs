@@ -4,7 +4,7 @@ namespace KeypointML.Detection;
 /// <param name="Name">The point's name in its scheme (<see cref="Geometry.LandmarkNames"/>), e.g. "nose_tip".</param>
 /// <param name="X">Column.</param>
 /// <param name="Y">Row.</param>
-/// <param name="Confidence">In (0, 1]: 1 / (1 + the spread of the point's heatmap around it, in cells); low = occluded or
+/// <param name="Confidence">In [0, 1]: 1 / (1 + the spread of the point's heatmap around it, in cells); low = occluded or
 /// uncertain (see HeatmapDecoder.SpreadConfidence); 1 for coordinate models.</param>
 public readonly record struct Landmark(string Name, float X, float Y, float Confidence);
 
