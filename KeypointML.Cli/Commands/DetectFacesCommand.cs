@@ -19,12 +19,14 @@ public sealed class DetectFacesCommand : ICliCommand
         var detector = Detector();
         var output = new Option<string?>("--out", "-o") { Description = "Boxes CSV: image,face,score,left,top,width,height; one row per face." };
         var threshold = Threshold();
+        var minFace = MinFace();
+        var secondLook = SecondLook();
         var fit = new Option<bool>("--fit-box-map") { Description = "On labelled data with face boxes: fit the map from detector boxes to the dataset's boxes, and from the labelled points' bounding box to the dataset's boxes (medians; run it on training data only)." };
         var limit = ModelOptions.Limit();
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads of the detector's session (default: ONNX Runtime's)." };
         var command = new Command("detect-faces", "Find the faces in every image of a dataset or folder and write their boxes; on labelled data report the recall.")
         {
-            data, detector, output, threshold, fit, limit, threads,
+            data, detector, output, threshold, minFace, secondLook, fit, limit, threads,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -35,9 +37,9 @@ public sealed class DetectFacesCommand : ICliCommand
             if (parse.GetValue(limit) is int n) rows = rows.Take(n).ToList();
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
             if (parse.GetValue(threads) is < 1) throw new ArgumentException($"--threads must be at least 1; got {parse.GetValue(threads)}.");
-            using var model = FaceDetectorModel.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!),
+            using var model = FaceDetectors.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!),
                 new KeypointML.Models.KeypointModelOptions { IntraOpNumThreads = parse.GetValue(threads), InterOpNumThreads = parse.GetValue(threads) });
-            var finder = new FaceLandmarker(model) { Detection = new FaceDetectionOptions { ScoreThreshold = parse.GetValue(threshold) } };
+            var finder = new FaceLandmarker(model) { Detection = Detection(parse, threshold, minFace, secondLook) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);
@@ -54,14 +56,30 @@ public sealed class DetectFacesCommand : ICliCommand
 
     public static Option<string> Detector() => new("--detector")
     {
-        Description = "Face detector: a file, or a name in the models folder (blazeface-front).",
-        DefaultValueFactory = _ => "blazeface-front",
+        Description = "Face detector: a file, or a name in the models folder (yunet, the default, for photos; blazeface-front for selfies).",
+        DefaultValueFactory = _ => FaceLandmarker.DefaultDetector,
     };
 
-    public static Option<float> Threshold() => new("--threshold")
+    public static Option<float?> MinFace() => new("--min-face")
     {
-        Description = $"Lowest detector score kept ({FaceDetectionDefaults.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}).",
-        DefaultValueFactory = _ => FaceDetectionDefaults.ScoreThreshold,
+        Description = string.Create(CultureInfo.InvariantCulture, $"Smallest face searched for, in pixels of the photo (default {FaceDetectionDefaults.MinFaceSize}); larger values search a smaller copy of the photo (faster)."),
+    };
+
+    public static Option<float?> SecondLook() => new("--second-look")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"yunet: candidates scored from this up get a second, enlarged search (default {FaceDetectionDefaults.SecondLookThreshold}; 1 = none)."),
+    };
+
+    public static FaceDetectionOptions Detection(ParseResult parse, Option<float?> threshold, Option<float?> minFace, Option<float?> secondLook) => new()
+    {
+        ScoreThreshold = parse.GetValue(threshold),
+        MinFaceSize = parse.GetValue(minFace) ?? FaceDetectionDefaults.MinFaceSize,
+        SecondLookThreshold = parse.GetValue(secondLook),
+    };
+
+    public static Option<float?> Threshold() => new("--threshold")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"Lowest detector score kept (default: the detector's own, yunet {FaceDetectionDefaults.YuNetScoreThreshold}, blazeface-front {FaceDetectionDefaults.ScoreThreshold})."),
     };
 
     // A labelled face is found when a detection's box overlaps its labelled points' bounding box with IoU >= 0.5.

@@ -34,6 +34,8 @@ public sealed class PredictCommand : ICliCommand
         var findFaces = new Option<bool>("--faces") { Description = "Find the faces with the face detector instead of using the dataset's boxes (photo in, every face's points out); the CSV gets face,score,left,top,width,height after the points." };
         var detector = DetectFacesCommand.Detector();
         var threshold = DetectFacesCommand.Threshold();
+        var minFace = DetectFacesCommand.MinFace();
+        var secondLook = DetectFacesCommand.SecondLook();
         var threads = new Option<int?>("--threads") { Description = "With --faces: ONNX Runtime threads per session (intra- and inter-op; default: ONNX Runtime's)." };
         var resume = new Option<bool>("--resume") { Description = "Continue a stopped run with the same arguments: chunks already written (OUT.parts/) are kept, the rest are scored; the CSV is assembled at the end." };
         var shard = new Option<string?>("--shard") { Description = "i/n: score only the i-th (0-based) of n contiguous blocks of the faces, for a scheduler that runs n copies (a Kubernetes indexed job, a Slurm array, a CI matrix); the n CSVs concatenated in order (headers dropped) are the whole run's." };
@@ -43,14 +45,14 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, minFace, secondLook, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             var csv = parse.GetValue(output)!;
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
             if (parse.GetValue(findFaces))
-                return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, parse.GetValue(threshold),
+                return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
             var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior));
@@ -101,7 +103,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, float threshold, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, FaceDetectionOptions detection, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);
@@ -110,11 +112,11 @@ public sealed class PredictCommand : ICliCommand
         if (limit is int n) paths = paths.Take(n).ToList();
         if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}.");
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
-        using var detector = FaceDetectorModel.Open(ModelsFolder.ResolveModel(detectorName), sessions);
+        using var detector = FaceDetectors.Open(ModelsFolder.ResolveModel(detectorName), sessions);
         using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName), sessions);
         var finder = new FaceLandmarker(detector, landmarks)
         {
-            Detection = new FaceDetectionOptions { ScoreThreshold = threshold }, Refinement = refinement, Passes = passes, FlipAveraging = flip,
+            Detection = detection, Refinement = refinement, Passes = passes, FlipAveraging = flip,
         };
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));

@@ -50,7 +50,7 @@ public static class ShippedModelWriter
     public static string ShipDetector(string source, string name, string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        using (FaceDetectorModel.Open(source)) { }
+        using (FaceDetectors.Open(source)) { }
         var bytes = File.ReadAllBytes(source);
         var proto = ModelProto.Parser.ParseFrom(bytes);
         var props = new Dictionary<string, string>
@@ -60,7 +60,7 @@ public static class ShippedModelWriter
             [KeypointModelMetadata.KeyPrefix + "source_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
         };
         var target = WriteWithMetadata(proto, props, folder, name);
-        using (FaceDetectorModel.Open(target)) { }
+        using (FaceDetectors.Open(target)) { }
         return target;
     }
 

@@ -32,7 +32,7 @@ public static class EndToEndMeasurement
             var ml = new MLContext(seed: 0);
             var rows = KeypointDatasets.Load(ml, dataSpec).Rows.ToList();
             if (limit is int n) rows = rows.Take(n).ToList();
-            using var detector = FaceDetectorModel.Open(detectorPath);
+            using var detector = FaceDetectors.Open(detectorPath);
             using var landmarks = KeypointModel.Open(modelPath);
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
             var sw = Stopwatch.StartNew();

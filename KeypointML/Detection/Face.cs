@@ -24,6 +24,10 @@ public readonly record struct FaceBox(float Left, float Top, float Width, float 
 /// <param name="Landmarks">The landmark model's points, named (empty without a landmark model).</param>
 public sealed record Face(int Index, float Score, FaceBox Box, IReadOnlyList<Landmark> Landmarks)
 {
+    /// <summary>The region the landmark model was given: the 300-W-convention box in the face's own frame and the face's
+    /// roll (radians, from the image's x axis to the line from the subject's right eye to the left eye).</summary>
+    public Engine.FaceRegion Region { get; init; }
+
     /// <summary>The landmark called <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The scheme has no such point.</exception>
     public Landmark this[string name] => Landmarks.FirstOrDefault(l => l.Name == name) is { Name: not null } found

@@ -17,6 +17,10 @@ public sealed record FaceBoxMap(float ScaleWidth, float ScaleHeight, float Shift
     /// models were trained with: fitted on the 1220 training crops (labels_ibug_300W_train.xml), see models/blazeface-front.md.</summary>
     public static FaceBoxMap BlazeFaceFrontTo300W { get; } = new(0.93142134f, 0.92333126f, -0.0048793373f, 0.05141188f);
 
+    /// <summary>YuNet (<c>models/yunet.onnx</c>) boxes to the iBUG 300-W boxes, in the face's frame: fitted on the 1220
+    /// training crops (labels_ibug_300W_train.xml), see models/yunet.md.</summary>
+    public static FaceBoxMap YuNetTo300W { get; } = new(1f, 1f, 0f, 0f);
+
     /// <summary>The bounding box of a face's 68 landmarks to the iBUG 300-W box (for a second pass that re-crops around the
     /// first pass's points): fitted on the 1220 training faces' labels.</summary>
     public static FaceBoxMap LandmarksTo300W { get; } = new(0.972973f, 0.99480516f, -0.0067720436f, -0.0045045046f);

@@ -15,7 +15,7 @@ namespace KeypointML.Detection;
 /// padding), as MediaPipe feeds BlazeFace, so faces keep their proportions; boxes and keypoints are mapped back to
 /// image pixels.
 /// </remarks>
-public sealed class FaceDetectorModel : IDisposable
+public sealed class FaceDetectorModel : IFaceDetector
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions? _ownedOptions;
@@ -87,12 +87,22 @@ public sealed class FaceDetectorModel : IDisposable
         options.Validate();
         var (tensor, letterbox) = Letterbox(image);
         var (logits, regressions) = Run(tensor);
-        var candidates = AnchorBoxCodec.WeightedNms(Codec.Decode(logits, regressions, options.ScoreThreshold), options.NmsOverlap);
+        var candidates = AnchorBoxCodec.WeightedNms(Codec.Decode(logits, regressions, options.ScoreThreshold ?? FaceDetectionDefaults.ScoreThreshold), options.NmsOverlap);
         return candidates.Select(letterbox.ToImage)
             .Where(f => MathF.Max(f.Width, f.Height) >= options.MinFaceSize)
             .OrderByDescending(f => f.Score)
             .Take(options.MaxFaces)
             .ToList();
+    }
+
+    /// <summary>The faces in a decoded image, best score first: the image is copied into an <see cref="MLImage"/> (BGRA) and
+    /// searched as <see cref="Detect(MLImage, FaceDetectionOptions?)"/> does, so both give the same faces.</summary>
+    public IReadOnlyList<DetectedFace> Detect(Engine.ImagePixels image, FaceDetectionOptions? options = null)
+    {
+        var bgra = new byte[image.Width * image.Height * 4];
+        Engine.PixelConversion.ToBgra32(image, bgra);
+        using var copy = MLImage.CreateFromPixels(image.Width, image.Height, MLPixelFormat.Bgra32, bgra);
+        return Detect(copy, options);
     }
 
     /// <summary>Where the image sits in the square input: its resized size and the padding before it.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using KeypointML.Geometry;
+using KeypointML.Engine;
 using KeypointML.Preprocessing;
 using Microsoft.ML.Data;
 
@@ -19,7 +20,7 @@ namespace KeypointML.Imaging;
 /// Why fused: the separate steps copy the crop, convert all of it, then resample it into a new image before the pixels
 /// are read; together about 1 ms per face on one core, most of it allocation and copies. Here a face costs one grey
 /// conversion of the crop's rows and the two filter passes, in pooled buffers.
-/// <para>The source may be a JPEG decoded at a reduced scale (<see cref="ImageFileReader.ReadPixels"/>): the crop and
+/// <para>The source may be a JPEG decoded at a reduced scale (<see cref="ImageFileReader.ReadPixels(string, Func{int, int, int})"/>): the crop and
 /// the filter are then placed in the reduced image, which changes the values slightly (the decoder's DCT-domain scaling
 /// is not this triangle filter).</para>
 /// </remarks>
@@ -46,14 +47,34 @@ public static class FaceTensorSampler
         GC.KeepAlive(image);
     }
 
-    /// <summary>32-bit pixels (BGRA or RGBA) of an image, which may be the full-size image decoded at a reduced scale
-    /// (<c>ScaleX</c>, <c>ScaleY</c>: full-size pixels per stored pixel).</summary>
-    internal readonly ref struct SourcePixels(ReadOnlySpan<byte> pixels, int width, int height, bool bgra, float scaleX = 1, float scaleY = 1)
+    /// <summary>An image's pixels in any <see cref="Engine.PixelFormat"/>, rows <c>Stride</c> bytes apart, which may be the
+    /// full-size image decoded at a reduced scale (<c>ScaleX</c>, <c>ScaleY</c>: full-size pixels per stored pixel).</summary>
+    internal readonly ref struct SourcePixels
     {
-        public readonly ReadOnlySpan<byte> Pixels = pixels;
-        public readonly int Width = width, Height = height;
-        public readonly bool Bgra = bgra;
-        public readonly float ScaleX = scaleX, ScaleY = scaleY;
+        public readonly ReadOnlySpan<byte> Pixels;
+        public readonly int Width, Height, Stride;
+        public readonly Engine.PixelFormat Format;
+        public readonly float ScaleX, ScaleY;
+
+        /// <summary>Packed 32-bit pixels, BGRA or RGBA.</summary>
+        public SourcePixels(ReadOnlySpan<byte> pixels, int width, int height, bool bgra, float scaleX = 1, float scaleY = 1)
+            : this(pixels, width, height, width * BytesPerPixel, bgra ? Engine.PixelFormat.Bgra32 : Engine.PixelFormat.Rgba32, scaleX, scaleY)
+        {
+        }
+
+        public SourcePixels(ReadOnlySpan<byte> pixels, int width, int height, int stride, Engine.PixelFormat format, float scaleX = 1, float scaleY = 1)
+        {
+            Pixels = pixels;
+            Width = width;
+            Height = height;
+            Stride = stride;
+            Format = format;
+            ScaleX = scaleX;
+            ScaleY = scaleY;
+        }
+
+        /// <summary>A caller's decoded image, at full size.</summary>
+        public static SourcePixels Of(Engine.ImagePixels image) => new(image.Pixels, image.Width, image.Height, image.Stride, image.Format);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -62,7 +83,8 @@ public static class FaceTensorSampler
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"The tensor size must be positive; got {width} x {height}.");
         if (crop.Width <= 0 || crop.Height <= 0) throw new ArgumentException($"A crop must have a positive size; got {crop.Width} x {crop.Height}.", nameof(crop));
         if (tensor.Length != width * height) throw new ArgumentException($"The tensor holds {tensor.Length} values; {width} x {height} needs {width * height}.", nameof(tensor));
-        if (source.Pixels.Length < source.Width * source.Height * BytesPerPixel) throw new ArgumentException("The pixel buffer is smaller than the image.");
+        int bpp = source.Format.BytesPerPixel();
+        if (source.Pixels.Length < (long)(source.Height - 1) * source.Stride + (long)source.Width * bpp) throw new ArgumentException("The pixel buffer is smaller than the image.");
 
         var columns = FilterTaps.Of(crop.X0, crop.Width, width, source.ScaleX);
         var rows = FilterTaps.Of(crop.Y0, crop.Height, height, source.ScaleY);
@@ -95,14 +117,14 @@ public static class FaceTensorSampler
                     else fillValues.CopyTo(dst);
                     continue;
                 }
-                var line = source.Pixels.Slice(sy * source.Width * BytesPerPixel, source.Width * BytesPerPixel);
+                var line = source.Pixels.Slice(sy * source.Stride, source.Width * bpp);
                 // Columns outside the image are fill; the inside ones are converted as one run.
                 int inFirst = Math.Clamp(colFirst, 0, source.Width), inEnd = Math.Clamp(colFirst + colCount, 0, source.Width);
                 var rowLevels = levels.AsSpan(0, colCount);
                 rowLevels[..Math.Min(colCount, inFirst - colFirst)].Fill(fillLevel);
                 if (inEnd > inFirst)
                 {
-                    ImageGrayscale.LevelsOfRun(line[(inFirst * BytesPerPixel)..(inEnd * BytesPerPixel)], source.Bgra, rowLevels.Slice(inFirst - colFirst, inEnd - inFirst));
+                    ImageGrayscale.LevelsOfRun(line[(inFirst * bpp)..(inEnd * bpp)], source.Format, rowLevels.Slice(inFirst - colFirst, inEnd - inFirst));
                     rowLevels[(inEnd - colFirst)..].Fill(fillLevel);
                 }
                 else rowLevels.Fill(fillLevel);

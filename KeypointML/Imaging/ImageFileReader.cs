@@ -12,7 +12,7 @@ namespace KeypointML.Imaging;
 /// orientation is applied, so the image is the displayed one.
 /// </summary>
 /// <remarks>SkiaSharp's <see cref="SKCodec"/> decodes once and reports how the decode ended, which
-/// <c>MLImage.CreateFromFile</c> does not. <see cref="ReadPixels"/> decodes into a pooled buffer instead of an image, and
+/// <c>MLImage.CreateFromFile</c> does not. <see cref="ReadPixels(string, Func{int, int, int})"/> decodes into a pooled buffer instead of an image, and
 /// JPEGs optionally at 1/2, 1/4 or 1/8 of their size in the DCT domain (libjpeg's scaled decoding, which the codec
 /// exposes): a face that only has to become a 128-pixel tensor need not be decoded at 640 pixels.</remarks>
 internal static class ImageFileReader
@@ -37,11 +37,27 @@ internal static class ImageFileReader
         if (!File.Exists(path)) throw new FileNotFoundException($"image '{path}' not found", path);
         if (new FileInfo(path).Length == 0) throw new InvalidDataException($"image '{path}' is empty (0 bytes)");
         using var codec = SKCodec.Create(path, out var opened);
+        return Decode(codec, opened, $"image '{path}'", reduction);
+    }
+
+    /// <summary>The displayed image's BGRA pixels from encoded bytes (JPEG, PNG, ...) held in memory; <paramref name="name"/>
+    /// names the image in errors. Dispose the result to return its buffer.</summary>
+    public static DecodedPixels ReadPixels(ReadOnlySpan<byte> encoded, string name, Func<int, int, int> reduction)
+    {
+        if (encoded.IsEmpty) throw new InvalidDataException($"{name} is empty (0 bytes)");
+        using var data = SKData.CreateCopy(encoded);
+        using var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream, out var opened);
+        return Decode(codec, opened, name, reduction);
+    }
+
+    private static DecodedPixels Decode(SKCodec? codec, SKCodecResult opened, string name, Func<int, int, int> reduction)
+    {
         if (codec is null)
-            throw new InvalidDataException($"'{path}' is not an image in a format the decoder reads (JPEG, PNG, BMP, GIF, WebP, ...): {Describe(opened)}");
+            throw new InvalidDataException($"{name} is not an image in a format the decoder reads (JPEG, PNG, BMP, GIF, WebP, ...): {Describe(opened)}");
         long count = (long)codec.Info.Width * codec.Info.Height;
         if (count > Transforms.KeypointDefaults.MaxImagePixels)
-            throw new InvalidDataException($"image '{path}' is {codec.Info.Width}x{codec.Info.Height} ({count / 1e6:F0} megapixels), more than the {Transforms.KeypointDefaults.MaxImagePixels / 1_000_000} megapixels KeypointML decodes");
+            throw new InvalidDataException($"{name} is {codec.Info.Width}x{codec.Info.Height} ({count / 1e6:F0} megapixels), more than the {Transforms.KeypointDefaults.MaxImagePixels / 1_000_000} megapixels KeypointML decodes");
 
         var origin = codec.EncodedOrigin;
         var (fullWidth, fullHeight) = ImageOrientation.Displayed(codec.Info.Width, codec.Info.Height, origin);
@@ -59,7 +75,7 @@ internal static class ImageFileReader
             try { decoded = codec.GetPixels(info, handle.AddrOfPinnedObject()); }
             finally { handle.Free(); }
             if (decoded != SKCodecResult.Success)
-                throw new InvalidDataException($"image '{path}' is truncated or corrupt ({Describe(decoded)}); a partial decode is not scored");
+                throw new InvalidDataException($"{name} is truncated or corrupt ({Describe(decoded)}); a partial decode is not scored");
             if (origin is SKEncodedOrigin.TopLeft or 0)
                 return new DecodedPixels(buffer, info.Width, info.Height, fullWidth, fullHeight);
             // Points live in the displayed image: apply the EXIF orientation (a phone photo stored sideways is turned upright).
@@ -98,6 +114,11 @@ internal sealed class DecodedPixels(byte[] buffer, int width, int height, int fu
     public int FullHeight { get; } = fullHeight;
 
     public ReadOnlySpan<byte> Span => (_buffer ?? throw new ObjectDisposedException(nameof(DecodedPixels))).AsSpan(0, Width * Height * 4);
+
+    /// <summary>The pixels as the engine reads them (only for an image decoded at full size).</summary>
+    public Engine.ImagePixels Image => Width == FullWidth && Height == FullHeight
+        ? new(Span, Width, Height, Engine.PixelFormat.Bgra32)
+        : throw new InvalidOperationException("A reduced decode is not the image's own pixels.");
 
     /// <summary>The pixels as the sampler reads them, with the full-size pixels per stored pixel on each axis.</summary>
     public FaceTensorSampler.SourcePixels Source => new(Span, Width, Height, bgra: true, (float)FullWidth / Width, (float)FullHeight / Height);

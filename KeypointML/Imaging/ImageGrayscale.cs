@@ -82,6 +82,30 @@ public static class ImageGrayscale
         for (; i < n; i++) levels[i] = LevelAt(pixels, i, bgra);
     }
 
+    /// <summary>Grey levels (as floats) of a run of pixels in any <see cref="Engine.PixelFormat"/>: the same levels as
+    /// <see cref="Level"/> gives for the pixel's red, green and blue (a grey pixel v counts as v, v, v).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void LevelsOfRun(ReadOnlySpan<byte> pixels, Engine.PixelFormat format, Span<float> levels)
+    {
+        switch (format)
+        {
+            case Engine.PixelFormat.Bgra32: LevelsOfRun(pixels, bgra: true, levels); return;
+            case Engine.PixelFormat.Rgba32: LevelsOfRun(pixels, bgra: false, levels); return;
+            case Engine.PixelFormat.Gray8:
+                if (pixels.Length < levels.Length) throw new ArgumentException($"{pixels.Length} bytes do not hold {levels.Length} pixels.", nameof(pixels));
+                for (int i = 0; i < levels.Length; i++) levels[i] = GreyLevel[pixels[i]];
+                return;
+            default:
+                var (r, g, b) = Engine.PixelFormats.ChannelOffsets(format);
+                if (pixels.Length < levels.Length * 3) throw new ArgumentException($"{pixels.Length} bytes do not hold {levels.Length} pixels.", nameof(pixels));
+                for (int i = 0, p = 0; i < levels.Length; i++, p += 3) levels[i] = Level(pixels[p + r], pixels[p + g], pixels[p + b]);
+                return;
+        }
+    }
+
+    // Level(v, v, v) for each grey byte: a Gray8 image gives the levels of the same picture stored as colour.
+    private static readonly float[] GreyLevel = [.. Enumerable.Range(0, 256).Select(v => (float)Level((byte)v, (byte)v, (byte)v))];
+
     // Pixels i .. i + 7 as grey levels, rounded: the same single-precision steps as the tables, (c * (1/255f)) * weight
     // per channel, r + (g + b), clamp, * 255, round half to even. Separate multiplies and adds (Vector256's operators do
     // not fuse them).

@@ -12,7 +12,7 @@ public sealed class FaceDetectingOptions
     /// <summary>The face detector ONNX file (or give an opened <see cref="Detector"/>), e.g. <c>ShippedModels.Path("blazeface-front")</c>.</summary>
     public string? DetectorPath { get; set; }
     /// <summary>An opened detector to share; the caller disposes it.</summary>
-    public FaceDetectorModel? Detector { get; set; }
+    public IFaceDetector? Detector { get; set; }
     /// <summary>Input column of image file paths (text).</summary>
     public string ImagePathColumnName { get; set; } = KeypointColumns.ImagePath;
     /// <summary>Thresholds and limits of the detection.</summary>
@@ -42,7 +42,7 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
     private const string ImageColumn = "__keypointml_faces_image";
     private readonly TransformsCatalog _catalog;
     private readonly FaceDetectingOptions _options;
-    private readonly FaceDetectorModel _detector;
+    private readonly IFaceDetector _detector;
     private readonly bool _ownsDetector;
 
     internal FaceDetectingEstimator(TransformsCatalog catalog, FaceDetectingOptions options)
@@ -54,7 +54,7 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
         if (options.Detector is { } shared) _detector = shared;
         else if (!string.IsNullOrWhiteSpace(options.DetectorPath))
         {
-            _detector = FaceDetectorModel.Open(options.DetectorPath, ContextSettings.WithContextDevice(catalog, new KeypointModelOptions()));
+            _detector = FaceDetectors.Open(options.DetectorPath, ContextSettings.WithContextDevice(catalog, new KeypointModelOptions()));
             _ownsDetector = true;
         }
         else throw new ArgumentException($"{Component}: give DetectorPath or Detector.", nameof(options));
@@ -62,7 +62,7 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
     }
 
     /// <summary>The detector.</summary>
-    public FaceDetectorModel Detector => _detector;
+    public IFaceDetector Detector => _detector;
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -90,7 +90,7 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
             {
                 var image = row.Image ?? throw new InvalidOperationException($"{Component}: a row has no image.");
                 IReadOnlyList<DetectedFace> found;
-                try { found = detector.Detect(image, detection); }
+                try { found = detector.Detect(new Engine.ImagePixels(image.Pixels, image.Width, image.Height, ImagePixelFormat(image)), detection); }
                 catch (ArgumentException e) { throw new InvalidDataException($"{Component}: image '{image.Tag}' cannot be searched for faces: {e.Message}", e); }
                 faces.Count = found.Count;
                 faces.Boxes = found.SelectMany(f => f.Box).ToArray();
@@ -104,6 +104,14 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
             .Then(_catalog.DropColumns(ImageColumn, FacesRow.CountColumn, FacesRow.BoxesColumn, FacesRow.ScoresColumn, FacesRow.KeypointsColumn));
         return new FaceDetectingTransformer(chain.Fit(input), _options, _ownsDetector ? _detector : null);
     }
+
+    // An MLImage's pixels as the detectors read them (ImageAnalytics decodes to 32-bit BGRA or RGBA).
+    private static Engine.PixelFormat ImagePixelFormat(MLImage image) => image.PixelFormat switch
+    {
+        MLPixelFormat.Bgra32 => Engine.PixelFormat.Bgra32,
+        MLPixelFormat.Rgba32 => Engine.PixelFormat.Rgba32,
+        var other => throw new ArgumentException($"unsupported pixel format {other}"),
+    };
 
     internal sealed class ImageRow
     {
@@ -130,9 +138,9 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
 public sealed class FaceDetectingTransformer : ComposedTransformer
 {
     private readonly FaceDetectingOptions _options;
-    private readonly FaceDetectorModel? _owned;
+    private readonly IFaceDetector? _owned;
 
-    internal FaceDetectingTransformer(ITransformer inner, FaceDetectingOptions options, FaceDetectorModel? owned) : base(inner)
+    internal FaceDetectingTransformer(ITransformer inner, FaceDetectingOptions options, IFaceDetector? owned) : base(inner)
     {
         _options = options;
         _owned = owned;

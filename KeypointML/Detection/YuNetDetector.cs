@@ -1,0 +1,184 @@
+using System.Buffers;
+using KeypointML.Engine;
+using KeypointML.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace KeypointML.Detection;
+
+/// <summary>
+/// YuNet (W. Wu, H. Peng, S. Yu, 2023; OpenCV Zoo), a face detector trained on WIDER FACE for ordinary photos: faces from
+/// about 10 to 300 pixels, each with a box, a score and five points (the subject's right eye, left eye, nose tip, right
+/// and left mouth corners). The image is scaled by <see cref="FaceDetectionOptions.MinFaceSize"/> (<see cref="WorkingScale"/>)
+/// and searched whole (the graph takes any size that is a multiple of 32), then again at a smaller scale for faces too
+/// large for the network, when the image is large enough to hold one. Thread-safe.
+/// </summary>
+/// <remarks>Decoding follows OpenCV's <c>FaceDetectorYN</c>: per grid cell of strides 8, 16 and 32, score =
+/// sqrt(cls x obj), box centre ((col + b0) S, (row + b1) S), size (exp(b2) S, exp(b3) S), point k at
+/// ((col + k0) S, (row + k1) S), in input pixels whose edges are at whole numbers; then greedy non-maximum suppression.</remarks>
+public sealed class YuNetDetector : IFaceDetector
+{
+    /// <summary>Strides of YuNet's three output levels.</summary>
+    private static readonly int[] Strides = [8, 16, 32];
+    private const int Alignment = 32;
+    private const int PointCount = 5;
+
+    private readonly InferenceSession _session;
+    private readonly SessionOptions? _ownedOptions;
+    private readonly string[] _outputNames;
+
+    /// <summary>Smallest face, in pixels of the network's input, that YuNet finds reliably (its authors: about 10 px;
+    /// chosen on the WIDER FACE dev photos, docs/face-detection.md).</summary>
+    public const float SmallestFace = 10f;
+    /// <summary>Largest face, in pixels of the network's input, it was trained on (about 300 px): an image larger than this
+    /// at its working scale is searched a second time, smaller, for faces that fill it.</summary>
+    public const float LargestFace = 300f;
+    /// <summary>How much smaller the second, large-face search is.</summary>
+    public const float LargeFaceScale = 0.25f;
+
+    private YuNetDetector(string path, InferenceSession session, SessionOptions? ownedOptions, string device)
+    {
+        Path = path;
+        _session = session;
+        _ownedOptions = ownedOptions;
+        Device = device;
+        if (!session.InputMetadata.TryGetValue("input", out var input) || input.Dimensions.Length != 4 || input.Dimensions[1] != 3)
+            throw new InvalidDataException($"{path}: YuNet has one input 'input' [N, 3, H, W]; this graph has {string.Join(", ", session.InputMetadata.Select(i => $"{i.Key} [{string.Join(", ", i.Value.Dimensions)}]"))}.");
+        if (input.Dimensions[2] > 0 || input.Dimensions[3] > 0)
+            throw new InvalidDataException($"{path}: this YuNet graph takes only {input.Dimensions[3]}x{input.Dimensions[2]} images; use the dynamic-size export (yunet_s_dynamic.onnx, shipped as models/yunet.onnx).");
+        _outputNames = [.. Strides.SelectMany(s => new[] { $"cls_{s}", $"obj_{s}", $"bbox_{s}", $"kps_{s}" })];
+        var missing = _outputNames.Where(n => !session.OutputMetadata.ContainsKey(n)).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{path}: not a YuNet graph: no output {string.Join(", ", missing)}.");
+    }
+
+    /// <inheritdoc />
+    public string Path { get; }
+    /// <inheritdoc />
+    public string Device { get; }
+
+    /// <summary>Whether the ONNX file has YuNet's outputs (reads the graph's signature only).</summary>
+    public static bool IsYuNet(string path)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OnnxSessions.Quiet };
+        using var session = new InferenceSession(path, options);
+        return session.OutputMetadata.ContainsKey("cls_8") && session.OutputMetadata.ContainsKey("kps_8");
+    }
+
+    /// <summary>Opens a YuNet ONNX file (dynamic input size); errors name the file.</summary>
+    public static YuNetDetector Open(string path, KeypointModelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: face detector model not found.", path);
+        var (session, owned, device) = OnnxSessions.Create(path, options ?? new KeypointModelOptions());
+        try { return new YuNetDetector(path, session, owned, device); }
+        catch
+        {
+            session.Dispose();
+            owned?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The scale the image is searched at: faces of <see cref="FaceDetectionOptions.MinFaceSize"/> pixels become
+    /// <see cref="SmallestFace"/> pixels (a smaller minimum enlarges the image, at most 4 times).</summary>
+    public static float WorkingScale(FaceDetectionOptions options) =>
+        SmallestFace / Math.Max(options.MinFaceSize, SmallestFace / 4);
+
+    /// <summary>Side of a face, in the network's input pixels, when a candidate gets its second look.</summary>
+    public const float SecondLookFace = 48f;
+    /// <summary>The second look searches a square this many times the candidate's longer side.</summary>
+    public const float SecondLookContext = 3f;
+
+    /// <inheritdoc />
+    public IReadOnlyList<DetectedFace> Detect(ImagePixels image, FaceDetectionOptions? options = null)
+    {
+        options ??= new FaceDetectionOptions();
+        options.Validate();
+        float threshold = options.ScoreThreshold ?? FaceDetectionDefaults.YuNetScoreThreshold;
+        float look = Math.Min(threshold, options.SecondLookThreshold ?? FaceDetectionDefaults.SecondLookThreshold);
+        float scale = WorkingScale(options);
+        var whole = new PixelRect(0, 0, image.Width, image.Height);
+        var candidates = Search(image, whole, scale, look);
+        // Faces larger than the network knows: a second, smaller search, only where the image can hold such a face.
+        if (Math.Min(image.Width, image.Height) * scale > LargestFace)
+            candidates.AddRange(Search(image, whole, scale * LargeFaceScale, look));
+        var faces = new List<DetectedFace>();
+        foreach (var c in Suppress(candidates, options.NmsOverlap))
+        {
+            if (!(MathF.Max(c.Width, c.Height) >= options.MinFaceSize)) continue;
+            if (c.Score >= threshold) faces.Add(c);
+            // The first search's box (the enlarged search confirms the face; its box was no better on the dev photos).
+            else if (SecondLook(image, c) is { } confirmed && confirmed.Score >= threshold) faces.Add(c with { Score = confirmed.Score });
+        }
+        return Suppress(faces, options.NmsOverlap).Take(options.MaxFaces).ToList();
+    }
+
+    // The candidate searched again in a square around it, enlarged so that it is SecondLookFace pixels: the detection there
+    // that overlaps it most (IoU >= 0.5), or null.
+    private DetectedFace? SecondLook(ImagePixels image, DetectedFace candidate)
+    {
+        float side = MathF.Max(candidate.Width, candidate.Height) * SecondLookContext;
+        float cx = candidate.Left + candidate.Width / 2, cy = candidate.Top + candidate.Height / 2;
+        int x0 = Math.Max(0, (int)MathF.Floor(cx - side / 2)), y0 = Math.Max(0, (int)MathF.Floor(cy - side / 2));
+        int x1 = Math.Min(image.Width, (int)MathF.Ceiling(cx + side / 2)), y1 = Math.Min(image.Height, (int)MathF.Ceiling(cy + side / 2));
+        if (x1 - x0 < 2 || y1 - y0 < 2) return null;
+        float zoom = SecondLookFace / MathF.Max(candidate.Width, candidate.Height);
+        var found = Search(image, new PixelRect(x0, y0, x1 - x0, y1 - y0), zoom, 0f);
+        return found.Where(f => KeypointBoxes.Iou(f.Box, candidate.Box) >= 0.5f).MaxBy(f => f.Score);
+    }
+
+    // Every candidate above the threshold in the part `source` of the image searched at `scale`, in image pixels.
+    private List<DetectedFace> Search(ImagePixels image, PixelRect source, float scale, float threshold)
+    {
+        int w = Math.Max(1, (int)MathF.Round(source.Width * scale)), h = Math.Max(1, (int)MathF.Round(source.Height * scale));
+        int pw = (w + Alignment - 1) / Alignment * Alignment, ph = (h + Alignment - 1) / Alignment * Alignment;
+        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, ph, pw]);
+        DetectorInput.BgrPlanes(image, source, w, h, 0, 0, pw, ph, value.GetTensorMutableDataAsSpan<float>());
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, ["input"], [value], _outputNames);
+        // Input pixel edges -> image pixel centres: x_image = source.X + x_input * (source width / w) - 0.5.
+        float sx = (float)source.Width / w, sy = (float)source.Height / h, ox = source.X - 0.5f, oy = source.Y - 0.5f;
+        var found = new List<DetectedFace>();
+        for (int level = 0; level < Strides.Length; level++)
+        {
+            int stride = Strides[level], cols = pw / stride, rows = ph / stride;
+            var cls = results[4 * level].GetTensorDataAsSpan<float>();
+            var obj = results[4 * level + 1].GetTensorDataAsSpan<float>();
+            var box = results[4 * level + 2].GetTensorDataAsSpan<float>();
+            var kps = results[4 * level + 3].GetTensorDataAsSpan<float>();
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    int n = r * cols + c;
+                    float score = MathF.Sqrt(Math.Clamp(cls[n], 0f, 1f) * Math.Clamp(obj[n], 0f, 1f));
+                    if (!(score >= threshold)) continue;
+                    float cx = (c + box[4 * n]) * stride, cy = (r + box[4 * n + 1]) * stride;
+                    float bw = MathF.Exp(box[4 * n + 2]) * stride, bh = MathF.Exp(box[4 * n + 3]) * stride;
+                    var points = new float[2 * PointCount];
+                    for (int k = 0; k < PointCount; k++)
+                    {
+                        points[2 * k] = (c + kps[10 * n + 2 * k]) * stride * sx + ox;
+                        points[2 * k + 1] = (r + kps[10 * n + 2 * k + 1]) * stride * sy + oy;
+                    }
+                    found.Add(new DetectedFace((cx - bw / 2) * sx + ox, (cy - bh / 2) * sy + oy, bw * sx, bh * sy, score, points));
+                }
+        }
+        return found;
+    }
+
+    // Greedy non-maximum suppression, best score first (OpenCV's NMSBoxes).
+    internal static List<DetectedFace> Suppress(List<DetectedFace> candidates, float overlap)
+    {
+        var kept = new List<DetectedFace>();
+        foreach (var c in candidates.OrderByDescending(c => c.Score))
+            if (kept.TrueForAll(k => KeypointBoxes.Iou(k.Box, c.Box) <= overlap)) kept.Add(c);
+        return kept;
+    }
+
+    /// <summary>Frees the session.</summary>
+    public void Dispose()
+    {
+        _session.Dispose();
+        _ownedOptions?.Dispose();
+    }
+}

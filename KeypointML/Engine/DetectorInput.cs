@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using KeypointML.Imaging;
+
+namespace KeypointML.Engine;
+
+/// <summary>A detector's input planes from a decoded image: resized with the library's one filter (<see cref="FilterTaps"/>,
+/// anti-aliased when shrinking), channels as separate planes, zero padding to the right and bottom.</summary>
+internal static class DetectorInput
+{
+    /// <summary>Writes the image resized to <paramref name="width"/> x <paramref name="height"/> as B, G, R planes of
+    /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/> values 0..255 (YuNet's input) into <paramref name="planes"/>.</summary>
+    public static void BgrPlanes(ImagePixels image, int width, int height, int paddedWidth, int paddedHeight, Span<float> planes) =>
+        BgrPlanes(image, new PixelRect(0, 0, image.Width, image.Height), width, height, 0, 0, paddedWidth, paddedHeight, planes);
+
+    /// <summary>Writes the part <paramref name="source"/> of the image (inside it) resized to <paramref name="width"/> x
+    /// <paramref name="height"/> at (<paramref name="left"/>, <paramref name="top"/>) of zeroed B, G, R planes of
+    /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BgrPlanes(ImagePixels image, PixelRect source, int width, int height, int left, int top, int paddedWidth, int paddedHeight, Span<float> planes)
+    {
+        if (source.X < 0 || source.Y < 0 || source.Width <= 0 || source.Height <= 0 || source.X + source.Width > image.Width || source.Y + source.Height > image.Height)
+            throw new ArgumentException($"The source rectangle {source} is not inside the {image.Width} x {image.Height} image.", nameof(source));
+        if (left < 0 || top < 0 || left + width > paddedWidth || top + height > paddedHeight)
+            throw new ArgumentException("The resized part does not fit the planes.");
+        int plane = paddedWidth * paddedHeight;
+        if (planes.Length != 3 * plane) throw new ArgumentException($"{planes.Length} values do not make 3 planes of {paddedWidth} x {paddedHeight}.", nameof(planes));
+        planes.Clear();
+        var (ro, go, bo) = image.Format.ChannelOffsets();
+        int bpp = image.BytesPerPixel;
+        if (width == source.Width && height == source.Height)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                var row = image.Row(source.Y + y);
+                int o = (top + y) * paddedWidth + left;
+                for (int x = 0, p = source.X * bpp; x < width; x++, p += bpp, o++)
+                {
+                    planes[o] = row[p + bo];
+                    planes[plane + o] = row[p + go];
+                    planes[2 * plane + o] = row[p + ro];
+                }
+            }
+            return;
+        }
+        var columns = FilterTaps.Of(source.X, source.Width, width);
+        var rows = FilterTaps.Of(source.Y, source.Height, height);
+        // Horizontal pass over every source row (three channels, interleaved B, G, R per output), then the vertical pass.
+        var horizontal = ArrayPool<float>.Shared.Rent(source.Height * width * 3);
+        try
+        {
+            for (int y = 0; y < source.Height; y++)
+            {
+                var row = image.Row(source.Y + y);
+                var dst = horizontal.AsSpan(y * width * 3, width * 3);
+                for (int x = 0; x < width; x++)
+                {
+                    var (first, count, offset) = columns.Tap(x);
+                    float b = 0, g = 0, r = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        float wk = columns.Weights[offset + k];
+                        int p = (first + k) * bpp;
+                        b += wk * row[p + bo];
+                        g += wk * row[p + go];
+                        r += wk * row[p + ro];
+                    }
+                    dst[3 * x] = b;
+                    dst[3 * x + 1] = g;
+                    dst[3 * x + 2] = r;
+                }
+            }
+            for (int y = 0; y < height; y++)
+            {
+                var (first, count, offset) = rows.Tap(y);
+                int o = (top + y) * paddedWidth + left;
+                for (int k = 0; k < count; k++)
+                {
+                    float wk = rows.Weights[offset + k];
+                    var src = horizontal.AsSpan((first - source.Y + k) * width * 3, width * 3);
+                    for (int x = 0; x < width; x++)
+                    {
+                        planes[o + x] += wk * src[3 * x];
+                        planes[plane + o + x] += wk * src[3 * x + 1];
+                        planes[2 * plane + o + x] += wk * src[3 * x + 2];
+                    }
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(horizontal); }
+    }
+}
+
+/// <summary>A rectangle of whole pixels: columns X .. X + Width - 1, rows Y .. Y + Height - 1.</summary>
+internal readonly record struct PixelRect(int X, int Y, int Width, int Height);

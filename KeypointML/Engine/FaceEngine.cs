@@ -1,0 +1,118 @@
+using System.Buffers;
+using KeypointML.Codecs;
+using KeypointML.Detection;
+using KeypointML.Imaging;
+using KeypointML.Models;
+
+namespace KeypointML.Engine;
+
+/// <summary>
+/// The one path from pixels to faces that every door uses (<see cref="FaceLandmarker"/>, the ML.NET components, the
+/// tools, the tracker): detect -> one <see cref="FaceRegion"/> per face (turned with the head) -> every face's crop
+/// sampled into one batch -> one landmark model run -> decode -> points in the image's pixels. Plain C# over ONNX
+/// Runtime; no ML.NET, no temporary files, buffers pooled. Thread-safe: it holds only the models and immutable settings.
+/// </summary>
+public sealed class FaceEngine
+{
+    private readonly IBatchScorer? _scorer;
+    private readonly KeypointCodec? _codec;
+    private readonly DetectionRegions _regions;
+
+    /// <summary>An engine over a detector and (optionally) a landmark model; the caller keeps and disposes both.</summary>
+    public FaceEngine(IFaceDetector detector, KeypointModel? landmarks, FaceEngineOptions? options = null)
+    {
+        Detector = detector ?? throw new ArgumentNullException(nameof(detector));
+        Landmarks = landmarks;
+        Options = options ?? new FaceEngineOptions();
+        Options.Validate();
+        _regions = Options.Regions ?? FaceEngineDefaults.RegionsFor(detector);
+        if (landmarks is not null)
+        {
+            _codec = landmarks.Codec(Options.Refinement, Options.FlipAveraging);
+            _scorer = Options.FlipAveraging ? new FlipScorer(landmarks) : landmarks;
+        }
+    }
+
+    /// <summary>The face detector.</summary>
+    public IFaceDetector Detector { get; }
+    /// <summary>The landmark model, or null (faces only).</summary>
+    public KeypointModel? Landmarks { get; }
+    /// <summary>The settings.</summary>
+    public FaceEngineOptions Options { get; }
+
+    /// <summary>Every face in <paramref name="image"/>, best score first, with its points when there is a landmark model.</summary>
+    public IReadOnlyList<EngineFace> Run(ImagePixels image)
+    {
+        var detected = Detector.Detect(image, Options.Detection);
+        var faces = new EngineFace[detected.Count];
+        for (int i = 0; i < faces.Length; i++)
+        {
+            var region = _regions.Of(detected[i]);
+            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, region, [], []);
+        }
+        if (Landmarks is null || faces.Length == 0) return faces;
+        var scored = Points(image, [.. faces.Select(f => f.Region)]);
+        for (int pass = 2; pass <= Options.Passes; pass++)
+            scored = Points(image, [.. scored.Select(p => FaceRegion.FromLandmarks(p.Keypoints, Options.LandmarkBoxMap))]);
+        for (int i = 0; i < faces.Length; i++)
+            faces[i] = faces[i] with { Region = scored[i].Region, Keypoints = scored[i].Keypoints, Confidence = scored[i].Confidence };
+        return faces;
+    }
+
+    /// <summary>The landmark model's points for faces whose regions are known (a tracker's next crops, a dataset's boxes):
+    /// one batch, one model run. Regions too small to crop give NaN points.</summary>
+    public IReadOnlyList<RegionPoints> Points(ImagePixels image, IReadOnlyList<FaceRegion> regions) =>
+        Points(FaceTensorSampler.SourcePixels.Of(image), regions);
+
+    internal IReadOnlyList<RegionPoints> Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions)
+    {
+        var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
+        var scorer = _scorer!;
+        var codec = _codec!;
+        if (regions.Count == 0) return [];
+        var pre = model.Preprocessing;
+        int n = regions.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = model.Metadata.KeypointCount;
+        var input = ArrayPool<float>.Shared.Rent(n * inLength);
+        var output = ArrayPool<float>.Shared.Rent(n * outLength);
+        try
+        {
+            var crops = new RegionCrop[n];
+            for (int i = 0; i < n; i++)
+            {
+                crops[i] = RegionCrop.Of(regions[i], pre);
+                RegionSampler.Sample(source, crops[i], pre.Fill, pre.InputWidth, pre.InputHeight, input.AsSpan(i * inLength, inLength));
+            }
+            scorer.Run(input, n, output);
+            var result = new RegionPoints[n];
+            Span<float> normalized = stackalloc float[2 * k];
+            for (int i = 0; i < n; i++)
+            {
+                var points = new float[2 * k];
+                var confidence = new float[k];
+                codec.Decode(output.AsSpan(i * outLength, outLength), normalized, confidence);
+                crops[i].ToImage(normalized, points);
+                if (!codec.HasConfidence) confidence.AsSpan().Fill(1f);
+                result[i] = new RegionPoints(regions[i], points, confidence);
+            }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<float>.Shared.Return(output);
+        }
+    }
+}
+
+/// <summary>One face the engine found.</summary>
+/// <param name="Index">0 = the best-scored face of its image.</param>
+/// <param name="Score">The detector's score (0..1).</param>
+/// <param name="DetectorBox">The detector's box (left, top, width, height).</param>
+/// <param name="DetectorKeypoints">The detector's own points (YuNet: eyes, nose tip, mouth corners).</param>
+/// <param name="Region">The region the landmark model was given (turned with the head).</param>
+/// <param name="Keypoints">The landmark model's points x0, y0, ... in image pixels (empty without a model).</param>
+/// <param name="Confidence">Per-point confidence (1 for coordinate models; empty without a model).</param>
+public sealed record EngineFace(int Index, float Score, float[] DetectorBox, float[] DetectorKeypoints, FaceRegion Region, float[] Keypoints, float[] Confidence);
+
+/// <summary>A landmark model's points for one region.</summary>
+public sealed record RegionPoints(FaceRegion Region, float[] Keypoints, float[] Confidence);

@@ -1,0 +1,42 @@
+using KeypointML.Codecs;
+using KeypointML.Detection;
+
+namespace KeypointML.Engine;
+
+/// <summary>Settings of <see cref="FaceEngine"/>: how faces are found, cropped and decoded. Defaults in one place
+/// (<see cref="FaceEngineDefaults"/>).</summary>
+public sealed record FaceEngineOptions
+{
+    /// <summary>Detection thresholds and the smallest face searched for.</summary>
+    public FaceDetectionOptions Detection { get; init; } = new();
+    /// <summary>Detection -> the landmark model's crop; null = the detector's fitted map (<see cref="FaceEngineDefaults.RegionsFor"/>).</summary>
+    public DetectionRegions? Regions { get; init; }
+    /// <summary>Heatmap decoding; null = the model's own.</summary>
+    public HeatmapRefinement? Refinement { get; init; }
+    /// <summary>Test-time flip averaging (68-point models; twice the landmark cost).</summary>
+    public bool FlipAveraging { get; init; }
+    /// <summary>1: the detector's region; 2: then again around the first pass's points (roll included).</summary>
+    public int Passes { get; init; } = 1;
+    /// <summary>Points -> the 300-W box, for a second pass and for the tracker's next crop.</summary>
+    public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
+
+    internal void Validate()
+    {
+        Detection.Validate();
+        if (Passes is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(Passes), Passes, "Passes is 1 or 2.");
+    }
+}
+
+/// <summary>The engine's defaults.</summary>
+public static class FaceEngineDefaults
+{
+    /// <summary>Rolls under this many degrees keep the upright crop (chosen on ibug-val: docs/face-detection.md).</summary>
+    public const float MinRollDegrees = 10f;
+
+    /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
+    public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch
+    {
+        YuNetDetector => new DetectionRegions(FaceBoxMap.YuNetTo300W, MinRollDegrees * MathF.PI / 180),
+        _ => new DetectionRegions(FaceBoxMap.BlazeFaceFrontTo300W, MinRollDegrees * MathF.PI / 180),
+    };
+}
