@@ -33,12 +33,24 @@ public sealed class EvaluateCommand : ICliCommand
                 "(e.g. imm-train, ibug-train; the model's training set), taken in the model's crops (its crop scale and square) as training " +
                 "computes its mean-shape baseline, and mapped back through each face's crop. The model is not run; its metadata gives the crops and points.",
         };
+        var findFaces = new Option<bool>("--faces") { Description = "End to end: find the faces with the face detector (nothing but the images given) instead of using the dataset's boxes; a labelled face is matched by the found face whose points' box overlaps its own most (IoU >= 0.5), a miss counts as a failure (as ../shared/peers/score.py --e2e)." };
+        var detector = DetectFacesCommand.Detector();
+        var minRoll = new Option<float?>("--min-roll") { Description = $"With --faces: heads rolled less than this many degrees are cropped upright (default {Engine.FaceEngineDefaults.MinRollDegrees}; a large value never turns a crop)." };
         var command = new Command("evaluate", "Run a model through the ML.NET pipeline (DetectKeypoints on the dataset's face boxes) and measure it against the labels (EvaluateKeypoints).")
         {
-            model, data, meanShapeOf, refine, flip, reduced, noShapePrior, json, limit,
+            model, data, meanShapeOf, refine, flip, reduced, noShapePrior, json, limit, findFaces, detector, minRoll,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
+            if (parse.GetValue(findFaces))
+            {
+                var e2e = EndToEndMeasurement.Measure(ModelsFolder.ResolveModel(parse.GetValue(detector)!), ModelsFolder.ResolveModel(parse.GetValue(model)!),
+                    parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(refine), minRollDegrees: parse.GetValue(minRoll));
+                if (e2e.Problem is not null) throw new InvalidDataException(e2e.Problem);
+                CliApp.Out.WriteLine(FormattableString.Invariant(
+                    $"end to end, {e2e.Detector} -> {e2e.Model} on {e2e.Data}: {e2e.Matched}/{e2e.Labelled} faces matched; NME_io {e2e.Metrics?.NmeInterOcular * 100:F3}% (matched faces); FR@8 {e2e.FailureRate * 100:F2}% and AUC@8 {e2e.Auc:F4} (misses count as failures); {e2e.MsPerImage:F1} ms per image"));
+                return 0;
+            }
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), ModelsFolder.ResolveModel(parse.GetValue(model)!), parse.GetValue(data)!, requireTruth: true, parse.GetValue(limit),
                 new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior)));
             var baseline = parse.GetValue(meanShapeOf) is string trainSpec ? run.PredictMeanShape(trainSpec) : null;

@@ -24,7 +24,7 @@ public static class EndToEndMeasurement
     public const float MatchIou = 0.5f;
 
     public static EndToEndResult Measure(string detectorPath, string modelPath, string dataSpec, int? limit = null,
-        HeatmapRefinement? refinement = null)
+        HeatmapRefinement? refinement = null, FaceDetectionOptions? detection = null, float? minRollDegrees = null, int passes = 1)
     {
         string detectorName = Path.GetFileNameWithoutExtension(detectorPath), modelName = Path.GetFileNameWithoutExtension(modelPath);
         try
@@ -36,7 +36,11 @@ public static class EndToEndMeasurement
             using var landmarks = KeypointModel.Open(modelPath);
             var paths = rows.Select(r => r.ImagePath).Distinct().ToList();
             var sw = Stopwatch.StartNew();
-            var found = new FaceLandmarker(detector, landmarks) { Refinement = refinement }.Find(paths);
+            var found = new FaceLandmarker(detector, landmarks)
+            {
+                Refinement = refinement, Detection = detection ?? new FaceDetectionOptions(), Passes = passes,
+                MinRollDegrees = minRollDegrees ?? Engine.FaceEngineDefaults.MinRollDegrees,
+            }.Find(paths);
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);
             var byImage = found.GroupBy(f => f.ImagePath).ToDictionary(g => g.Key, g => g.ToList());
             var accumulator = new KeypointMetricsAccumulator(hasBox: true, hasSize: false);

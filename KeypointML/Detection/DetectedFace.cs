@@ -10,6 +10,11 @@ public sealed record DetectedFace(float Left, float Top, float Width, float Heig
     /// <summary>Number of keypoints BlazeFace gives per face.</summary>
     public const int BlazeFaceKeypointCount = 6;
 
+    /// <summary>The head's roll in radians (from the image's x axis to the line from the subject's right eye to the left) as
+    /// each of the detector's searches that found it saw it, best first, when they disagree (YuNet's turned searches);
+    /// empty = the roll of <see cref="Keypoints"/>.</summary>
+    public float[] RollHypotheses { get; init; } = [];
+
     /// <summary>The box as a <c>Box</c> column holds it: left, top, width, height.</summary>
     public float[] Box => [Left, Top, Width, Height];
 }

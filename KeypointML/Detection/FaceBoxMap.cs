@@ -19,7 +19,7 @@ public sealed record FaceBoxMap(float ScaleWidth, float ScaleHeight, float Shift
 
     /// <summary>YuNet (<c>models/yunet.onnx</c>) boxes to the iBUG 300-W boxes, in the face's frame: fitted on the 1220
     /// training crops (labels_ibug_300W_train.xml), see models/yunet.md.</summary>
-    public static FaceBoxMap YuNetTo300W { get; } = new(1f, 1f, 0f, 0f);
+    public static FaceBoxMap YuNetTo300W { get; } = new(0.9973037f, 0.74560314f, -0.002680296f, 0.11851211f);
 
     /// <summary>The bounding box of a face's 68 landmarks to the iBUG 300-W box (for a second pass that re-crops around the
     /// first pass's points): fitted on the 1220 training faces' labels.</summary>

@@ -61,7 +61,10 @@ public sealed class FaceLandmarker : IDisposable
         _engine = new Lazy<FaceEngine>(() => new FaceEngine(Detector, Landmarks, new FaceEngineOptions
         {
             Detection = Detection, Refinement = Refinement, FlipAveraging = FlipAveraging, Passes = Passes, LandmarkBoxMap = LandmarkBoxMap,
-            Regions = BoxMap is null ? null : FaceEngineDefaults.RegionsFor(Detector) with { BoxMap = BoxMap },
+            Regions = FaceEngineDefaults.RegionsFor(Detector) with
+            {
+                BoxMap = BoxMap ?? FaceEngineDefaults.RegionsFor(Detector).BoxMap, MinRoll = MinRollDegrees * MathF.PI / 180,
+            },
         }));
     }
 
@@ -140,6 +143,9 @@ public sealed class FaceLandmarker : IDisposable
     public FaceDetectionOptions Detection { get; init; } = new();
     /// <summary>Detector box -> the landmark model's box convention; null = the map fitted for the detector.</summary>
     public FaceBoxMap? BoxMap { get; init; }
+    /// <summary>Heads rolled less than this (degrees, from the detector's eye points) are cropped upright; more, the crop
+    /// turns with the head. <see cref="float.PositiveInfinity"/> never turns a crop.</summary>
+    public float MinRollDegrees { get; init; } = FaceEngineDefaults.MinRollDegrees;
     /// <summary>Heatmap decoding.</summary>
     public HeatmapRefinement? Refinement { get; init; }
     /// <summary>Test-time flip averaging of the landmark model (68 points; twice its cost).</summary>

@@ -98,47 +98,111 @@ public sealed class YuNetDetector : IFaceDetector
         float look = Math.Min(threshold, options.SecondLookThreshold ?? FaceDetectionDefaults.SecondLookThreshold);
         float scale = WorkingScale(options);
         var whole = new PixelRect(0, 0, image.Width, image.Height);
-        var candidates = Search(image, whole, scale, look);
+        float maxRoll = options.TurnedFaces ? MaxRollInSearch * MathF.PI / 180 : MathF.PI;
+        var candidates = Search(image, whole, scale, look, 0, maxRoll);
         // Faces larger than the network knows: a second, smaller search, only where the image can hold such a face.
         if (Math.Min(image.Width, image.Height) * scale > LargestFace)
-            candidates.AddRange(Search(image, whole, scale * LargeFaceScale, look));
-        var faces = new List<DetectedFace>();
-        foreach (var c in Suppress(candidates, options.NmsOverlap))
+            candidates.AddRange(Search(image, whole, scale * LargeFaceScale, look, 0, maxRoll));
+        // Heads turned past about 45 degrees: the image searched turned a quarter each way, at half the scale (so these
+        // passes cost about half the upright one and find turned faces from twice MinFaceSize). No upside-down search: in
+        // it YuNet takes many heads rolled 45-60 degrees for upright ones with swapped eyes, and such photos are rare.
+        if (options.TurnedFaces)
+            foreach (int turns in (ReadOnlySpan<int>)[1, 3])
+                candidates.AddRange(Search(image, whole, scale * TurnedScale, look, turns, maxRoll));
+        var faces = new List<Candidate>();
+        foreach (var kept in Suppress(candidates, options.NmsOverlap))
         {
-            if (!(MathF.Max(c.Width, c.Height) >= options.MinFaceSize)) continue;
-            if (c.Score >= threshold) faces.Add(c);
+            var c = options.TurnedFaces ? kept with { Face = kept.Face with { RollHypotheses = RollHypotheses(kept, candidates, options.NmsOverlap) } } : kept;
+            var f = c.Face;
+            if (!(MathF.Max(f.Width, f.Height) >= options.MinFaceSize)) continue;
+            if (f.Score >= threshold) faces.Add(c);
             // The first search's box (the enlarged search confirms the face; its box was no better on the dev photos).
-            else if (SecondLook(image, c) is { } confirmed && confirmed.Score >= threshold) faces.Add(c with { Score = confirmed.Score });
+            else if (SecondLook(image, c) is { } confirmed && confirmed.Score >= threshold) faces.Add(c with { Face = f with { Score = confirmed.Score } });
         }
-        return Suppress(faces, options.NmsOverlap).Take(options.MaxFaces).ToList();
+        return Suppress(faces, options.NmsOverlap).Take(options.MaxFaces).Select(c => c.Face).ToList();
     }
 
-    // The candidate searched again in a square around it, enlarged so that it is SecondLookFace pixels: the detection there
-    // that overlaps it most (IoU >= 0.5), or null.
-    private DetectedFace? SecondLook(ImagePixels image, DetectedFace candidate)
+    /// <summary>With turned searches, a search keeps only faces it sees rolled by at most this many degrees (the four
+    /// searches overlap by 15 degrees each way).</summary>
+    public const float MaxRollInSearch = 60f;
+
+    /// <summary>How much smaller the turned searches are than the upright one.</summary>
+    public const float TurnedScale = 0.5f;
+
+    // The rolls the searches that found a face give it, best-scored first, one per search (its best-scored candidate
+    // overlapping the face), rolls within HypothesisSpacing of an earlier one left out. YuNet's five points are pulled
+    // towards upright in the image it searched and now and then badly wrong for a head rolled 30-60 degrees, so which
+    // search saw the head right is left to the landmark model (FaceEngine keeps the crop whose points it is surest of).
+    private static float[] RollHypotheses(Candidate face, List<Candidate> candidates, float overlap)
     {
-        float side = MathF.Max(candidate.Width, candidate.Height) * SecondLookContext;
-        float cx = candidate.Left + candidate.Width / 2, cy = candidate.Top + candidate.Height / 2;
+        var rolls = new List<float>();
+        foreach (var c in candidates.Where(c => KeypointBoxes.Iou(c.Face.Box, face.Face.Box) > overlap)
+                     .GroupBy(c => c.Turns).Select(g => g.MaxBy(c => c.Face.Score)).OrderByDescending(c => c.Face.Score))
+        {
+            float roll = DetectionRegions.RollOf(c.Face);
+            if (rolls.TrueForAll(r => MathF.Abs(MathF.IEEERemainder(roll - r, 2 * MathF.PI)) > HypothesisSpacing * MathF.PI / 180)) rolls.Add(roll);
+        }
+        return [.. rolls];
+    }
+
+    /// <summary>Searches' rolls for one face closer than this many degrees count as one.</summary>
+    public const float HypothesisSpacing = 20f;
+
+    // A detection and the quarter turns (clockwise) of the image it was found in.
+    private readonly record struct Candidate(DetectedFace Face, int Turns);
+
+    // The candidate searched again in a square around it, enlarged so that it is SecondLookFace pixels: the best-scored
+    // detection there that overlaps it with IoU >= 0.5, or null.
+    private DetectedFace? SecondLook(ImagePixels image, Candidate candidate)
+    {
+        var c = candidate.Face;
+        float side = MathF.Max(c.Width, c.Height) * SecondLookContext;
+        float cx = c.Left + c.Width / 2, cy = c.Top + c.Height / 2;
         int x0 = Math.Max(0, (int)MathF.Floor(cx - side / 2)), y0 = Math.Max(0, (int)MathF.Floor(cy - side / 2));
         int x1 = Math.Min(image.Width, (int)MathF.Ceiling(cx + side / 2)), y1 = Math.Min(image.Height, (int)MathF.Ceiling(cy + side / 2));
         if (x1 - x0 < 2 || y1 - y0 < 2) return null;
-        float zoom = SecondLookFace / MathF.Max(candidate.Width, candidate.Height);
-        var found = Search(image, new PixelRect(x0, y0, x1 - x0, y1 - y0), zoom, 0f);
-        return found.Where(f => KeypointBoxes.Iou(f.Box, candidate.Box) >= 0.5f).MaxBy(f => f.Score);
+        float zoom = SecondLookFace / MathF.Max(c.Width, c.Height);
+        var found = Search(image, new PixelRect(x0, y0, x1 - x0, y1 - y0), zoom, 0f, candidate.Turns);
+        return found.Where(f => KeypointBoxes.Iou(f.Face.Box, c.Box) >= 0.5f).Select(f => f.Face).MaxBy(f => f.Score);
     }
 
-    // Every candidate above the threshold in the part `source` of the image searched at `scale`, in image pixels.
-    private List<DetectedFace> Search(ImagePixels image, PixelRect source, float scale, float threshold)
+    // Every candidate above the threshold in the part `source` of the image searched at `scale`, turned clockwise by
+    // `turns` quarter turns, in image pixels.
+    private List<Candidate> Search(ImagePixels image, PixelRect source, float scale, float threshold, int turns, float maxRoll = MathF.PI)
     {
         int w = Math.Max(1, (int)MathF.Round(source.Width * scale)), h = Math.Max(1, (int)MathF.Round(source.Height * scale));
-        int pw = (w + Alignment - 1) / Alignment * Alignment, ph = (h + Alignment - 1) / Alignment * Alignment;
+        bool sideways = turns % 2 == 1;
+        int tw = sideways ? h : w, th = sideways ? w : h;   // the turned image's size
+        int pw = (tw + Alignment - 1) / Alignment * Alignment, ph = (th + Alignment - 1) / Alignment * Alignment;
         using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, ph, pw]);
-        DetectorInput.BgrPlanes(image, source, w, h, 0, 0, pw, ph, value.GetTensorMutableDataAsSpan<float>());
+        var planes = value.GetTensorMutableDataAsSpan<float>();
+        if (turns == 0) DetectorInput.BgrPlanes(image, source, w, h, 0, 0, pw, ph, planes);
+        else
+        {
+            var upright = ArrayPool<float>.Shared.Rent(3 * w * h);
+            try
+            {
+                DetectorInput.BgrPlanes(image, source, w, h, 0, 0, w, h, upright.AsSpan(0, 3 * w * h));
+                DetectorInput.Turn(upright.AsSpan(0, 3 * w * h), w, h, turns, pw, ph, planes);
+            }
+            finally { ArrayPool<float>.Shared.Return(upright); }
+        }
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, ["input"], [value], _outputNames);
-        // Input pixel edges -> image pixel centres: x_image = source.X + x_input * (source width / w) - 0.5.
+        // Turned input (edge coordinates) -> upright resized image -> image pixel centres.
         float sx = (float)source.Width / w, sy = (float)source.Height / h, ox = source.X - 0.5f, oy = source.Y - 0.5f;
-        var found = new List<DetectedFace>();
+        (float X, float Y) ToImage(float u, float v)
+        {
+            var (x, y) = turns switch
+            {
+                1 => (v, h - u),
+                2 => (w - u, h - v),
+                3 => (w - v, u),
+                _ => (u, v),
+            };
+            return (x * sx + ox, y * sy + oy);
+        }
+        var found = new List<Candidate>();
         for (int level = 0; level < Strides.Length; level++)
         {
             int stride = Strides[level], cols = pw / stride, rows = ph / stride;
@@ -156,22 +220,28 @@ public sealed class YuNetDetector : IFaceDetector
                     float bw = MathF.Exp(box[4 * n + 2]) * stride, bh = MathF.Exp(box[4 * n + 3]) * stride;
                     var points = new float[2 * PointCount];
                     for (int k = 0; k < PointCount; k++)
-                    {
-                        points[2 * k] = (c + kps[10 * n + 2 * k]) * stride * sx + ox;
-                        points[2 * k + 1] = (r + kps[10 * n + 2 * k + 1]) * stride * sy + oy;
-                    }
-                    found.Add(new DetectedFace((cx - bw / 2) * sx + ox, (cy - bh / 2) * sy + oy, bw * sx, bh * sy, score, points));
+                        (points[2 * k], points[2 * k + 1]) = ((c + kps[10 * n + 2 * k]) * stride, (r + kps[10 * n + 2 * k + 1]) * stride);
+                    // With turned searches, a face is left to the search that sees it closest to upright: one this search
+                    // sees turned by more than MaxRollInSearch has points that cannot be trusted (eyes swapped, say).
+                    if (maxRoll < MathF.PI && MathF.Abs(Engine.DetectionRegions.RollOf(new DetectedFace(0, 0, 1, 1, score, points))) > maxRoll) continue;
+                    for (int k = 0; k < PointCount; k++)
+                        (points[2 * k], points[2 * k + 1]) = ToImage(points[2 * k], points[2 * k + 1]);
+                    var (ax, ay) = ToImage(cx - bw / 2, cy - bh / 2);
+                    var (bx, by) = ToImage(cx + bw / 2, cy + bh / 2);
+                    // Box corners are edges: back to KeypointML's box (first pixel's centre, size).
+                    float left = MathF.Min(ax, bx), top = MathF.Min(ay, by);
+                    found.Add(new Candidate(new DetectedFace(left, top, MathF.Abs(bx - ax), MathF.Abs(by - ay), score, points), turns));
                 }
         }
         return found;
     }
 
     // Greedy non-maximum suppression, best score first (OpenCV's NMSBoxes).
-    internal static List<DetectedFace> Suppress(List<DetectedFace> candidates, float overlap)
+    private static List<Candidate> Suppress(List<Candidate> candidates, float overlap)
     {
-        var kept = new List<DetectedFace>();
-        foreach (var c in candidates.OrderByDescending(c => c.Score))
-            if (kept.TrueForAll(k => KeypointBoxes.Iou(k.Box, c.Box) <= overlap)) kept.Add(c);
+        var kept = new List<Candidate>();
+        foreach (var c in candidates.OrderByDescending(c => c.Face.Score))
+            if (kept.TrueForAll(k => KeypointBoxes.Iou(k.Face.Box, c.Face.Box) <= overlap)) kept.Add(c);
         return kept;
     }
 

@@ -8,6 +8,32 @@ namespace KeypointML.Engine;
 /// anti-aliased when shrinking), channels as separate planes, zero padding to the right and bottom.</summary>
 internal static class DetectorInput
 {
+    /// <summary>Three <paramref name="width"/> x <paramref name="height"/> planes turned clockwise by <paramref name="turns"/>
+    /// quarter turns, written at the top left of zeroed planes of <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/>.</summary>
+    public static void Turn(ReadOnlySpan<float> upright, int width, int height, int turns, int paddedWidth, int paddedHeight, Span<float> planes)
+    {
+        planes.Clear();
+        int plane = width * height, padded = paddedWidth * paddedHeight;
+        for (int ch = 0; ch < 3; ch++)
+        {
+            var src = upright.Slice(ch * plane, plane);
+            var dst = planes.Slice(ch * padded, padded);
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
+                {
+                    // Pixel (x, y) of the upright image lands at (x', y') of the turned one.
+                    var (tx, ty) = turns switch
+                    {
+                        1 => (height - 1 - y, x),
+                        2 => (width - 1 - x, height - 1 - y),
+                        3 => (y, width - 1 - x),
+                        _ => (x, y),
+                    };
+                    dst[ty * paddedWidth + tx] = src[y * width + x];
+                }
+        }
+    }
+
     /// <summary>Writes the image resized to <paramref name="width"/> x <paramref name="height"/> as B, G, R planes of
     /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/> values 0..255 (YuNet's input) into <paramref name="planes"/>.</summary>
     public static void BgrPlanes(ImagePixels image, int width, int height, int paddedWidth, int paddedHeight, Span<float> planes) =>

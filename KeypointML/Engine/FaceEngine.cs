@@ -45,18 +45,46 @@ public sealed class FaceEngine
     {
         var detected = Detector.Detect(image, Options.Detection);
         var faces = new EngineFace[detected.Count];
+        var candidates = new FaceRegion[detected.Count][];
         for (int i = 0; i < faces.Length; i++)
         {
-            var region = _regions.Of(detected[i]);
-            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, region, [], []);
+            candidates[i] = _regions.Candidates(detected[i]);
+            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, candidates[i][0], [], []);
         }
         if (Landmarks is null || faces.Length == 0) return faces;
-        var scored = Points(image, [.. faces.Select(f => f.Region)]);
-        for (int pass = 2; pass <= Options.Passes; pass++)
-            scored = Points(image, [.. scored.Select(p => FaceRegion.FromLandmarks(p.Keypoints, Options.LandmarkBoxMap))]);
+        var source = FaceTensorSampler.SourcePixels.Of(image);
+        // Every face's crops in one batch: one per roll the detector saw it with; the crop the model is surest of is kept.
+        var all = Points(source, [.. candidates.SelectMany(c => c)]);
+        var scored = new RegionPoints[faces.Length];
+        for (int i = 0, at = 0; i < faces.Length; at += candidates[i].Length, i++)
+            scored[i] = all.AsSpan(at, candidates[i].Length).ToArray().MaxBy(MeanConfidence)!;
+        // A second look at the faces whose points disagree with the crop's roll by more than RollRecrop (the detector's
+        // five points place the eyes of a turned head only roughly), or at every face with Passes = 2: cropped again
+        // around the first points, with the roll they give.
+        // At most RecropPasses times, each time only for the faces that still disagree.
+        var again = Enumerable.Range(0, faces.Length).Where(i => Options.Passes == 2 || RollDisagrees(scored[i])).ToList();
+        for (int pass = 0; pass < FaceEngineDefaults.RecropPasses && again.Count > 0; pass++)
+        {
+            var redone = Points(source, [.. again.Select(i => _regions.Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
+            // The new crop's points are kept when the model is at least as sure of them (a crop turned the wrong way gives
+            // points it is unsure of, and their roll would lead further astray).
+            for (int j = 0; j < again.Count; j++)
+                if (Options.Passes == 2 || MeanConfidence(redone[j]) >= MeanConfidence(scored[again[j]])) scored[again[j]] = redone[j];
+            again = [.. again.Where((i, j) => ReferenceEquals(scored[i], redone[j]) && RollDisagrees(scored[i]))];
+        }
         for (int i = 0; i < faces.Length; i++)
             faces[i] = faces[i] with { Region = scored[i].Region, Keypoints = scored[i].Keypoints, Confidence = scored[i].Confidence };
         return faces;
+    }
+
+    private static float MeanConfidence(RegionPoints p) => p.Confidence.Length == 0 ? 0 : p.Confidence.Average();
+
+    private bool RollDisagrees(RegionPoints p)
+    {
+        if (p.Keypoints.Length != 2 * 68 || !float.IsFinite(p.Keypoints[0])) return false;
+        float roll = FaceRegion.FromLandmarks(p.Keypoints, Options.LandmarkBoxMap).Roll;
+        float difference = MathF.Abs(MathF.IEEERemainder(roll - p.Region.Roll, 2 * MathF.PI));
+        return difference > FaceEngineDefaults.RollRecropDegrees * MathF.PI / 180;
     }
 
     /// <summary>The landmark model's points for faces whose regions are known (a tracker's next crops, a dataset's boxes):
@@ -64,7 +92,7 @@ public sealed class FaceEngine
     public IReadOnlyList<RegionPoints> Points(ImagePixels image, IReadOnlyList<FaceRegion> regions) =>
         Points(FaceTensorSampler.SourcePixels.Of(image), regions);
 
-    internal IReadOnlyList<RegionPoints> Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions)
+    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions)
     {
         var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
         var scorer = _scorer!;

@@ -15,7 +15,8 @@ public sealed record FaceEngineOptions
     public HeatmapRefinement? Refinement { get; init; }
     /// <summary>Test-time flip averaging (68-point models; twice the landmark cost).</summary>
     public bool FlipAveraging { get; init; }
-    /// <summary>1: the detector's region; 2: then again around the first pass's points (roll included).</summary>
+    /// <summary>1: the detector's region (faces whose points disagree with the crop's roll are cropped again around them);
+    /// 2: every face cropped again around its first points (roll included).</summary>
     public int Passes { get; init; } = 1;
     /// <summary>Points -> the 300-W box, for a second pass and for the tracker's next crop.</summary>
     public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
@@ -31,7 +32,12 @@ public sealed record FaceEngineOptions
 public static class FaceEngineDefaults
 {
     /// <summary>Rolls under this many degrees keep the upright crop (chosen on ibug-val: docs/face-detection.md).</summary>
-    public const float MinRollDegrees = 10f;
+    public const float MinRollDegrees = 20f;
+
+    /// <summary>A face whose 68 points give a roll this many degrees away from its crop's is cropped again around them.</summary>
+    public const float RollRecropDegrees = 10f;
+    /// <summary>How many times at most a face is cropped again around its points.</summary>
+    public const int RecropPasses = 2;
 
     /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
     public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch
