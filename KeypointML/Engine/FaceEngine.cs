@@ -41,9 +41,14 @@ public sealed class FaceEngine
     public FaceEngineOptions Options { get; }
 
     /// <summary>Every face in <paramref name="image"/>, best score first, with its points when there is a landmark model.</summary>
-    public IReadOnlyList<EngineFace> Run(ImagePixels image)
+    public IReadOnlyList<EngineFace> Run(ImagePixels image) => Run(image, null);
+
+    /// <summary><see cref="Run(ImagePixels)"/>, adding each stage's time to <paramref name="clock"/> (benchmarks).</summary>
+    internal IReadOnlyList<EngineFace> Run(ImagePixels image, StageClock? clock)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var detected = Detector.Detect(image, Options.Detection);
+        clock?.Add(ref clock.Detect, start);
         var faces = new EngineFace[detected.Count];
         var candidates = new FaceRegion[detected.Count][];
         for (int i = 0; i < faces.Length; i++)
@@ -54,7 +59,7 @@ public sealed class FaceEngine
         if (Landmarks is null || faces.Length == 0) return faces;
         var source = FaceTensorSampler.SourcePixels.Of(image);
         // Every face's crops in one batch: one per roll the detector saw it with; the crop the model is surest of is kept.
-        var all = Points(source, [.. candidates.SelectMany(c => c)]);
+        var all = Points(source, [.. candidates.SelectMany(c => c)], clock);
         var scored = new RegionPoints[faces.Length];
         for (int i = 0, at = 0; i < faces.Length; at += candidates[i].Length, i++)
             scored[i] = all.AsSpan(at, candidates[i].Length).ToArray().MaxBy(MeanConfidence)!;
@@ -65,7 +70,7 @@ public sealed class FaceEngine
         var again = Enumerable.Range(0, faces.Length).Where(i => Options.Passes == 2 || RollDisagrees(scored[i])).ToList();
         for (int pass = 0; pass < FaceEngineDefaults.RecropPasses && again.Count > 0; pass++)
         {
-            var redone = Points(source, [.. again.Select(i => _regions.Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
+            var redone = Points(source, clock, [.. again.Select(i => _regions.Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
             // The new crop's points are kept when the model is at least as sure of them (a crop turned the wrong way gives
             // points it is unsure of, and their roll would lead further astray).
             for (int j = 0; j < again.Count; j++)
@@ -92,7 +97,9 @@ public sealed class FaceEngine
     public IReadOnlyList<RegionPoints> Points(ImagePixels image, IReadOnlyList<FaceRegion> regions) =>
         Points(FaceTensorSampler.SourcePixels.Of(image), regions);
 
-    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions)
+    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, StageClock? clock, IReadOnlyList<FaceRegion> regions) => Points(source, regions, clock);
+
+    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {
         var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
         var scorer = _scorer!;
@@ -104,13 +111,16 @@ public sealed class FaceEngine
         var output = ArrayPool<float>.Shared.Rent(n * outLength);
         try
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             var crops = new RegionCrop[n];
             for (int i = 0; i < n; i++)
             {
                 crops[i] = RegionCrop.Of(regions[i], pre);
                 RegionSampler.Sample(source, crops[i], pre.Fill, pre.InputWidth, pre.InputHeight, input.AsSpan(i * inLength, inLength));
             }
+            start = clock?.Add(ref clock.Crop, start) ?? 0;
             scorer.Run(input, n, output);
+            start = clock?.Add(ref clock.Landmarks, start) ?? 0;
             var result = new RegionPoints[n];
             Span<float> normalized = stackalloc float[2 * k];
             for (int i = 0; i < n; i++)
@@ -122,6 +132,8 @@ public sealed class FaceEngine
                 if (!codec.HasConfidence) confidence.AsSpan().Fill(1f);
                 result[i] = new RegionPoints(regions[i], points, confidence);
             }
+            clock?.Add(ref clock.DecodeOutput, start);
+            if (clock is not null) clock.Crops += n;
             return result;
         }
         finally
@@ -144,3 +156,18 @@ public sealed record EngineFace(int Index, float Score, float[] DetectorBox, flo
 
 /// <summary>A landmark model's points for one region.</summary>
 public sealed record RegionPoints(FaceRegion Region, float[] Keypoints, float[] Confidence);
+
+/// <summary>Milliseconds spent in each stage of the engine, summed over calls (for <c>keypointml bench --photos</c>).</summary>
+internal sealed class StageClock
+{
+    public double Decode, Detect, Crop, Landmarks, DecodeOutput;
+    public int Crops;
+
+    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="stage"/>; returns now.</summary>
+    public long Add(ref double stage, long start)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        stage += (now - start) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        return now;
+    }
+}
