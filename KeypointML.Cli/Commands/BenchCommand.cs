@@ -27,10 +27,12 @@ public sealed class BenchCommand : ICliCommand
         var json = new Option<bool>("--json") { Description = "With --stages: one line of JSON (msPerFaceDecodeJpeg, msPerFaceDecodeJpegReduced, msPerFacePreprocess, msPerFaceModel, msPerFaceModelBatched, msPerFaceDecodeOutput, msPerFaceTotal, msPerFacePipeline, msPerFacePipelineFromFile, msPerFacePipelineFromFileReduced, msPerPhotoDetector)." };
         var detector = new Option<string?>("--detector") { Description = "With --stages: also time this face detector per photo (e.g. blazeface-front)." };
         var soak = new Option<int?>("--soak") { Description = "With --model: this many scorings from --callers threads through one thread-safe KeypointPredictor; prints faces/s and the resident memory after a warm-up, halfway and at the end." };
+        var photos = new Option<string?>("--photos") { Description = "A folder of photos (searched recursively: .jpg, .jpeg, .png): ms per photo and per face of each stage of the photo path (decode, detect, crop, landmarks, decode output) with --model (default ibug68-fast) and --detector (default yunet); --threads 1 and taskset -c 0 for a one-core figure; --json for one line." };
+        var minFace = DetectFacesCommand.MinFace();
         var callers = new Option<int>("--callers") { Description = "Threads calling the predictor in --soak.", DefaultValueFactory = _ => 8 };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {
-            model, data, images, batch, repeats, stages, threads, json, detector, soak, callers,
+            model, data, images, batch, repeats, stages, threads, json, detector, soak, callers, photos, minFace,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -38,6 +40,19 @@ public sealed class BenchCommand : ICliCommand
             if (n < 1 || b < 1 || r < 1) throw new ArgumentException($"--images, --batch and --repeats must be at least 1; got {n}, {b}, {r}.");
             var output = CliApp.Out;
             string? modelPath = parse.GetValue(model) is string given ? ModelsFolder.ResolveModel(given) : null;
+            if (parse.GetValue(photos) is string folder)
+            {
+                if (!Directory.Exists(folder)) throw new ArgumentException($"--photos {folder}: no such folder.");
+                if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1.");
+                var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                    .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Order(StringComparer.Ordinal).Take(n).ToList();
+                if (files.Count == 0) throw new ArgumentException($"--photos {folder}: no .jpg, .jpeg or .png files.");
+                var detection = new KeypointML.Detection.FaceDetectionOptions { MinFaceSize = parse.GetValue(minFace) ?? KeypointML.Detection.FaceDetectionDefaults.MinFaceSize };
+                var times = PhotoBenchmark.Run(modelPath ?? ModelsFolder.ResolveModel("ibug68-fast"), ModelsFolder.ResolveModel(parse.GetValue(detector) ?? KeypointML.Detection.FaceLandmarker.DefaultDetector),
+                    files, parse.GetValue(threads), detection);
+                output.WriteLine(parse.GetValue(json) ? times.ToJson() : times.ToString());
+                return 0;
+            }
             if (parse.GetValue(soak) is int soakCalls)
             {
                 if (modelPath is null) throw new ArgumentException("--soak needs --model.");
