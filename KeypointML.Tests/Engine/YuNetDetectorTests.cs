@@ -58,3 +58,25 @@ public class YuNetDetectorTests
         Assert.That(FaceDetectors.Open(RepositoryFiles.Model("yunet")), Is.TypeOf<YuNetDetector>());
     }
 }
+
+/// <summary>The shipped <c>models/yunet.onnx</c> is the published file with metadata added: it must detect exactly as the
+/// published one does.</summary>
+public class ShippedYuNetTests
+{
+    [Test]
+    public void The_shipped_file_finds_exactly_what_the_published_file_finds()
+    {
+        if (KeypointDataPaths.TryFindRoot() is not { } data) { Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA)."); return; }
+        var published = Path.Combine(data, "..", "models", "yunet", "yunet_s_dynamic.onnx");
+        if (!File.Exists(published)) Assert.Ignore($"{published} not found (../shared/models/yunet).");
+        using var shipped = YuNetDetector.Open(RepositoryFiles.Model("yunet"));
+        using var original = YuNetDetector.Open(published);
+        foreach (var name in new[] { "01-1m", "07-4m", "33-6m" })
+        {
+            using var pixels = ImageFileReader.ReadPixels(DataFixtures.ImmJpg(name), static (_, _) => 1);
+            var a = shipped.Detect(pixels.Image);
+            var b = original.Detect(pixels.Image);
+            Assert.That(a.Select(f => (f.Box, f.Score, f.Keypoints)), Is.EqualTo(b.Select(f => (f.Box, f.Score, f.Keypoints))), name);
+        }
+    }
+}

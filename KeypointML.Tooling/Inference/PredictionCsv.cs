@@ -38,16 +38,21 @@ public static class PredictionCsv
     public static void WriteFaces(string path, IReadOnlyList<FoundFace> faces, int keypointCount, DatasetImageNames names)
     {
         var ic = CultureInfo.InvariantCulture;
-        var text = new StringBuilder(Header(keypointCount)).Append(",face,score,left,top,width,height,roll,confidence\n");
+        var text = new StringBuilder(Header(keypointCount)).Append(",face,score,left,top,width,height,confidence,yaw,pitch,roll,eye_right,eye_left,mouth\n");
         foreach (var face in faces)
         {
             text.Append(Quote(names.Name(face.ImagePath)));
             foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(ic));
             text.Append(',').Append(face.FaceIndex.ToString(ic)).Append(',').Append(face.Score.ToString(ic));
             foreach (var v in face.DetectorBox) text.Append(',').Append(v.ToString(ic));
-            // roll in degrees (the crop's turn); confidence = the mean of the points' confidences (empty without points).
-            text.Append(',').Append((face.Region.Roll * 180 / MathF.PI).ToString("0.##", ic));
+            // confidence = the mean of the points' confidences; head pose in degrees and eye/mouth aspect ratios (68 points).
             text.Append(',').Append(face.Confidence.Length > 0 ? face.Confidence.Average().ToString("0.####", ic) : "");
+            var pose = face.Pose;
+            var open = face.Openness;
+            foreach (var v in new float?[] { pose?.Yaw, pose?.Pitch, pose?.Roll })
+                text.Append(',').Append(v is float a ? a.ToString("0.##", ic) : "");
+            foreach (var v in new float?[] { open?.RightEye, open?.LeftEye, open?.Mouth })
+                text.Append(',').Append(v is float a ? a.ToString("0.####", ic) : "");
             text.Append('\n');
         }
         AtomicFile.WriteAllText(path, text.ToString());

@@ -28,6 +28,19 @@ public sealed record Face(int Index, float Score, FaceBox Box, IReadOnlyList<Lan
     /// roll (radians, from the image's x axis to the line from the subject's right eye to the left eye).</summary>
     public Engine.FaceRegion Region { get; init; }
 
+    /// <summary>Which way the head faces: yaw, pitch and roll in degrees (68-point models; null otherwise). See
+    /// <see cref="Analysis.HeadPose"/> for the axes and signs.</summary>
+    public Analysis.HeadPose? Pose { get; init; }
+
+    /// <summary>How open the eyes and mouth are (68-point models; null otherwise).</summary>
+    public Analysis.FaceOpenness? Openness { get; init; }
+
+    /// <summary>The face aligned to <paramref name="template"/> (default the ArcFace 112 x 112 template), cut from the image
+    /// the face was found in, given again as decoded pixels.</summary>
+    /// <exception cref="ArgumentException">The face has no 68 points.</exception>
+    public Analysis.FaceChip Chip(Engine.ImagePixels image, Analysis.FaceChipTemplate? template = null) =>
+        Analysis.FaceChips.Extract(image, [.. Landmarks.SelectMany(l => new[] { l.X, l.Y })], template);
+
     /// <summary>The landmark called <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The scheme has no such point.</exception>
     public Landmark this[string name] => Landmarks.FirstOrDefault(l => l.Name == name) is { Name: not null } found

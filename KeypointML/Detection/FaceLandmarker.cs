@@ -20,12 +20,21 @@ public sealed record FoundFace(string ImagePath, int FaceIndex, float Score, flo
     public FaceRegion Region { get; init; }
     /// <summary>The detector's own points (YuNet: the subject's right eye, left eye, nose tip, right and left mouth corners).</summary>
     public float[] DetectorKeypoints { get; init; } = [];
+    /// <summary>Yaw, pitch and roll of the head (68-point models; null otherwise).</summary>
+    public Analysis.HeadPose? Pose { get; init; }
+    /// <summary>Eye and mouth aspect ratios (68-point models; null otherwise).</summary>
+    public Analysis.FaceOpenness? Openness { get; init; }
 
-    internal static FoundFace From(string imagePath, EngineFace f) =>
-        new(imagePath, f.Index, f.Score, f.DetectorBox, f.Region.Roll == 0 ? f.Region.UprightBox() : f.Region.BoundingBox(), f.Keypoints, f.Confidence)
+    internal static FoundFace From(string imagePath, EngineFace f, int imageWidth, int imageHeight)
+    {
+        bool ibug = f.Keypoints.Length == 136 && f.Keypoints.All(float.IsFinite);
+        return new(imagePath, f.Index, f.Score, f.DetectorBox, f.Region.Roll == 0 ? f.Region.UprightBox() : f.Region.BoundingBox(), f.Keypoints, f.Confidence)
         {
             Region = f.Region, DetectorKeypoints = f.DetectorKeypoints,
+            Pose = ibug ? Analysis.HeadPose.Of(f.Keypoints, imageWidth, imageHeight) : null,
+            Openness = ibug ? Analysis.FaceOpenness.Of(f.Keypoints) : null,
         };
+    }
 }
 
 /// <summary>
@@ -132,7 +141,7 @@ public sealed class FaceLandmarker : IDisposable
         var names = Landmarks is null ? [] : Geometry.LandmarkNames.For(Landmarks.Metadata.KeypointCount);
         return [.. found.Select(f => new Face(f.FaceIndex, f.Score, FaceBox.Of(f.DetectorBox),
             [.. Enumerable.Range(0, f.Keypoints.Length / 2).Select(i => new Landmark(names[i], f.Keypoints[2 * i], f.Keypoints[2 * i + 1],
-                f.Confidence.Length > i ? f.Confidence[i] : 1f))]) { Region = f.Region })];
+                f.Confidence.Length > i ? f.Confidence[i] : 1f))]) { Region = f.Region, Pose = f.Pose, Openness = f.Openness })];
     }
 
     /// <summary>The face detector.</summary>
@@ -182,13 +191,17 @@ public sealed class FaceLandmarker : IDisposable
     }
 
     /// <summary>Every face of a decoded image, read in place, best score first.</summary>
-    public List<FoundFace> Find(ImagePixels image) => [.. Engine.Run(image).Select(f => FoundFace.From("", f))];
+    public List<FoundFace> Find(ImagePixels image)
+    {
+        int w = image.Width, h = image.Height;
+        return [.. Engine.Run(image).Select(f => FoundFace.From("", f, w, h))];
+    }
 
     /// <summary>Every face of every image file (in image order, faces by score).</summary>
     public List<FoundFace> Find(IEnumerable<string> imagePaths) => [.. imagePaths.SelectMany(Find)];
 
     private List<FoundFace> Find(DecodedPixels pixels, string imagePath) =>
-        [.. Engine.Run(pixels.Image).Select(f => FoundFace.From(imagePath, f))];
+        [.. Engine.Run(pixels.Image).Select(f => FoundFace.From(imagePath, f, pixels.Width, pixels.Height))];
 }
 
 /// <summary>Box helpers on (left, top, width, height) boxes.</summary>

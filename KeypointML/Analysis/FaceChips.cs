@@ -1,0 +1,97 @@
+using KeypointML.Engine;
+
+namespace KeypointML.Analysis;
+
+/// <summary>Where a chip puts five points of the face: the eye centres (the subject's right eye first, as it appears on the
+/// image's left), the nose tip and the mouth corners (image left first), in chip pixels, for a chip of <see cref="Size"/>.</summary>
+public sealed record FaceChipTemplate(int Size, float[] Points)
+{
+    /// <summary>InsightFace's ArcFace template for 112 x 112 chips (<c>arcface_src</c> in insightface's
+    /// <c>utils/face_align.py</c>; OpenCV's <c>FaceRecognizerSF.alignCrop</c> uses the same): what face recognition models
+    /// trained on MS1M/Glint expect.</summary>
+    public static FaceChipTemplate ArcFace112 { get; } = new(112,
+        [38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f, 71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f]);
+
+    /// <summary>The template for a chip of another size, scaled with it.</summary>
+    public FaceChipTemplate Resized(int size) => new(size, [.. Points.Select(p => p * size / Size)]);
+}
+
+/// <summary>An aligned face: the pixels (in the source's format, packed rows) and the transform from image to chip.</summary>
+public sealed record FaceChip(int Size, PixelFormat Format, byte[] Pixels, SimilarityTransform ImageToChip)
+{
+    /// <summary>The chip as engine input (e.g. to search it again).</summary>
+    public ImagePixels AsPixels() => new(Pixels, Size, Size, Format);
+}
+
+/// <summary>
+/// Aligned face chips from 68 points: the five template points (eye centres = means of points 36-41 and 42-47, nose tip
+/// 30, mouth corners 48 and 54) fitted by a similarity (<see cref="SimilarityTransform.Fit"/>) onto the template, then the
+/// image warped with bilinear sampling. Chip pixels that fall outside the image are black (0; alpha 0 for 32-bit
+/// formats). A face larger than twice the chip is averaged over several samples per chip pixel, so it does not alias.
+/// </summary>
+public static class FaceChips
+{
+    /// <summary>The five template points of a face's 68 points: eye centres, nose tip, mouth corners (x, y pairs).</summary>
+    public static float[] FivePoints(ReadOnlySpan<float> points68)
+    {
+        if (points68.Length != 136) throw new ArgumentException($"Face chips need the 68 iBUG points (136 values); got {points68.Length}.");
+        float Mean(ReadOnlySpan<float> p, int from, int axis)
+        {
+            float s = 0;
+            for (int k = from; k < from + 6; k++) s += p[2 * k + axis];
+            return s / 6;
+        }
+        return [Mean(points68, 36, 0), Mean(points68, 36, 1), Mean(points68, 42, 0), Mean(points68, 42, 1),
+            points68[60], points68[61], points68[96], points68[97], points68[108], points68[109]];
+    }
+
+    /// <summary>The chip of the face with points <paramref name="points68"/> in <paramref name="image"/>; default template
+    /// <see cref="FaceChipTemplate.ArcFace112"/>.</summary>
+    public static FaceChip Extract(ImagePixels image, ReadOnlySpan<float> points68, FaceChipTemplate? template = null)
+    {
+        template ??= FaceChipTemplate.ArcFace112;
+        var toChip = SimilarityTransform.Fit(FivePoints(points68), template.Points);
+        var toImage = toChip.Inverse();
+        int size = template.Size, bpp = image.BytesPerPixel;
+        var pixels = new byte[size * size * bpp];
+        // Image pixels per chip pixel: above 2, several samples per chip pixel (a box of s x s) against aliasing.
+        int samples = Math.Clamp((int)MathF.Ceiling(toImage.Scale / 2), 1, 4);
+        Span<float> sum = stackalloc float[4];
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                sum.Clear();
+                for (int sy = 0; sy < samples; sy++)
+                    for (int sx = 0; sx < samples; sx++)
+                    {
+                        float cx = x - 0.5f + (sx + 0.5f) / samples, cy = y - 0.5f + (sy + 0.5f) / samples;
+                        var (ix, iy) = toImage.Apply(cx, cy);
+                        Bilinear(image, ix, iy, sum);
+                    }
+                int o = (y * size + x) * bpp;
+                for (int c = 0; c < bpp; c++) pixels[o + c] = (byte)Math.Clamp(MathF.Round(sum[c] / (samples * samples)), 0, 255);
+            }
+        return new FaceChip(size, image.Format, pixels, toChip);
+    }
+
+    // Adds the bilinear sample at (x, y) (pixel centres at whole numbers) to sum, channel by channel; outside is 0.
+    private static void Bilinear(ImagePixels image, float x, float y, Span<float> sum)
+    {
+        int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y), bpp = image.BytesPerPixel;
+        float fx = x - x0, fy = y - y0;
+        for (int dy = 0; dy <= 1; dy++)
+        {
+            int yy = y0 + dy;
+            if (yy < 0 || yy >= image.Height) continue;
+            var row = image.Row(yy);
+            float wy = dy == 0 ? 1 - fy : fy;
+            for (int dx = 0; dx <= 1; dx++)
+            {
+                int xx = x0 + dx;
+                if (xx < 0 || xx >= image.Width) continue;
+                float w = wy * (dx == 0 ? 1 - fx : fx);
+                for (int c = 0; c < bpp; c++) sum[c] += w * row[xx * bpp + c];
+            }
+        }
+    }
+}
