@@ -42,10 +42,11 @@ public sealed class PredictCommand : ICliCommand
         var chunkSize = new Option<int>("--chunk-size") { Description = "Faces per chunk written to OUT.parts/ (what a stopped run keeps).", DefaultValueFactory = _ => 500 };
         var maxChunks = new Option<int?>("--max-chunks") { Description = "Write at most this many new chunks, then stop without assembling the CSV (a time-boxed job); continue later with --resume." };
         var strict = new Option<bool>("--strict") { Description = "Exit with code 3 when any face could not be scored (after writing the others)." };
+        var chips = new Option<string?>("--chips") { Description = "With --faces: a folder for every face's aligned chip (112 x 112 PNG, the ArcFace five-point template; 68-point models)." };
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, minFace, secondLook, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -53,7 +54,7 @@ public sealed class PredictCommand : ICliCommand
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
             if (parse.GetValue(findFaces))
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook),
-                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip));
+                    parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip), parse.GetValue(chips));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
             var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior));
             using var run = ModelOnDataset.Open(new MLContext(seed: 0), modelPath, parse.GetValue(data)!, requireTruth: false, parse.GetValue(limit), choices);
@@ -103,7 +104,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, FaceDetectionOptions detection, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, FaceDetectionOptions detection, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip, string? chips)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);
@@ -122,6 +123,8 @@ public sealed class PredictCommand : ICliCommand
         var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));
         PredictionCsv.WriteFaces(csv, found, landmarks.Metadata.KeypointCount, DatasetImageNames.For(spec));
         CliApp.Out.WriteLine(FormattableString.Invariant($"{found.Count} faces in {paths.Count} images -> {csv} ({sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count):F1} ms per image, all threads)"));
+        if (chips is not null)
+            CliApp.Out.WriteLine($"{ChipWriter.Write(chips, found, DatasetImageNames.For(spec))} chips -> {chips}");
         if (overlays is not null)
         {
             // The detector's box (yellow) and the points (red) of every face.

@@ -78,7 +78,7 @@ public sealed class FaceLandmarker : IDisposable
     }
 
     /// <summary>The default landmark model of <see cref="Open"/>.</summary>
-    public const string DefaultLandmarks = "ibug68-heatmap";
+    public const string DefaultLandmarks = "ibug68-heatmap-int8";
     /// <summary>The default face detector of <see cref="Open"/>.</summary>
     public const string DefaultDetector = "yunet";
 
