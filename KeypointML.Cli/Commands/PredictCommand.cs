@@ -42,17 +42,23 @@ public sealed class PredictCommand : ICliCommand
         var chunkSize = new Option<int>("--chunk-size") { Description = "Faces per chunk written to OUT.parts/ (what a stopped run keeps).", DefaultValueFactory = _ => 500 };
         var maxChunks = new Option<int?>("--max-chunks") { Description = "Write at most this many new chunks, then stop without assembling the CSV (a time-boxed job); continue later with --resume." };
         var strict = new Option<bool>("--strict") { Description = "Exit with code 3 when any face could not be scored (after writing the others)." };
+        var wholeImage = new Option<bool>("--whole-image") { Description = "On a folder of photos with a model trained on face boxes: score each whole photo as one face instead of finding the faces." };
         var chips = new Option<string?>("--chips") { Description = "With --faces: a folder for every face's aligned chip (112 x 112 PNG, the ArcFace five-point template; 68-point models)." };
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, wholeImage, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
             var csv = parse.GetValue(output)!;
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
-            if (parse.GetValue(findFaces))
+            // A folder of photos has no face boxes: a model trained on face boxes then finds the faces first (a whole-image
+            // model, as the IMM ones, keeps the whole image), unless --whole-image asks for the old behaviour.
+            bool faceBoxModel = !parse.GetValue(wholeImage) && Directory.Exists(parse.GetValue(data)) && IsFaceBoxModel(ModelsFolder.ResolveModel(parse.GetValue(model)!));
+            if (faceBoxModel && !parse.GetValue(findFaces))
+                CliApp.Error.WriteLine("note: a folder of photos and a face-box model: finding the faces first (--faces); --whole-image scores each whole photo as one face.");
+            if (parse.GetValue(findFaces) || faceBoxModel)
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip), parse.GetValue(chips));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
@@ -101,6 +107,13 @@ public sealed class PredictCommand : ICliCommand
             return bad > 0 && parse.GetValue(strict) ? 3 : 0;
         }));
         return command;
+    }
+
+    private static bool IsFaceBoxModel(string path)
+    {
+        using var opened = KeypointModel.Open(path);
+        var pre = opened.Preprocessing;
+        return pre.CropSquare || pre.CropScale != 1f;
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.

@@ -1,4 +1,6 @@
+using KeypointML.Analysis;
 using KeypointML.Detection;
+using KeypointML.Engine;
 using KeypointML.Tests.Data;
 using KeypointML.Data;
 using KeypointML.Evaluation;
@@ -79,13 +81,85 @@ public sealed class ReadmeExampleTests
     private static List<Face> PhotoExample()
     {
         var found = new List<Face>();
-        using var landmarker = FaceLandmarker.Open();   // ibug68-heatmap + blazeface-front; thread-safe
-        foreach (Face face in landmarker.Detect("photo.jpg"))   // or Detect(stream), Detect(bytes), DetectAsync(...)
+        using var landmarker = FaceLandmarker.Open();   // ibug68-heatmap-int8 + yunet; thread-safe
+        foreach (Face face in landmarker.Detect("photo.jpg"))   // or Detect(stream), Detect(bytes), Detect(pixels), DetectAsync(...)
         {
             Console.WriteLine($"face {face.Index} (score {face.Score:F2}): nose tip at ({face["nose_tip"].X:F0}, {face["nose_tip"].Y:F0}), {face.Landmarks.Count} named points");
             found.Add(face);
         }
         return found;
+    }
+
+    private const string PixelsSection = "## Decoded frames: camera, video, SkiaSharp, ImageSharp, OpenCV";
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_pixels_example() => AssertReadmeBlockIsHere(PixelsSection, minimumLines: 4);
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
+    public void The_pixels_example_finds_the_face_of_a_decoded_bitmap()
+    {
+        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
+            using var bitmap = SkiaSharp.SKBitmap.Decode(KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.First().ImagePath);
+            using var landmarker = FaceLandmarker.Open();
+            var faces = PixelsExample(landmarker, bitmap);
+            Assert.That(faces, Has.Count.EqualTo(1));
+            Assert.That(faces[0].Landmarks, Has.Count.EqualTo(68));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
+        }
+    }
+
+    // The README's pixels example: an SKBitmap's own memory, read in place.
+    private static IReadOnlyList<Face> PixelsExample(FaceLandmarker landmarker, SkiaSharp.SKBitmap bitmap)
+    {
+        var pixels = new ImagePixels(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height,
+            bitmap.ColorType == SkiaSharp.SKColorType.Bgra8888 ? PixelFormat.Bgra32 : PixelFormat.Rgba32, bitmap.RowBytes);
+        IReadOnlyList<Face> faces = landmarker.Detect(pixels);
+        return faces;
+    }
+
+    private const string AnalysisSection = "## What to do with the points: aligned faces, head pose, eyes and mouth";
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_analysis_example() => AssertReadmeBlockIsHere(AnalysisSection, minimumLines: 6);
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
+    public void The_analysis_example_gives_a_chip_a_pose_and_open_eyes()
+    {
+        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
+            var (chip, pose, openness) = AnalysisExample(Path.Combine(KeypointDataPaths.Imm, "01-4m.jpg"));
+            Assert.That(chip.Size, Is.EqualTo(112));
+            Assert.That(chip.Pixels, Has.Length.EqualTo(112 * 112 * 4));
+            Assert.That(pose.Yaw, Is.InRange(15f, 50f), "IMM type 4: the subject turned about 30 degrees to their left");
+            Assert.That(MathF.Abs(pose.Roll), Is.LessThan(10f));
+            Assert.That(openness.Eyes, Is.GreaterThan(FaceOpenness.ClosedEye), "the eyes are open");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
+        }
+    }
+
+    // The README's analysis example.
+    private static (FaceChip, HeadPose, FaceOpenness) AnalysisExample(string path)
+    {
+        using var landmarker = FaceLandmarker.Open();
+        using var bitmap = SkiaSharp.SKBitmap.Decode(path);   // or the decoded frame you already hold
+        var pixels = new ImagePixels(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, PixelFormat.Bgra32, bitmap.RowBytes);
+        Face face = landmarker.Detect(pixels)[0];
+        FaceChip chip = face.Chip(pixels);                 // 112 x 112, ArcFace template, for face recognition
+        HeadPose pose = face.Pose!.Value;                  // degrees: yaw > 0 = turned to their left, pitch > 0 = looking up
+        FaceOpenness open = face.Openness!.Value;          // eye aspect ratio < 0.2: eyes closed; mouth > 0.3: open
+        Console.WriteLine($"yaw {pose.Yaw:F0}, pitch {pose.Pitch:F0}, roll {pose.Roll:F0}; eyes {open.Eyes:F2}, mouth {open.Mouth:F2}");
+        return (chip, pose, open);
     }
 
     private static void AssertReadmeBlockIsHere(string section, int minimumLines)

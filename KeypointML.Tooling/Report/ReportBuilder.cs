@@ -42,9 +42,11 @@ public static class ReportBuilder
                 results.Add(ModelMeasurement.Measure(model, options, staging));
                 modelDone?.Invoke(results.Count);
             }
-            // End to end: every 68-point model behind every detector on the 300-W test crops, nothing but the images given.
+            // End to end: every 68-point model behind the default detector (any detector when the folder lacks it) on the 300-W
+            // test crops, nothing but the images given. The other detectors' end-to-end figures are in their cards.
             var endToEnd = new List<EndToEndResult>();
-            foreach (var detector in files.Detectors)
+            var defaultDetector = files.Detectors.Where(d => Path.GetFileNameWithoutExtension(d) == Detection.FaceLandmarker.DefaultDetector).ToArray();
+            foreach (var detector in defaultDetector.Length > 0 ? defaultDetector : files.Detectors)
                 foreach (var r in results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.Problem is null))
                     endToEnd.Add(EndToEndMeasurement.Measure(detector, Path.Combine(options.ModelsFolder, r.File), KeypointDatasets.IbugTest, options.Limit));
             // The cumulative error curves of the 68-point models on ibug-test, with the 300-W boxes and end to end.

@@ -136,7 +136,7 @@ public class PredictCommandTests
         var run = CliRun.Of("predict", "--faces", "--model", model, "--detector", detector, "--data", photos, "--out", csv, "--overlays", Out("face-overlays"));
         Assert.That(run.Code, Is.EqualTo(0), run.ToString());
         var lines = File.ReadAllLines(csv);
-        Assert.That(lines[0], Does.StartWith("image,x0,y0").And.EndWith(",x67,y67,face,score,left,top,width,height"));
+        Assert.That(lines[0], Does.StartWith("image,x0,y0").And.EndWith(",x67,y67,face,score,left,top,width,height,confidence,yaw,pitch,roll,eye_right,eye_left,mouth"));
         Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "b.jpg", "people/a.jpg" }), "one row per face, paths relative to the folder, the empty image has none");
         Assert.That(Directory.GetFiles(Out("face-overlays")), Has.Length.EqualTo(2));
     }
