@@ -1,6 +1,7 @@
 using KeypointML.Analysis;
 using KeypointML.Detection;
 using KeypointML.Engine;
+using KeypointML.Tracking;
 using KeypointML.Tests.Data;
 using KeypointML.Data;
 using KeypointML.Evaluation;
@@ -93,7 +94,7 @@ public sealed class ReadmeExampleTests
     private const string PixelsSection = "## Decoded frames: camera, video, SkiaSharp, ImageSharp, OpenCV";
 
     [Test]
-    public void The_readme_shows_the_code_of_the_pixels_example() => AssertReadmeBlockIsHere(PixelsSection, minimumLines: 4);
+    public void The_readme_shows_the_code_of_the_pixels_example() => AssertReadmeBlockIsHere(PixelsSection, minimumLines: 3);
 
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_pixels_example_finds_the_face_of_a_decoded_bitmap()
@@ -160,6 +161,48 @@ public sealed class ReadmeExampleTests
         FaceOpenness open = face.Openness!.Value;          // eye aspect ratio < 0.2: eyes closed; mouth > 0.3: open
         Console.WriteLine($"yaw {pose.Yaw:F0}, pitch {pose.Pitch:F0}, roll {pose.Roll:F0}; eyes {open.Eyes:F2}, mouth {open.Mouth:F2}");
         return (chip, pose, open);
+    }
+
+    private const string TrackingSection = "## Faces through video";
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_tracking_example() => AssertReadmeBlockIsHere(TrackingSection, minimumLines: 8);
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
+    public void The_tracking_example_follows_one_face_through_the_frames()
+    {
+        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
+            var photo = Path.Combine(KeypointDataPaths.Imm, "05-1m.jpg");
+            var ids = TrackingExample([photo, photo, photo, photo]);
+            Assert.That(ids, Is.EqualTo(new[] { 0, 0, 0, 0 }));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
+        }
+    }
+
+    // The README's tracking example, collecting the identities it prints.
+    private static List<int> TrackingExample(string[] files)
+    {
+        var ids = new List<int>();
+        using var detector = FaceDetectors.Open(ShippedModels.Path("yunet"));
+        using var landmarks = KeypointModel.Open(ShippedModels.Path("ibug68-fast"));
+        var tracker = new FaceTracker(new FaceEngine(detector, landmarks));   // one tracker per stream; the engine can be shared
+        for (int i = 0; i < files.Length; i++)
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode(files[i]);   // or your camera's or video's decoded frame
+            var pixels = new ImagePixels(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, PixelFormat.Bgra32, bitmap.RowBytes);
+            foreach (TrackedFace face in tracker.Track(pixels, i / 30.0))   // frame time in seconds
+            {
+                Console.WriteLine($"frame {i}: face {face.Id}, nose tip ({face.Keypoints[60]:F0}, {face.Keypoints[61]:F0})");
+                ids.Add(face.Id);
+            }
+        }
+        return ids;
     }
 
     private static void AssertReadmeBlockIsHere(string section, int minimumLines)

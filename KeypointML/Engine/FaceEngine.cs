@@ -50,39 +50,46 @@ public sealed class FaceEngine
         var detected = Detector.Detect(image, Options.Detection);
         clock?.Add(ref clock.Detect, start);
         var faces = new EngineFace[detected.Count];
-        var candidates = new FaceRegion[detected.Count][];
         for (int i = 0; i < faces.Length; i++)
-        {
-            candidates[i] = _regions.Candidates(detected[i]);
-            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, candidates[i][0], [], []);
-        }
+            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, _regions.Of(detected[i]), [], []);
         if (Landmarks is null || faces.Length == 0) return faces;
-        var source = FaceTensorSampler.SourcePixels.Of(image);
-        // Every face's crops in one batch: one per roll the detector saw it with; the crop the model is surest of is kept.
+        var scored = PointsOfDetections(FaceTensorSampler.SourcePixels.Of(image), detected, clock);
+        for (int i = 0; i < faces.Length; i++)
+            faces[i] = faces[i] with { Region = scored[i].Region, Keypoints = scored[i].Keypoints, Confidence = scored[i].Confidence };
+        return faces;
+    }
+
+    /// <summary>The landmark model's points for detected faces: a crop per roll the detector saw each face with, in one
+    /// batch, the crop the model is surest of kept; then faces whose points roll away from their crop are cropped again
+    /// around them.</summary>
+    internal RegionPoints[] PointsOfDetections(FaceTensorSampler.SourcePixels source, IReadOnlyList<DetectedFace> detected, StageClock? clock = null)
+    {
+        var candidates = detected.Select(_regions.Candidates).ToArray();
         var all = Points(source, [.. candidates.SelectMany(c => c)], clock);
-        var scored = new RegionPoints[faces.Length];
-        for (int i = 0, at = 0; i < faces.Length; at += candidates[i].Length, i++)
+        var scored = new RegionPoints[detected.Count];
+        for (int i = 0, at = 0; i < scored.Length; at += candidates[i].Length, i++)
             scored[i] = all.AsSpan(at, candidates[i].Length).ToArray().MaxBy(MeanConfidence)!;
         // A second look at the faces whose points disagree with the crop's roll by more than RollRecrop (the detector's
         // five points place the eyes of a turned head only roughly), or at every face with Passes = 2: cropped again
-        // around the first points, with the roll they give.
-        // At most RecropPasses times, each time only for the faces that still disagree.
-        var again = Enumerable.Range(0, faces.Length).Where(i => Options.Passes == 2 || RollDisagrees(scored[i])).ToList();
+        // around the first points, with the roll they give; at most RecropPasses times, each time only for the faces
+        // that still disagree.
+        var again = Enumerable.Range(0, scored.Length).Where(i => Options.Passes == 2 || RollDisagrees(scored[i])).ToList();
         for (int pass = 0; pass < FaceEngineDefaults.RecropPasses && again.Count > 0; pass++)
         {
-            var redone = Points(source, clock, [.. again.Select(i => _regions.Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
+            var redone = Points(source, clock, [.. again.Select(i => Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
             // The new crop's points are kept when the model is at least as sure of them (a crop turned the wrong way gives
             // points it is unsure of, and their roll would lead further astray).
             for (int j = 0; j < again.Count; j++)
                 if (Options.Passes == 2 || MeanConfidence(redone[j]) >= MeanConfidence(scored[again[j]])) scored[again[j]] = redone[j];
             again = [.. again.Where((i, j) => ReferenceEquals(scored[i], redone[j]) && RollDisagrees(scored[i]))];
         }
-        for (int i = 0; i < faces.Length; i++)
-            faces[i] = faces[i] with { Region = scored[i].Region, Keypoints = scored[i].Keypoints, Confidence = scored[i].Confidence };
-        return faces;
+        return scored;
     }
 
-    private static float MeanConfidence(RegionPoints p) => p.Confidence.Length == 0 ? 0 : p.Confidence.Average();
+    /// <summary>The region with a roll too small to turn for made upright (the ML.NET components' crop).</summary>
+    internal FaceRegion Level(FaceRegion region) => _regions.Level(region);
+
+    internal static float MeanConfidence(RegionPoints p) => p.Confidence.Length == 0 ? 0 : p.Confidence.Average();
 
     private bool RollDisagrees(RegionPoints p)
     {

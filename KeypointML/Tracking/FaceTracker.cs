@@ -1,0 +1,130 @@
+using KeypointML.Detection;
+using KeypointML.Engine;
+using KeypointML.Imaging;
+
+namespace KeypointML.Tracking;
+
+/// <summary>One face in one frame of a stream.</summary>
+/// <param name="Id">The face's identity, kept while it is followed (new faces get the next number).</param>
+/// <param name="Keypoints">The points smoothed by the One Euro filter (x0, y0, ... in the frame's pixels).</param>
+/// <param name="RawKeypoints">The landmark model's points in this frame, unsmoothed.</param>
+/// <param name="Confidence">Per-point confidence.</param>
+/// <param name="Region">The crop the points came from (the 300-W box in the face's frame, and its roll).</param>
+/// <param name="Found">True in the frame the detector found the face (a new identity), false while it is followed.</param>
+public sealed record TrackedFace(int Id, float[] Keypoints, float[] RawKeypoints, float[] Confidence, FaceRegion Region, bool Found);
+
+/// <summary>
+/// Follows faces through consecutive frames of one stream, as MediaPipe's face landmarker does: each face's next crop is
+/// taken from its last points (roll included), so the detector runs only every <see cref="FaceTrackerOptions.DetectEvery"/>
+/// frames (for faces that entered) or when a face is lost; identities are kept while a face is followed; points are
+/// smoothed by a One Euro filter per coordinate.
+/// </summary>
+/// <remarks>Not thread-safe: one tracker per stream (the engine under it may be shared by many trackers). Frames must come
+/// in order with rising time stamps.</remarks>
+public sealed class FaceTracker
+{
+    private readonly FaceEngine _engine;
+    private readonly List<FollowedFace> _tracks = [];
+    private int _nextId, _frame;
+
+    /// <summary>A tracker over <paramref name="engine"/> (which needs a landmark model).</summary>
+    public FaceTracker(FaceEngine engine, FaceTrackerOptions? options = null)
+    {
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        if (engine.Landmarks is null) throw new ArgumentException("A tracker follows faces by their points: the engine needs a landmark model.", nameof(engine));
+        Options = options ?? new FaceTrackerOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public FaceTrackerOptions Options { get; }
+    /// <summary>Frames seen so far.</summary>
+    public int Frames => _frame;
+    /// <summary>How many of them ran the detector.</summary>
+    public int DetectorRuns { get; private set; }
+
+    /// <summary>The faces in the next frame, taken at <paramref name="time"/> seconds.</summary>
+    public IReadOnlyList<TrackedFace> Track(ImagePixels frame, double time)
+    {
+        var source = FaceTensorSampler.SourcePixels.Of(frame);
+        bool lost = false;
+        // Follow: each face's crop from its last points, all faces in one batch.
+        if (_tracks.Count > 0)
+        {
+            var regions = _tracks.Select(t => _engine.Level(FaceRegion.FromLandmarks(t.Raw, _engine.Options.LandmarkBoxMap))).ToList();
+            var points = _engine.Points(source, regions);
+            for (int i = _tracks.Count - 1; i >= 0; i--)
+            {
+                if (!Usable(points[i], frame)) { _tracks.RemoveAt(i); lost = true; continue; }
+                _tracks[i].Update(points[i], found: false);
+            }
+        }
+        // Detect: on schedule, when nothing is followed, or when a face was lost.
+        if (lost || _tracks.Count == 0 || _frame % Options.DetectEvery == 0)
+        {
+            DetectorRuns++;
+            var detected = _engine.Detector.Detect(frame, _engine.Options.Detection)
+                .Where(d => _tracks.TrueForAll(t => KeypointBoxes.Iou(d.Box, t.Box) <= Options.SameFaceOverlap)).ToList();
+            if (detected.Count > 0)
+            {
+                var points = _engine.PointsOfDetections(source, detected);
+                foreach (var p in points)
+                    if (Usable(p, frame)) _tracks.Add(new FollowedFace(_nextId++, p, Options));
+            }
+        }
+        // Two followed faces that became one (one crop drifted onto the other face): the better-held one stays.
+        for (int i = _tracks.Count - 1; i >= 0; i--)
+            if (_tracks.Take(i).Any(t => KeypointBoxes.Iou(t.Box, _tracks[i].Box) > 0.5f))
+            {
+                var twin = _tracks.Take(i).First(t => KeypointBoxes.Iou(t.Box, _tracks[i].Box) > 0.5f);
+                if (_tracks[i].Confidence > twin.Confidence) _tracks.Remove(twin); else _tracks.RemoveAt(i);
+            }
+        _frame++;
+        return [.. _tracks.Select(t => t.Smoothed(time))];
+    }
+
+    private bool Usable(RegionPoints p, ImagePixels frame) =>
+        p.Keypoints.All(float.IsFinite) && FaceEngine.MeanConfidence(p) >= Options.MinConfidence
+        && KeypointBoxes.Of(p.Keypoints) is var b && b[0] + b[2] > 0 && b[1] + b[3] > 0 && b[0] < frame.Width && b[1] < frame.Height;
+
+    // One followed face: its last raw points and a One Euro filter per coordinate (beta per inter-ocular distance).
+    private sealed class FollowedFace
+    {
+        private readonly OneEuroFilter[] _filters;
+        private RegionPoints _last;
+        private bool _found;
+
+        public FollowedFace(int id, RegionPoints points, FaceTrackerOptions options)
+        {
+            Id = id;
+            _last = points;
+            _found = true;
+            float iod = Math.Max(1f, InterOcular(points.Keypoints));
+            _filters = [.. points.Keypoints.Select(_ => new OneEuroFilter(options.MinCutoff, options.Beta / iod))];
+        }
+
+        public int Id { get; }
+        public float[] Raw => _last.Keypoints;
+        public float[] Box => KeypointBoxes.Of(_last.Keypoints);
+        public float Confidence => FaceEngine.MeanConfidence(_last);
+
+        public void Update(RegionPoints points, bool found)
+        {
+            _last = points;
+            _found = found;
+        }
+
+        public TrackedFace Smoothed(double time)
+        {
+            var raw = _last.Keypoints;
+            var smooth = new float[raw.Length];
+            for (int k = 0; k < raw.Length; k++) smooth[k] = float.IsPositiveInfinity(_filters[k].MinCutoff) ? raw[k] : _filters[k].Filter(raw[k], time);
+            return new TrackedFace(Id, smooth, raw, _last.Confidence, _last.Region, _found);
+        }
+
+        // Outer eye corners (36, 45) of a 68-point face; the points' box width otherwise.
+        private static float InterOcular(float[] p) => p.Length == 136
+            ? MathF.Sqrt(MathF.Pow(p[72] - p[90], 2) + MathF.Pow(p[73] - p[91], 2))
+            : KeypointBoxes.Of(p)[2];
+    }
+}
