@@ -99,15 +99,24 @@ public sealed class ReadmeExampleTests
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_pixels_example_finds_the_face_of_a_decoded_bitmap()
     {
+        var faces = WithRepositoryModels(() =>
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode(KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.First().ImagePath);
+            using var landmarker = FaceLandmarker.Open();
+            return PixelsExample(landmarker, bitmap);
+        });
+        Assert.That(faces, Has.Count.EqualTo(1));
+        Assert.That(faces[0].Landmarks, Has.Count.EqualTo(68));
+    }
+
+    // Runs body with KEYPOINTML_MODELS at this repository's models/, as the KeypointML.Models package gives an application.
+    private static T WithRepositoryModels<T>(Func<T> body)
+    {
         string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
         try
         {
             Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
-            using var bitmap = SkiaSharp.SKBitmap.Decode(KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.First().ImagePath);
-            using var landmarker = FaceLandmarker.Open();
-            var faces = PixelsExample(landmarker, bitmap);
-            Assert.That(faces, Has.Count.EqualTo(1));
-            Assert.That(faces[0].Landmarks, Has.Count.EqualTo(68));
+            return body();
         }
         finally
         {
@@ -132,21 +141,12 @@ public sealed class ReadmeExampleTests
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_analysis_example_gives_a_chip_a_pose_and_open_eyes()
     {
-        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
-            var (chip, pose, openness) = AnalysisExample(Path.Combine(KeypointDataPaths.Imm, "01-4m.jpg"));
-            Assert.That(chip.Size, Is.EqualTo(112));
-            Assert.That(chip.Pixels, Has.Length.EqualTo(112 * 112 * 4));
-            Assert.That(pose.Yaw, Is.InRange(15f, 50f), "IMM type 4: the subject turned about 30 degrees to their left");
-            Assert.That(MathF.Abs(pose.Roll), Is.LessThan(10f));
-            Assert.That(openness.Eyes, Is.GreaterThan(FaceOpenness.ClosedEye), "the eyes are open");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
-        }
+        var (chip, pose, openness) = WithRepositoryModels(() => AnalysisExample(Path.Combine(KeypointDataPaths.Imm, "01-4m.jpg")));
+        Assert.That(chip.Size, Is.EqualTo(112));
+        Assert.That(chip.Pixels, Has.Length.EqualTo(112 * 112 * 4));
+        Assert.That(pose.Yaw, Is.InRange(15f, 50f), "IMM type 4: the subject turned about 30 degrees to their left");
+        Assert.That(MathF.Abs(pose.Roll), Is.LessThan(10f));
+        Assert.That(openness.Eyes, Is.GreaterThan(FaceOpenness.ClosedEye), "the eyes are open");
     }
 
     // The README's analysis example.
@@ -171,18 +171,8 @@ public sealed class ReadmeExampleTests
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_tracking_example_follows_one_face_through_the_frames()
     {
-        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
-            var photo = Path.Combine(KeypointDataPaths.Imm, "05-1m.jpg");
-            var ids = TrackingExample([photo, photo, photo, photo]);
-            Assert.That(ids, Is.EqualTo(new[] { 0, 0, 0, 0 }));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
-        }
+        var photo = Path.Combine(KeypointDataPaths.Imm, "05-1m.jpg");
+        Assert.That(WithRepositoryModels(() => TrackingExample([photo, photo, photo, photo])), Is.EqualTo(new[] { 0, 0, 0, 0 }));
     }
 
     // The README's tracking example, collecting the identities it prints.
