@@ -97,7 +97,7 @@ internal sealed class FaceRowsDataView : IDataView
         const string c = FaceExpandingEstimator.Component;
         SchemaChecks.CheckFloatVector(schema, o.FaceBoxesColumnName, c, 0, "face boxes, 4 values per face");
         SchemaChecks.CheckFloatVector(schema, o.FaceScoresColumnName, c, 0, "face scores, 1 per face");
-        SchemaChecks.CheckFloatVector(schema, o.FaceKeypointsColumnName, c, 0, "detector keypoints, 12 per face");
+        SchemaChecks.CheckFloatVector(schema, o.FaceKeypointsColumnName, c, 0, "detector keypoints, the same number per face");
     }
 
     internal static DataViewSchema OutputSchema(DataViewSchema input, FaceExpandingOptions o) => Build(input, o).Schema;
@@ -119,7 +119,8 @@ internal sealed class FaceRowsDataView : IDataView
         builder.AddColumn(KeypointColumns.FaceIndex, NumberDataViewType.Int32);
         builder.AddColumn(KeypointColumns.FaceScore, NumberDataViewType.Single);
         builder.AddColumn(KeypointColumns.DetectorBox, new VectorDataViewType(NumberDataViewType.Single, 4));
-        builder.AddColumn(KeypointColumns.FaceKeypoints, new VectorDataViewType(NumberDataViewType.Single, 2 * DetectedFace.BlazeFaceKeypointCount));
+        // Variable length: 12 values per face behind blazeface-front, 10 behind yunet.
+        builder.AddColumn(KeypointColumns.FaceKeypoints, new VectorDataViewType(NumberDataViewType.Single));
         builder.AddColumn(o.BoxColumnName, new VectorDataViewType(NumberDataViewType.Single, 4));
         return (pass.ToArray(), builder.ToSchema());
     }
@@ -145,7 +146,7 @@ internal sealed class FaceRowsDataView : IDataView
         private readonly ValueGetter<VBuffer<float>> _boxes, _scores, _keypoints;
         private VBuffer<float> _boxBuffer, _scoreBuffer, _keypointBuffer;
         private float[] _b = [], _s = [], _k = [];
-        private int _face = -1, _count;
+        private int _face = -1, _count, _perFace;
         private long _position = -1;
 
         public Cursor(FaceRowsDataView view, DataViewRowCursor source, HashSet<int> active)
@@ -174,8 +175,10 @@ internal sealed class FaceRowsDataView : IDataView
                 _s = _scoreBuffer.DenseValues().ToArray();
                 _k = _keypointBuffer.DenseValues().ToArray();
                 _count = _s.Length;
-                if (_b.Length != 4 * _count || _k.Length != 2 * DetectedFace.BlazeFaceKeypointCount * _count)
-                    throw new InvalidDataException($"{FaceExpandingEstimator.Component}: source row {_source.Position} has {_count} scores, {_b.Length} box values and {_k.Length} keypoint values; expected 4 and 12 per face.");
+                // The detector's points per face: 12 values for blazeface-front, 10 for yunet.
+                _perFace = _count == 0 ? 0 : _k.Length / _count;
+                if (_b.Length != 4 * _count || _k.Length != _perFace * _count || _perFace % 2 != 0)
+                    throw new InvalidDataException($"{FaceExpandingEstimator.Component}: source row {_source.Position} has {_count} scores, {_b.Length} box values and {_k.Length} keypoint values; expected 4 box values and the same even number of keypoint values per face.");
                 _face = -1;
             }
             _face++;
@@ -196,7 +199,7 @@ internal sealed class FaceRowsDataView : IDataView
                 0 => (ValueGetter<int>)((ref int v) => v = _face),
                 1 => (ValueGetter<float>)((ref float v) => v = _s[_face]),
                 2 => Vector(() => _b.AsSpan(4 * _face, 4).ToArray()),
-                3 => Vector(() => _k.AsSpan(12 * _face, 12).ToArray()),
+                3 => Vector(() => _k.AsSpan(_perFace * _face, _perFace).ToArray()),
                 _ => Vector(() => _view._options.BoxMap.Apply(_b.AsSpan(4 * _face, 4))),
             };
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"{FaceExpandingEstimator.Component}: column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
