@@ -165,10 +165,8 @@ public sealed class PredictCommand : ICliCommand
             CliApp.Out.WriteLine($"{ChipWriter.Write(chips, found, DatasetImageNames.For(spec))} chips -> {chips}");
         if (overlays is not null)
         {
-            // The detector's box (yellow) and the points (red) of every face.
-            var drawn = found.Select(f => new FacePrediction(f.ImagePath, f.DetectorBox, [], [], null, f.Keypoints)).ToList();
-            int pictures = KeypointOverlays.Write(overlays, drawn, DatasetImageNames.For(spec));
-            CliApp.Out.WriteLine($"{pictures} pictures -> {overlays} (yellow: detector box, red: predicted points)");
+            int pictures = FaceOverlays.Write(overlays, found, DatasetImageNames.For(spec));
+            CliApp.Out.WriteLine($"{pictures} pictures -> {overlays} (yellow: detector box, red: points, cyan: the aligned chip, red/green/blue: the head's axes)");
         }
         return 0;
     }

@@ -75,6 +75,24 @@ public readonly record struct HeadPose(float Yaw, float Pitch, float Roll)
         return new HeadPose((float)(a * 180 / Math.PI), (float)(-b * 180 / Math.PI), (float)(-c * 180 / Math.PI));
     }
 
+    /// <summary>The head's own axes as seen in the image (orthographic, image y down, unit length before projection): its
+    /// left-to-right axis (x, from the subject's right ear to the left), its up axis (y) and its forward axis (z, where the
+    /// nose points). For drawing the pose: a frontal face gives (1, 0), (0, -1), (0, 0).</summary>
+    public ((float X, float Y) Right, (float X, float Y) Up, (float X, float Y) Forward) ImageAxes()
+    {
+        double a = Yaw * Math.PI / 180, b = -Pitch * Math.PI / 180, c = -Roll * Math.PI / 180;
+        // R = Rz(c) Ry(a) Rx(b), columns = the head's axes in the face-aligned frame (x right, y up, z toward the camera).
+        double ca = Math.Cos(a), sa = Math.Sin(a), cb = Math.Cos(b), sb = Math.Sin(b), cc = Math.Cos(c), sc = Math.Sin(c);
+        double[,] r =
+        {
+            { cc * ca, cc * sa * sb - sc * cb, cc * sa * cb + sc * sb },
+            { sc * ca, sc * sa * sb + cc * cb, sc * sa * cb - cc * sb },
+            { -sa, ca * sb, ca * cb },
+        };
+        (float, float) Column(int j) => ((float)r[0, j], (float)-r[1, j]);   // image y points down
+        return (Column(0), Column(1), Column(2));
+    }
+
     // Projected model points minus observed points, for rotation vector p[0..2] and translation p[3..5].
     private static Vector<double> Residuals(Vector<double> p, double[] observed, double f, double cx, double cy)
     {
