@@ -114,4 +114,9 @@ public static class KeypointCatalog
     /// 300-W convention of the 68-point models; see <see cref="FaceExpandingOptions"/>.</summary>
     public static FaceExpandingEstimator ExpandFaces(this TransformsCatalog catalog, FaceExpandingOptions? options = null) =>
         new(options ?? new FaceExpandingOptions());
+
+    /// <summary>68 predicted points -> <c>Yaw</c>, <c>Pitch</c>, <c>Roll</c> (degrees) and <c>EyeRight</c>, <c>EyeLeft</c>,
+    /// <c>Mouth</c> (aspect ratios): head pose and eye and mouth openness, after <c>DetectKeypoints</c>; see
+    /// <see cref="FaceAnalyzingEstimator"/> and docs/face-analysis.md.</summary>
+    public static FaceAnalyzingEstimator AnalyzeFaces(this TransformsCatalog catalog) => new(catalog);
 }
