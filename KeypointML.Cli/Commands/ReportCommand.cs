@@ -45,8 +45,19 @@ public sealed class ReportCommand : ICliCommand
         var options = new ReportOptions(modelsFolder, runsFolder, limit);
         var files = ReportBuilder.ModelsIn(modelsFolder);
         int count = files.Models.Count;
-        var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, files, done => set(done)));
+        // A line per model on stderr as well (the bar is drawn only on an interactive terminal): a log shows where it is.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        CliApp.Error.WriteLine($"measuring {count} model(s) in {modelsFolder}, then the 68-point ones end to end behind the face detector");
+        var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, files, done =>
+        {
+            set(done);
+            CliApp.Error.WriteLine(FormattableString.Invariant($"[{done}/{count}] {Path.GetFileName(files.Models[done - 1])} measured ({clock.Elapsed.TotalSeconds:F0} s){(done == count ? "; end to end next" : "")}"));
+        }));
+        CliApp.Error.WriteLine(FormattableString.Invariant($"done in {clock.Elapsed.TotalSeconds:F0} s"));
         foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);
+        foreach (var d in ReportBuilder.LastDetection)
+            CliApp.Out.WriteLine(d.Problem is not null ? $"faces in photos, {d.Detector}: not measured: {d.Problem}" : FormattableString.Invariant(
+                $"faces in photos ({d.Data}, {d.Photos} photos), {d.Detector}: >= 40 px {d.Recall40:F1}%, >= 20 px {d.Recall20:F1}%, {d.FalsePerPhoto:F3} false per photo"));
         if (results.Count == 0) CliApp.Out.WriteLine($"no models (*.onnx) in {modelsFolder}");
         CliApp.Out.WriteLine($"report: {Path.Combine(Path.GetFullPath(outFolder), ReportFolder.IndexFile)}");
         return 0;

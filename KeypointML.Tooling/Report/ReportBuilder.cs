@@ -30,6 +30,10 @@ public static class ReportBuilder
     public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, Action<int>? modelDone = null) =>
         Write(outFolder, options, ModelsIn(options.ModelsFolder), modelDone);
 
+    /// <summary>The detection rows of the last report written (the default detector on the labelled photos beside the data,
+    /// and dlib's from the peers' run_faces.sh when its output is found); empty when there are no such photos.</summary>
+    public static IReadOnlyList<DetectionResult> LastDetection { get; private set; } = [];
+
     /// <summary>As the overload without <paramref name="files"/>, on the folder's models already listed.</summary>
     public static IReadOnlyList<ModelResult> Write(string outFolder, ReportOptions options, FolderModels files, Action<int>? modelDone = null)
     {
@@ -49,6 +53,15 @@ public static class ReportBuilder
             foreach (var detector in defaultDetector.Length > 0 ? defaultDetector : files.Detectors)
                 foreach (var r in results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.Problem is null))
                     endToEnd.Add(EndToEndMeasurement.Measure(detector, Path.Combine(options.ModelsFolder, r.File), KeypointDatasets.IbugTest, options.Limit));
+            // Faces in ordinary photos: the default detector on the labelled photos beside the data (WIDER FACE dev), dlib's
+            // detections from the peers' run_faces.sh beside it when present. Skipped with --limit (a quick check).
+            var detection = new List<DetectionResult>();
+            if (options.Limit is null && DetectionMeasurement.DefaultSet() is { } photoSet && (defaultDetector.Length > 0 ? defaultDetector : files.Detectors).FirstOrDefault() is { } photoDetector)
+            {
+                detection.Add(DetectionMeasurement.Measure(photoDetector, photoSet));
+                if (PeerCurves.DefaultFolder() is { } peerOut && DetectionMeasurement.PeerFile(Path.Combine(peerOut, "faces_dlib.csv"), photoSet) is { } dlib) detection.Add(dlib);
+            }
+            LastDetection = detection;
             // The cumulative error curves of the 68-point models on ibug-test, with the 300-W boxes and end to end.
             var curves = results.Where(r => r.EvaluationSet == KeypointDatasets.IbugTest && r.FaceNmes.Count > 0).Select(r => (r.Name + " (300-W boxes)", r.FaceNmes))
                 .Concat(endToEnd.Where(e => e.FaceNmes is not null).Select(e => ($"{e.Detector} + {e.Model}", e.FaceNmes!))).ToList();
@@ -57,7 +70,7 @@ public static class ReportBuilder
             if (curves.Count > 0) Plots.CedPlot.Write(curves, Path.Combine(staging, ReportHtml.CedPicture), $"Cumulative error distribution, iBUG 300-W test ({curves[0].Item2.Count} faces)");
             var context = new ReportContext(Path.GetFullPath(options.ModelsFolder), options.RunsFolder, DateTime.UtcNow,
                 $"{Environment.ProcessorCount} CPU cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-            AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context, endToEnd));
+            AtomicFile.WriteAllText(Path.Combine(staging, ReportFolder.IndexFile), ReportHtml.Render(results, context, endToEnd, detection));
             return (IReadOnlyList<ModelResult>)results;
         });
     }

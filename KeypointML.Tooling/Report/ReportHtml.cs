@@ -16,7 +16,8 @@ public static class ReportHtml
     /// <summary>The cumulative error distribution picture, when there are 68-point models.</summary>
     public const string CedPicture = "ced-ibug-test.png";
 
-    public static string Render(IReadOnlyList<ModelResult> results, ReportContext context, IReadOnlyList<EndToEndResult>? endToEnd = null)
+    public static string Render(IReadOnlyList<ModelResult> results, ReportContext context, IReadOnlyList<EndToEndResult>? endToEnd = null,
+        IReadOnlyList<DetectionResult>? detection = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -76,6 +77,7 @@ public static class ReportHtml
             Image(html, CedPicture, "share of test faces with NME at most x, per model");
         }
         if (endToEnd is { Count: > 0 }) EndToEnd(html, endToEnd);
+        if (detection is { Count: > 0 }) Detection(html, detection);
         foreach (var r in results) Section(html, r);
         html.Append("</body>\n</html>\n");
         return html.ToString();
@@ -100,6 +102,28 @@ public static class ReportHtml
             default decoding). A labelled face is matched by the found face whose points' box overlaps its labelled points' box most
             (IoU at least 0.5), as ../shared/peers/score.py --e2e does; a missed face counts as a failure in the failure rate
             and AUC.</p>
+
+            """);
+    }
+
+    private static void Detection(StringBuilder html, IReadOnlyList<DetectionResult> rows)
+    {
+        html.Append("<h2 id=\"detection\">Faces in ordinary photos</h2>\n<table id=\"detection-table\">\n<tr><th>detector</th><th>photos</th>");
+        foreach (var (bucket, _, _) in rows.First(r => r.Problem is null || rows.Count == 1).ByWidth) html.Append(CultureInfo.InvariantCulture, $"<th>width {E(bucket)} px</th>");
+        html.Append("<th>&gt;= 40 px</th><th>&gt;= 20 px</th><th>false per photo</th><th>ms/photo</th></tr>\n");
+        foreach (var r in rows)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(r.Detector)}</td><td>{r.Photos}</td>");
+            if (r.Problem is not null) { html.Append(CultureInfo.InvariantCulture, $"<td colspan=\"9\" class=\"problem\">{E(r.Problem)}</td></tr>\n"); continue; }
+            foreach (var (_, faces, found) in r.ByWidth) html.Append(CultureInfo.InvariantCulture, $"<td>{100.0 * found / Math.Max(1, faces):F1}% of {faces}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<td>{r.Recall40:F1}%</td><td>{r.Recall20:F1}%</td><td>{r.FalsePerPhoto:F3}</td><td>{(double.IsNaN(r.MsPerPhoto) ? "" : MetricsText.Milliseconds(r.MsPerPhoto))}</td></tr>\n");
+        }
+        html.Append("""
+            </table>
+            <p class="note">The WIDER FACE dev photos beside the data (for measuring only), scored as ../shared/peers/score_faces.py
+            scores them: a labelled face is found when a detection overlaps it with IoU at least 0.3 (one to one); invalid faces are
+            left out; a detection overlapping no labelled face is false. dlib's row comes from the peers' run_faces.sh output when
+            it is found (KEYPOINTML_PEERS_OUT).</p>
 
             """);
     }
