@@ -47,11 +47,10 @@ public sealed class ReportCommand : ICliCommand
         int count = files.Models.Count;
         // A line per model on stderr as well (the bar is drawn only on an interactive terminal): a log shows where it is.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        CliApp.Error.WriteLine($"measuring {count} model(s) in {modelsFolder}, then the 68-point ones end to end behind the face detector");
         var results = ConsoleProgress.Run($"measuring {count} model(s)", count, set => ReportBuilder.Write(outFolder, options, files, done =>
         {
             set(done);
-            CliApp.Error.WriteLine(FormattableString.Invariant($"[{done}/{count}] {Path.GetFileName(files.Models[done - 1])} measured ({clock.Elapsed.TotalSeconds:F0} s){(done == count ? "; end to end next" : "")}"));
+            CliApp.Error.WriteLine(FormattableString.Invariant($"[{done}/{count}] {Path.GetFileName(files.Models[done - 1])} measured ({clock.Elapsed.TotalSeconds:F0} s){(done == count ? "; the 68-point models end to end and the photo detector next" : "")}"));
         }));
         CliApp.Error.WriteLine(FormattableString.Invariant($"done in {clock.Elapsed.TotalSeconds:F0} s"));
         foreach (var line in ResultsTable.Text(results)) CliApp.Out.WriteLine(line);

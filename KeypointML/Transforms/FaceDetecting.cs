@@ -90,8 +90,10 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
             {
                 var image = row.Image ?? throw new InvalidOperationException($"{Component}: a row has no image.");
                 IReadOnlyList<DetectedFace> found;
+                // The pixels are the MLImage's native memory: the image must stay alive while the detector reads them.
                 try { found = detector.Detect(new Engine.ImagePixels(image.Pixels, image.Width, image.Height, ImagePixelFormat(image)), detection); }
                 catch (ArgumentException e) { throw new InvalidDataException($"{Component}: image '{image.Tag}' cannot be searched for faces: {e.Message}", e); }
+                finally { GC.KeepAlive(image); }
                 faces.Count = found.Count;
                 faces.Boxes = found.SelectMany(f => f.Box).ToArray();
                 faces.Scores = found.Select(f => f.Score).ToArray();
