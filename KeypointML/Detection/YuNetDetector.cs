@@ -84,7 +84,8 @@ public sealed class YuNetDetector : IFaceDetector
     public static float WorkingScale(FaceDetectionOptions options) =>
         SmallestFace / Math.Max(options.MinFaceSize, SmallestFace / 4);
 
-    /// <summary>Side of a face, in the network's input pixels, when a candidate gets its second look.</summary>
+    /// <summary>Side of a face, in the network's input pixels, when a candidate gets its second look (a larger face is searched
+    /// at its own size: shrinking it lost faces on the dev photos).</summary>
     public const float SecondLookFace = 48f;
     /// <summary>The second look searches a square this many times the candidate's longer side.</summary>
     public const float SecondLookContext = 3f;
@@ -161,7 +162,7 @@ public sealed class YuNetDetector : IFaceDetector
         int x0 = Math.Max(0, (int)MathF.Floor(cx - side / 2)), y0 = Math.Max(0, (int)MathF.Floor(cy - side / 2));
         int x1 = Math.Min(image.Width, (int)MathF.Ceiling(cx + side / 2)), y1 = Math.Min(image.Height, (int)MathF.Ceiling(cy + side / 2));
         if (x1 - x0 < 2 || y1 - y0 < 2) return null;
-        float zoom = SecondLookFace / MathF.Max(c.Width, c.Height);
+        float zoom = MathF.Max(1f, SecondLookFace / MathF.Max(c.Width, c.Height));
         var found = Search(image, new PixelRect(x0, y0, x1 - x0, y1 - y0), zoom, 0f, candidate.Turns);
         return found.Where(f => KeypointBoxes.Iou(f.Face.Box, c.Box) >= 0.5f).Select(f => f.Face).MaxBy(f => f.Score);
     }
