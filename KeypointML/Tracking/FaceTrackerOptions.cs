@@ -19,7 +19,7 @@ public sealed record FaceTrackerOptions
     public float MinCutoff { get; init; } = 1f;
     /// <summary>How fast smoothing lets go with speed (One Euro beta, per inter-ocular distance per second): higher = less
     /// lag on moving faces, more jitter.</summary>
-    public float Beta { get; init; } = 20f;
+    public float Beta { get; init; } = 50f;
     /// <summary>A detection overlapping a followed face's box by more than this (IoU) is that face, not a new one.</summary>
     public float SameFaceOverlap { get; init; } = 0.3f;
 
