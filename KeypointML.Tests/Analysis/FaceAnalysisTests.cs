@@ -55,6 +55,28 @@ public class FaceAnalysisTests
     }
 
     [Test]
+    public void A_dlib_style_chip_spans_the_mean_face_less_its_padding_and_warps_like_any_template()
+    {
+        var dlib = FaceChipTemplate.DlibStyle(150, 0.25f);
+        Assert.That(dlib.Landmarks, Is.EqualTo(Enumerable.Range(17, 51)));
+        var xs = dlib.Points.Where((_, i) => i % 2 == 0).ToArray();
+        // The mean face spans [0, 1] on its longer axis: with padding 0.25 of 1.5, chip x from 0.25 / 1.5 to 1.25 / 1.5 of 150.
+        Assert.That(xs.Min(), Is.EqualTo(25f - 0.5f).Within(1e-3));
+        Assert.That(xs.Max(), Is.EqualTo(125f - 0.5f).Within(1e-3));
+        // A face whose points 17-67 are the template's moved by (30, 20): the chip is that part of the image.
+        const int w = 260, h = 220;
+        var grey = new byte[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) grey[y * w + x] = (byte)((3 * x + y) % 256);
+        var points = new float[136];
+        for (int k = 0; k < 51; k++) { points[2 * (17 + k)] = dlib.Points[2 * k] + 30; points[2 * (17 + k) + 1] = dlib.Points[2 * k + 1] + 20; }
+        var chip = FaceChips.Extract(new ImagePixels(grey, w, h, PixelFormat.Gray8), points, dlib);
+        Assert.That(chip.Size, Is.EqualTo(150));
+        foreach (var (x, y) in new[] { (0, 0), (75, 75), (149, 149) })
+            Assert.That(chip.Pixels[y * 150 + x], Is.EqualTo(grey[(y + 20) * w + x + 30]), $"chip pixel ({x}, {y})");
+    }
+
+    [Test]
     public void Eye_and_mouth_ratios_are_the_openings_over_the_widths()
     {
         var p = new float[136];

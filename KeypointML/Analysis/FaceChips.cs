@@ -13,7 +13,24 @@ public sealed record FaceChipTemplate(int Size, float[] Points)
         [38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f, 71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f]);
 
     /// <summary>The template for a chip of another size, scaled with it.</summary>
-    public FaceChipTemplate Resized(int size) => new(size, [.. Points.Select(p => p * size / Size)]);
+    public FaceChipTemplate Resized(int size) => new(size, [.. Points.Select(p => p * size / Size)]) { Landmarks = Landmarks };
+
+    /// <summary>Which of the 68 points <see cref="Points"/> places, in order; null = the five template points (eye centres,
+    /// nose tip, mouth corners; <see cref="FaceChips.FivePoints"/>).</summary>
+    public int[]? Landmarks { get; init; }
+
+    /// <summary>A dlib-style chip (as dlib's <c>get_face_chip_details</c>): all points but the jaw (17-67) fitted to the mean
+    /// face of the 300-W training faces, which spans the chip less <paramref name="padding"/> of its side on each side
+    /// (dlib's defaults: 150 pixels, padding 0.25). The mean shape: <c>scripts/measure/mean_shape.py</c>.</summary>
+    public static FaceChipTemplate DlibStyle(int size = 150, float padding = 0.25f)
+    {
+        if (size < 8) throw new ArgumentOutOfRangeException(nameof(size), size, "A chip is at least 8 pixels.");
+        if (!(padding >= 0)) throw new ArgumentOutOfRangeException(nameof(padding), padding, "The padding must not be negative.");
+        return new(size, [.. MeanFace.Select(v => (v + padding) / (1 + 2 * padding) * size - 0.5f)]) { Landmarks = [.. Enumerable.Range(17, 51)] };
+    }
+
+    // The mean of points 17-67 over the 1220 training faces (generalized Procrustes), in [0, 1] on the longer axis, centred.
+    private static readonly float[] MeanFace = [0.0000f, 0.1362f, 0.0799f, 0.0675f, 0.1898f, 0.0492f, 0.3027f, 0.0681f, 0.4044f, 0.1125f, 0.6015f, 0.1127f, 0.7121f, 0.0782f, 0.8248f, 0.0698f, 0.9310f, 0.0993f, 1.0000f, 0.1729f, 0.5016f, 0.2424f, 0.4978f, 0.3460f, 0.4947f, 0.4476f, 0.4920f, 0.5527f, 0.3563f, 0.6237f, 0.4200f, 0.6482f, 0.4859f, 0.6681f, 0.5523f, 0.6526f, 0.6118f, 0.6348f, 0.1214f, 0.2480f, 0.1926f, 0.2124f, 0.2736f, 0.2177f, 0.3400f, 0.2708f, 0.2683f, 0.2810f, 0.1867f, 0.2781f, 0.6526f, 0.2813f, 0.7285f, 0.2308f, 0.8085f, 0.2348f, 0.8727f, 0.2743f, 0.8113f, 0.2985f, 0.7314f, 0.2974f, 0.2398f, 0.8138f, 0.3317f, 0.7787f, 0.4219f, 0.7641f, 0.4780f, 0.7814f, 0.5423f, 0.7691f, 0.6317f, 0.7921f, 0.7155f, 0.8294f, 0.6292f, 0.9115f, 0.5410f, 0.9462f, 0.4728f, 0.9508f, 0.4104f, 0.9421f, 0.3238f, 0.9020f, 0.2762f, 0.8187f, 0.4192f, 0.8152f, 0.4767f, 0.8237f, 0.5412f, 0.8194f, 0.6797f, 0.8327f, 0.5401f, 0.8679f, 0.4748f, 0.8737f, 0.4160f, 0.8647f];
 }
 
 /// <summary>An aligned face: the pixels (in the source's format, packed rows) and the transform from image to chip.</summary>
@@ -45,12 +62,22 @@ public static class FaceChips
             points68[60], points68[61], points68[96], points68[97], points68[108], points68[109]];
     }
 
+    /// <summary>The face's points that <paramref name="template"/> places, in its order.</summary>
+    public static float[] TemplatePoints(ReadOnlySpan<float> points68, FaceChipTemplate template)
+    {
+        if (template.Landmarks is not { } indices) return FivePoints(points68);
+        if (points68.Length != 136) throw new ArgumentException($"Face chips need the 68 iBUG points (136 values); got {points68.Length}.");
+        var result = new float[2 * indices.Length];
+        for (int i = 0; i < indices.Length; i++) { result[2 * i] = points68[2 * indices[i]]; result[2 * i + 1] = points68[2 * indices[i] + 1]; }
+        return result;
+    }
+
     /// <summary>The chip of the face with points <paramref name="points68"/> in <paramref name="image"/>; default template
     /// <see cref="FaceChipTemplate.ArcFace112"/>.</summary>
     public static FaceChip Extract(ImagePixels image, ReadOnlySpan<float> points68, FaceChipTemplate? template = null)
     {
         template ??= FaceChipTemplate.ArcFace112;
-        var toChip = SimilarityTransform.Fit(FivePoints(points68), template.Points);
+        var toChip = SimilarityTransform.Fit(TemplatePoints(points68, template), template.Points);
         var toImage = toChip.Inverse();
         int size = template.Size, bpp = image.BytesPerPixel;
         var pixels = new byte[size * size * bpp];
