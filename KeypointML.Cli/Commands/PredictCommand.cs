@@ -64,15 +64,15 @@ public sealed class PredictCommand : ICliCommand
                 var frames = FrameTracking.Frames(parse.GetValue(data)!);
                 if (frames.Count == 0) throw new ArgumentException($"--data {parse.GetValue(data)}: no frames (.jpg, .jpeg, .png, .bmp).");
                 var defaults = new KeypointML.Tracking.FaceTrackerOptions();
+                var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook) };
                 var options = defaults with
                 {
-                    Engine = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook) },
                     DetectEvery = parse.GetValue(detectEvery) ?? defaults.DetectEvery,
                     MinCutoff = parse.GetValue(noSmoothing) ? float.PositiveInfinity : parse.GetValue(minCutoff) ?? defaults.MinCutoff,
                     Beta = parse.GetValue(beta) ?? defaults.Beta,
                 };
                 var summary = ConsoleProgress.Run("tracking", frames.Count, tick => FrameTracking.Run(ModelsFolder.ResolveModel(parse.GetValue(model)!),
-                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), frames, parse.GetValue(fps), csv, options, parse.GetValue(threads), i => tick(i)));
+                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), frames, parse.GetValue(fps), csv, engineOptions, options, parse.GetValue(threads), i => tick(i)));
                 foreach (var problem in summary.Problems) CliApp.Error.WriteLine($"warning: {problem}");
                 CliApp.Out.WriteLine(FormattableString.Invariant(
                     $"{summary.Rows} face rows in {summary.Frames} frames -> {csv}; detector on {summary.DetectorRuns} frames; {summary.MsPerFrame:F1} ms per frame{(summary.Skipped > 0 ? $" ({summary.Skipped} frame(s) skipped, see the warnings)" : "")}"));
@@ -80,10 +80,13 @@ public sealed class PredictCommand : ICliCommand
             }
             // A folder of photos has no face boxes: a model trained on face boxes then finds the faces first (a whole-image
             // model, as the IMM ones, keeps the whole image), unless --whole-image asks for the old behaviour.
-            bool faceBoxModel = !parse.GetValue(wholeImage) && Directory.Exists(parse.GetValue(data)) && IsFaceBoxModel(ModelsFolder.ResolveModel(parse.GetValue(model)!));
-            if (faceBoxModel && !parse.GetValue(findFaces))
+            bool detect = parse.GetValue(findFaces);
+            if (!detect && !parse.GetValue(wholeImage) && Directory.Exists(parse.GetValue(data)) && IsFaceBoxModel(ModelsFolder.ResolveModel(parse.GetValue(model)!)))
+            {
                 CliApp.Error.WriteLine("note: a folder of photos and a face-box model: finding the faces first (--faces); --whole-image scores each whole photo as one face.");
-            if (parse.GetValue(findFaces) || faceBoxModel)
+                detect = true;
+            }
+            if (detect)
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip), parse.GetValue(chips));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
@@ -134,11 +137,11 @@ public sealed class PredictCommand : ICliCommand
         return command;
     }
 
+    // From the metadata alone (the model is opened for work afterwards): whole-image models crop at scale 1, unsquared.
     private static bool IsFaceBoxModel(string path)
     {
-        using var opened = KeypointModel.Open(path);
-        var pre = opened.Preprocessing;
-        return pre.CropSquare || pre.CropScale != 1f;
+        var metadata = OnnxSessions.ReadSignature(path, session => KeypointModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, path));
+        return metadata.CropSquare || metadata.CropScale != 1f;
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.

@@ -18,7 +18,7 @@ public class FrameTrackingTests
         for (int i = 0; i < 4; i++) File.Copy(DataFixtures.ImmJpg("03-1m"), Path.Combine(frames, $"frame_{i:D4}.jpg"));
         File.WriteAllBytes(Path.Combine(frames, "frame_0002.jpg"), [0xFF, 0xD8, 0xFF, 0x00, 0x01]);   // a broken JPEG
         var csv = Path.Combine(folder.Path, "tracks.csv");
-        var summary = FrameTracking.Run(RepositoryFiles.Model("ibug68-fast"), RepositoryFiles.Model("yunet"), FrameTracking.Frames(frames), 30, csv, new FaceTrackerOptions());
+        var summary = FrameTracking.Run(RepositoryFiles.Model("ibug68-fast"), RepositoryFiles.Model("yunet"), FrameTracking.Frames(frames), 30, csv, new KeypointML.Engine.FaceEngineOptions(), new FaceTrackerOptions());
         Assert.That(summary.Frames, Is.EqualTo(3));
         Assert.That(summary.Skipped, Is.EqualTo(1));
         Assert.That(summary.Problems.Single(), Does.StartWith("frame 2 (frame_0002.jpg):").And.Contain("skipped"));

@@ -29,13 +29,13 @@ public static class FrameTracking
     }
 
     public static TrackingSummary Run(string modelPath, string detectorPath, IReadOnlyList<string> frames, double fps, string csv,
-        FaceTrackerOptions options, int? threads = null, Action<int>? progress = null)
+        FaceEngineOptions engineOptions, FaceTrackerOptions options, int? threads = null, Action<int>? progress = null)
     {
         if (!(fps > 0)) throw new ArgumentException($"--fps must be positive; got {fps}.");
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectors.Open(detectorPath, sessions);
         using var landmarks = KeypointModel.Open(modelPath, sessions);
-        var tracker = new FaceTracker(new FaceEngine(detector, landmarks, options.Engine), options);
+        var tracker = new FaceTracker(new FaceEngine(detector, landmarks, engineOptions), options);
         var ic = CultureInfo.InvariantCulture;
         int k = landmarks.Metadata.KeypointCount;
         var text = new StringBuilder("frame,time,face");

@@ -37,7 +37,7 @@ public static class FaceOverlays
         float width = Math.Max(1f, side / 320f);
         // The chip's square, its corners taken back to the photo by the inverse of the fitted similarity.
         var template = FaceChipTemplate.ArcFace112;
-        var toImage = SimilarityTransform.Fit(FaceChips.FivePoints(face.Keypoints), template.Points).Inverse();
+        var toImage = FaceChips.Alignment(face.Keypoints, template).Inverse();
         using var outline = new SKPaint { Color = SKColors.Cyan, Style = SKPaintStyle.Stroke, StrokeWidth = width, IsAntialias = true };
         using var path = new SKPath();
         var corners = new[] { (-0.5f, -0.5f), (template.Size - 0.5f, -0.5f), (template.Size - 0.5f, template.Size - 0.5f), (-0.5f, template.Size - 0.5f) }
@@ -49,7 +49,7 @@ public static class FaceOverlays
         if (face.Pose is not { } pose) return;
         // The head's axes from the nose tip, as long as the eye corners are apart.
         float nx = face.Keypoints[60] + 0.5f, ny = face.Keypoints[61] + 0.5f;
-        float length = MathF.Sqrt(MathF.Pow(face.Keypoints[72] - face.Keypoints[90], 2) + MathF.Pow(face.Keypoints[73] - face.Keypoints[91], 2));
+        float length = (float)Evaluation.KeypointErrors.InterOcularDistance(face.Keypoints);
         var (right, up, forward) = pose.ImageAxes();
         foreach (var (axis, color) in new[] { (right, SKColors.Red), (up, SKColors.LimeGreen), (forward, SKColors.DodgerBlue) })
         {

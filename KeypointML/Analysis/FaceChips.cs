@@ -62,6 +62,10 @@ public static class FaceChips
             points68[60], points68[61], points68[96], points68[97], points68[108], points68[109]];
     }
 
+    /// <summary>The similarity from the image to the chip: the face's template points fitted onto <paramref name="template"/>'s.</summary>
+    public static SimilarityTransform Alignment(ReadOnlySpan<float> points68, FaceChipTemplate template) =>
+        SimilarityTransform.Fit(TemplatePoints(points68, template), template.Points);
+
     /// <summary>The face's points that <paramref name="template"/> places, in its order.</summary>
     public static float[] TemplatePoints(ReadOnlySpan<float> points68, FaceChipTemplate template)
     {
@@ -77,7 +81,7 @@ public static class FaceChips
     public static FaceChip Extract(ImagePixels image, ReadOnlySpan<float> points68, FaceChipTemplate? template = null)
     {
         template ??= FaceChipTemplate.ArcFace112;
-        var toChip = SimilarityTransform.Fit(TemplatePoints(points68, template), template.Points);
+        var toChip = Alignment(points68, template);
         var toImage = toChip.Inverse();
         int size = template.Size, bpp = image.BytesPerPixel;
         var pixels = new byte[size * size * bpp];

@@ -35,9 +35,9 @@ public static class FaceDetectionDefaults
 {
     /// <summary>Lowest score kept by BlazeFace (measured: models/blazeface-front.md).</summary>
     public const float ScoreThreshold = 0.7f;
-    /// <summary>Lowest score kept by YuNet (chosen on the WIDER FACE dev photos: docs/face-detection.md).</summary>
+    /// <summary>Lowest score kept by YuNet (chosen on the WIDER FACE dev photos: models/yunet.md).</summary>
     public const float YuNetScoreThreshold = 0.8f;
-    /// <summary>YuNet's second look: candidates from this score up are searched again, enlarged (docs/face-detection.md).</summary>
+    /// <summary>YuNet's second look: candidates from this score up are searched again, enlarged (models/yunet.md).</summary>
     public const float SecondLookThreshold = 0.7f;
     /// <summary>Merge overlap (MediaPipe's 0.3).</summary>
     public const float NmsOverlap = 0.3f;

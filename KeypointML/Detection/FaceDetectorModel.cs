@@ -54,12 +54,8 @@ public sealed class FaceDetectorModel : IFaceDetector
 
     /// <summary>Whether the ONNX file's metadata marks a shipped face detector (<c>keypointml.kind = face-detector</c>),
     /// as opposed to a keypoint model; reads the metadata only (no graph optimization).</summary>
-    public static bool IsFaceDetector(string path)
-    {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OnnxSessions.Quiet };
-        using var session = new InferenceSession(path, options);
-        return KeypointModelMetadata.IsFaceDetector(session.ModelMetadata.CustomMetadataMap);
-    }
+    public static bool IsFaceDetector(string path) =>
+        OnnxSessions.ReadSignature(path, session => KeypointModelMetadata.IsFaceDetector(session.ModelMetadata.CustomMetadataMap));
 
     /// <summary>Opens a detector; errors name the file. GPU and session settings as for keypoint models.</summary>
     public static FaceDetectorModel Open(string path, KeypointModelOptions? options = null)

@@ -67,14 +67,15 @@ public sealed class FaceLandmarker : IDisposable
         Landmarks = landmarks;
         _ownsModels = ownsModels;
         // Built on first use, after the init-only settings are in.
-        _engine = new Lazy<FaceEngine>(() => new FaceEngine(Detector, Landmarks, new FaceEngineOptions
+        _engine = new Lazy<FaceEngine>(() =>
         {
-            Detection = Detection, Refinement = Refinement, FlipAveraging = FlipAveraging, Passes = Passes, LandmarkBoxMap = LandmarkBoxMap,
-            Regions = FaceEngineDefaults.RegionsFor(Detector) with
+            var regions = FaceEngineDefaults.RegionsFor(Detector);
+            return new FaceEngine(Detector, Landmarks, new FaceEngineOptions
             {
-                BoxMap = BoxMap ?? FaceEngineDefaults.RegionsFor(Detector).BoxMap, MinRoll = MinRollDegrees * MathF.PI / 180,
-            },
-        }));
+                Detection = Detection, Refinement = Refinement, FlipAveraging = FlipAveraging, Passes = Passes, LandmarkBoxMap = LandmarkBoxMap,
+                Regions = regions with { BoxMap = BoxMap ?? regions.BoxMap, MinRoll = MinRollDegrees * MathF.PI / 180 },
+            });
+        });
     }
 
     /// <summary>The default landmark model of <see cref="Open"/>.</summary>
@@ -191,17 +192,18 @@ public sealed class FaceLandmarker : IDisposable
     }
 
     /// <summary>Every face of a decoded image, read in place, best score first.</summary>
-    public List<FoundFace> Find(ImagePixels image)
-    {
-        int w = image.Width, h = image.Height;
-        return [.. Engine.Run(image).Select(f => FoundFace.From("", f, w, h))];
-    }
+    public List<FoundFace> Find(ImagePixels image) => Found(image, "");
 
     /// <summary>Every face of every image file (in image order, faces by score).</summary>
     public List<FoundFace> Find(IEnumerable<string> imagePaths) => [.. imagePaths.SelectMany(Find)];
 
-    private List<FoundFace> Find(DecodedPixels pixels, string imagePath) =>
-        [.. Engine.Run(pixels.Image).Select(f => FoundFace.From(imagePath, f, pixels.Width, pixels.Height))];
+    private List<FoundFace> Find(DecodedPixels pixels, string imagePath) => Found(pixels.Image, imagePath);
+
+    private List<FoundFace> Found(ImagePixels image, string imagePath)
+    {
+        int w = image.Width, h = image.Height;
+        return [.. Engine.Run(image).Select(f => FoundFace.From(imagePath, f, w, h))];
+    }
 }
 
 /// <summary>Box helpers on (left, top, width, height) boxes.</summary>

@@ -28,7 +28,7 @@ public sealed class YuNetDetector : IFaceDetector
     private readonly string[] _outputNames;
 
     /// <summary>Smallest face, in pixels of the network's input, that YuNet finds reliably (its authors: about 10 px;
-    /// chosen on the WIDER FACE dev photos, docs/face-detection.md).</summary>
+    /// chosen on the WIDER FACE dev photos, models/yunet.md).</summary>
     public const float SmallestFace = 10f;
     /// <summary>Largest face, in pixels of the network's input, it was trained on (about 300 px): an image larger than this
     /// at its working scale is searched a second time, smaller, for faces that fill it.</summary>
@@ -57,12 +57,8 @@ public sealed class YuNetDetector : IFaceDetector
     public string Device { get; }
 
     /// <summary>Whether the ONNX file has YuNet's outputs (reads the graph's signature only).</summary>
-    public static bool IsYuNet(string path)
-    {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = OnnxSessions.Quiet };
-        using var session = new InferenceSession(path, options);
-        return session.OutputMetadata.ContainsKey("cls_8") && session.OutputMetadata.ContainsKey("kps_8");
-    }
+    public static bool IsYuNet(string path) =>
+        OnnxSessions.ReadSignature(path, session => session.OutputMetadata.ContainsKey("cls_8") && session.OutputMetadata.ContainsKey("kps_8"));
 
     /// <summary>Opens a YuNet ONNX file (dynamic input size); errors name the file.</summary>
     public static YuNetDetector Open(string path, KeypointModelOptions? options = null)
@@ -177,13 +173,13 @@ public sealed class YuNetDetector : IFaceDetector
         int pw = (tw + Alignment - 1) / Alignment * Alignment, ph = (th + Alignment - 1) / Alignment * Alignment;
         using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, ph, pw]);
         var planes = value.GetTensorMutableDataAsSpan<float>();
-        if (turns == 0) DetectorInput.BgrPlanes(image, source, w, h, 0, 0, pw, ph, planes);
+        if (turns == 0) DetectorInput.BgrPlanes(image, source, w, h, pw, ph, planes);
         else
         {
             var upright = ArrayPool<float>.Shared.Rent(3 * w * h);
             try
             {
-                DetectorInput.BgrPlanes(image, source, w, h, 0, 0, w, h, upright.AsSpan(0, 3 * w * h));
+                DetectorInput.BgrPlanes(image, source, w, h, w, h, upright.AsSpan(0, 3 * w * h));
                 DetectorInput.Turn(upright.AsSpan(0, 3 * w * h), w, h, turns, pw, ph, planes);
             }
             finally { ArrayPool<float>.Shared.Return(upright); }
@@ -224,7 +220,7 @@ public sealed class YuNetDetector : IFaceDetector
                         (points[2 * k], points[2 * k + 1]) = ((c + kps[10 * n + 2 * k]) * stride, (r + kps[10 * n + 2 * k + 1]) * stride);
                     // With turned searches, a face is left to the search that sees it closest to upright: one this search
                     // sees turned by more than MaxRollInSearch has points that cannot be trusted (eyes swapped, say).
-                    if (maxRoll < MathF.PI && MathF.Abs(Engine.DetectionRegions.RollOf(new DetectedFace(0, 0, 1, 1, score, points))) > maxRoll) continue;
+                    if (maxRoll < MathF.PI && MathF.Abs(DetectionRegions.RollOf(points)) > maxRoll) continue;
                     for (int k = 0; k < PointCount; k++)
                         (points[2 * k], points[2 * k + 1]) = ToImage(points[2 * k], points[2 * k + 1]);
                     var (ax, ay) = ToImage(cx - bw / 2, cy - bh / 2);

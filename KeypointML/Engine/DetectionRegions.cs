@@ -15,9 +15,11 @@ public sealed record DetectionRegions(FaceBoxMap BoxMap, float MinRoll)
     /// <summary>The face's roll in radians from the detector's points: the direction of the line from the right eye to the
     /// left (both detectors' first two points), averaged with the direction square to the line from the eyes' middle down
     /// to the mouth (YuNet's mouth corners 3 and 4; BlazeFace's mouth 3), which is the longer, steadier baseline.</summary>
-    public static float RollOf(DetectedFace face)
+    public static float RollOf(DetectedFace face) => RollOf(face.Keypoints);
+
+    /// <summary><see cref="RollOf(DetectedFace)"/> of a detector's points (x0, y0, ...) alone.</summary>
+    public static float RollOf(ReadOnlySpan<float> k)
     {
-        var k = face.Keypoints;
         if (k.Length < 4) return 0f;
         float ex = k[2] - k[0], ey = k[3] - k[1];
         if (k.Length >= 8)

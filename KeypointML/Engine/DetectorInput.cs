@@ -34,20 +34,15 @@ internal static class DetectorInput
         }
     }
 
-    /// <summary>Writes the image resized to <paramref name="width"/> x <paramref name="height"/> as B, G, R planes of
-    /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/> values 0..255 (YuNet's input) into <paramref name="planes"/>.</summary>
-    public static void BgrPlanes(ImagePixels image, int width, int height, int paddedWidth, int paddedHeight, Span<float> planes) =>
-        BgrPlanes(image, new PixelRect(0, 0, image.Width, image.Height), width, height, 0, 0, paddedWidth, paddedHeight, planes);
-
     /// <summary>Writes the part <paramref name="source"/> of the image (inside it) resized to <paramref name="width"/> x
-    /// <paramref name="height"/> at (<paramref name="left"/>, <paramref name="top"/>) of zeroed B, G, R planes of
+    /// <paramref name="height"/> at the top left of zeroed B, G, R planes (values 0..255, YuNet's input) of
     /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BgrPlanes(ImagePixels image, PixelRect source, int width, int height, int left, int top, int paddedWidth, int paddedHeight, Span<float> planes)
+    public static void BgrPlanes(ImagePixels image, PixelRect source, int width, int height, int paddedWidth, int paddedHeight, Span<float> planes)
     {
         if (source.X < 0 || source.Y < 0 || source.Width <= 0 || source.Height <= 0 || source.X + source.Width > image.Width || source.Y + source.Height > image.Height)
             throw new ArgumentException($"The source rectangle {source} is not inside the {image.Width} x {image.Height} image.", nameof(source));
-        if (left < 0 || top < 0 || left + width > paddedWidth || top + height > paddedHeight)
+        if (width > paddedWidth || height > paddedHeight)
             throw new ArgumentException("The resized part does not fit the planes.");
         int plane = paddedWidth * paddedHeight;
         if (planes.Length != 3 * plane) throw new ArgumentException($"{planes.Length} values do not make 3 planes of {paddedWidth} x {paddedHeight}.", nameof(planes));
@@ -59,7 +54,7 @@ internal static class DetectorInput
             for (int y = 0; y < height; y++)
             {
                 var row = image.Row(source.Y + y);
-                int o = (top + y) * paddedWidth + left;
+                int o = y * paddedWidth;
                 for (int x = 0, p = source.X * bpp; x < width; x++, p += bpp, o++)
                 {
                     planes[o] = row[p + bo];
@@ -99,7 +94,7 @@ internal static class DetectorInput
             for (int y = 0; y < height; y++)
             {
                 var (first, count, offset) = rows.Tap(y);
-                int o = (top + y) * paddedWidth + left;
+                int o = y * paddedWidth;
                 for (int k = 0; k < count; k++)
                 {
                     float wk = rows.Weights[offset + k];

@@ -49,14 +49,11 @@ public sealed class FaceEngine
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var detected = Detector.Detect(image, Options.Detection);
         clock?.Add(ref clock.Detect, start);
-        var faces = new EngineFace[detected.Count];
-        for (int i = 0; i < faces.Length; i++)
-            faces[i] = new EngineFace(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, _regions.Of(detected[i]), [], []);
-        if (Landmarks is null || faces.Length == 0) return faces;
+        EngineFace Face(int i, FaceRegion region, float[] keypoints, float[] confidence) =>
+            new(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, region, keypoints, confidence);
+        if (Landmarks is null || detected.Count == 0) return [.. detected.Select((d, i) => Face(i, _regions.Of(d), [], []))];
         var scored = PointsOfDetections(FaceTensorSampler.SourcePixels.Of(image), detected, clock);
-        for (int i = 0; i < faces.Length; i++)
-            faces[i] = faces[i] with { Region = scored[i].Region, Keypoints = scored[i].Keypoints, Confidence = scored[i].Confidence };
-        return faces;
+        return [.. scored.Select((p, i) => Face(i, p.Region, p.Keypoints, p.Confidence))];
     }
 
     /// <summary>The landmark model's points for detected faces: a crop per roll the detector saw each face with, in one
@@ -68,7 +65,7 @@ public sealed class FaceEngine
         var all = Points(source, [.. candidates.SelectMany(c => c)], clock);
         var scored = new RegionPoints[detected.Count];
         for (int i = 0, at = 0; i < scored.Length; at += candidates[i].Length, i++)
-            scored[i] = all.AsSpan(at, candidates[i].Length).ToArray().MaxBy(MeanConfidence)!;
+            scored[i] = new ArraySegment<RegionPoints>(all, at, candidates[i].Length).MaxBy(MeanConfidence)!;
         // A second look at the faces whose points disagree with the crop's roll by more than RollRecrop (the detector's
         // five points place the eyes of a turned head only roughly), or at every face with Passes = 2: cropped again
         // around the first points, with the roll they give; at most RecropPasses times, each time only for the faces
@@ -76,7 +73,7 @@ public sealed class FaceEngine
         var again = Enumerable.Range(0, scored.Length).Where(i => Options.Passes == 2 || RollDisagrees(scored[i])).ToList();
         for (int pass = 0; pass < FaceEngineDefaults.RecropPasses && again.Count > 0; pass++)
         {
-            var redone = Points(source, clock, [.. again.Select(i => Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))]);
+            var redone = Points(source, [.. again.Select(i => Level(FaceRegion.FromLandmarks(scored[i].Keypoints, Options.LandmarkBoxMap)))], clock);
             // The new crop's points are kept when the model is at least as sure of them (a crop turned the wrong way gives
             // points it is unsure of, and their roll would lead further astray).
             for (int j = 0; j < again.Count; j++)
@@ -94,7 +91,7 @@ public sealed class FaceEngine
     private bool RollDisagrees(RegionPoints p)
     {
         if (p.Keypoints.Length != 2 * 68 || !float.IsFinite(p.Keypoints[0])) return false;
-        float roll = FaceRegion.FromLandmarks(p.Keypoints, Options.LandmarkBoxMap).Roll;
+        float roll = FaceRegion.RollOfLandmarks(p.Keypoints);
         float difference = MathF.Abs(MathF.IEEERemainder(roll - p.Region.Roll, 2 * MathF.PI));
         return difference > FaceEngineDefaults.RollRecropDegrees * MathF.PI / 180;
     }
@@ -103,8 +100,6 @@ public sealed class FaceEngine
     /// one batch, one model run. Regions too small to crop give NaN points.</summary>
     public IReadOnlyList<RegionPoints> Points(ImagePixels image, IReadOnlyList<FaceRegion> regions) =>
         Points(FaceTensorSampler.SourcePixels.Of(image), regions);
-
-    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, StageClock? clock, IReadOnlyList<FaceRegion> regions) => Points(source, regions, clock);
 
     internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {

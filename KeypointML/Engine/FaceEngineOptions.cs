@@ -31,7 +31,7 @@ public sealed record FaceEngineOptions
 /// <summary>The engine's defaults.</summary>
 public static class FaceEngineDefaults
 {
-    /// <summary>Rolls under this many degrees keep the upright crop (chosen on ibug-val: docs/face-detection.md).</summary>
+    /// <summary>Rolls under this many degrees keep the upright crop (chosen on training faces turned by 0-45 degrees: docs/engine.md).</summary>
     public const float MinRollDegrees = 20f;
 
     /// <summary>A face whose 68 points give a roll this many degrees away from its crop's is cropped again around them.</summary>

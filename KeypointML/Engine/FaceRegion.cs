@@ -31,13 +31,7 @@ public readonly record struct FaceRegion(float CenterX, float CenterY, float Wid
     /// the points' bounding box in the face's frame. For 68-point faces (iBUG order; other schemes keep roll 0).</summary>
     public static FaceRegion FromLandmarks(ReadOnlySpan<float> points, Detection.FaceBoxMap map)
     {
-        float roll = 0;
-        if (points.Length == 2 * 68)
-        {
-            var (rx, ry) = Mean(points, 36, 42);
-            var (lx, ly) = Mean(points, 42, 48);
-            roll = MathF.Atan2(ly - ry, lx - rx);
-        }
+        float roll = RollOfLandmarks(points);
         // The points' bounding box in the face's frame (turned by -roll about the image origin), its centre turned back.
         float cos = MathF.Cos(roll), sin = MathF.Sin(roll);
         float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
@@ -49,6 +43,16 @@ public readonly record struct FaceRegion(float CenterX, float CenterY, float Wid
         var box = map.Apply([x0, y0, x1 - x0, y1 - y0]);
         float cu = box[0] + box[2] / 2, cv = box[1] + box[3] / 2;
         return new FaceRegion(cos * cu - sin * cv, sin * cu + cos * cv, box[2], box[3], roll);
+    }
+
+    /// <summary>The roll of a face's 68 points (iBUG order): the direction of the line from the right eye's centre (points
+    /// 36-41) to the left eye's (42-47); 0 for other schemes.</summary>
+    public static float RollOfLandmarks(ReadOnlySpan<float> points)
+    {
+        if (points.Length != 2 * 68) return 0;
+        var (rx, ry) = Mean(points, 36, 42);
+        var (lx, ly) = Mean(points, 42, 48);
+        return MathF.Atan2(ly - ry, lx - rx);
     }
 
     private static (float X, float Y) Mean(ReadOnlySpan<float> points, int from, int to)

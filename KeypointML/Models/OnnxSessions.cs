@@ -11,6 +11,15 @@ internal static class OnnxSessions
     /// application's stderr; they say nothing a user can act on. A caller's own SessionOptions keep their level.</summary>
     public const OrtLoggingLevel Quiet = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
 
+    /// <summary>Answers a question about a model file from its signature and metadata alone: a session without graph
+    /// optimization, closed again at once (what kind of model it is, before opening it for work).</summary>
+    public static T ReadSignature<T>(string path, Func<InferenceSession, T> read)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, LogSeverityLevel = Quiet };
+        using var session = new InferenceSession(path, options);
+        return read(session);
+    }
+
     // The rule of ML.NET's OnnxTransformer: a CUDA session when a device is asked for; if that fails and fall-back is on,
     // a CPU session. Thread counts apply to the CPU session (ML.NET applies them only there too).
     /// <summary>The session for <paramref name="path"/>, the options it owns (disposed with the session; null for the

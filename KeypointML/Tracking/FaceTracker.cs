@@ -74,9 +74,8 @@ public sealed class FaceTracker
         }
         // Two followed faces that became one (one crop drifted onto the other face): the better-held one stays.
         for (int i = _tracks.Count - 1; i >= 0; i--)
-            if (_tracks.Take(i).Any(t => KeypointBoxes.Iou(t.Box, _tracks[i].Box) > 0.5f))
+            if (_tracks.Take(i).FirstOrDefault(t => KeypointBoxes.Iou(t.Box, _tracks[i].Box) > 0.5f) is { } twin)
             {
-                var twin = _tracks.Take(i).First(t => KeypointBoxes.Iou(t.Box, _tracks[i].Box) > 0.5f);
                 if (_tracks[i].Confidence > twin.Confidence) _tracks.Remove(twin); else _tracks.RemoveAt(i);
             }
         _frame++;
@@ -90,7 +89,7 @@ public sealed class FaceTracker
     // One followed face: its last raw points and a One Euro filter per coordinate (beta per inter-ocular distance).
     private sealed class FollowedFace
     {
-        private readonly OneEuroFilter[] _filters;
+        private readonly OneEuroFilter[]? _filters;   // null: smoothing off (MinCutoff infinite)
         private RegionPoints _last;
         private bool _found;
 
@@ -100,7 +99,8 @@ public sealed class FaceTracker
             _last = points;
             _found = true;
             float iod = Math.Max(1f, InterOcular(points.Keypoints));
-            _filters = [.. points.Keypoints.Select(_ => new OneEuroFilter(options.MinCutoff, options.Beta / iod))];
+            if (!float.IsPositiveInfinity(options.MinCutoff))
+                _filters = [.. points.Keypoints.Select(_ => new OneEuroFilter(options.MinCutoff, options.Beta / iod))];
         }
 
         public int Id { get; }
@@ -117,14 +117,11 @@ public sealed class FaceTracker
         public TrackedFace Smoothed(double time)
         {
             var raw = _last.Keypoints;
-            var smooth = new float[raw.Length];
-            for (int k = 0; k < raw.Length; k++) smooth[k] = float.IsPositiveInfinity(_filters[k].MinCutoff) ? raw[k] : _filters[k].Filter(raw[k], time);
+            var smooth = _filters is null ? raw : [.. raw.Select((v, k) => _filters[k].Filter(v, time))];
             return new TrackedFace(Id, smooth, raw, _last.Confidence, _last.Region, _found);
         }
 
-        // Outer eye corners (36, 45) of a 68-point face; the points' box width otherwise.
-        private static float InterOcular(float[] p) => p.Length == 136
-            ? MathF.Sqrt(MathF.Pow(p[72] - p[90], 2) + MathF.Pow(p[73] - p[91], 2))
-            : KeypointBoxes.Of(p)[2];
+        // The 300-W normaliser (outer eye corners) of a 68-point face; the points' box width otherwise.
+        private static float InterOcular(float[] p) => p.Length == 136 ? (float)Evaluation.KeypointErrors.InterOcularDistance(p) : KeypointBoxes.Of(p)[2];
     }
 }

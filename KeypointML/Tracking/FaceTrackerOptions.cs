@@ -1,13 +1,9 @@
-using KeypointML.Engine;
-
 namespace KeypointML.Tracking;
 
 /// <summary>Settings of <see cref="FaceTracker"/>, each with what it trades; the defaults were chosen on sequences made
 /// from the 300-W training faces (docs/tracking.md).</summary>
 public sealed record FaceTrackerOptions
 {
-    /// <summary>The engine's settings (detection thresholds, MinFaceSize, decoding).</summary>
-    public FaceEngineOptions Engine { get; init; } = new();
     /// <summary>Run the detector every this many frames to find faces that entered (1 = every frame: most responsive,
     /// full detector cost). Between, each face's crop comes from its last points.</summary>
     public int DetectEvery { get; init; } = 10;
@@ -25,7 +21,6 @@ public sealed record FaceTrackerOptions
 
     internal void Validate()
     {
-        Engine.Validate();
         if (DetectEvery < 1) throw new ArgumentOutOfRangeException(nameof(DetectEvery), DetectEvery, "Detect at least every frame (1) or less often.");
         if (!(MinConfidence is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(MinConfidence), MinConfidence, "A confidence is in [0, 1].");
         if (!(MinCutoff > 0)) throw new ArgumentOutOfRangeException(nameof(MinCutoff), MinCutoff, "The cutoff must be positive.");
