@@ -4,12 +4,13 @@ test faces). Each sequence is a folder of 640x480 JPEG frames (frame_0000.jpg, .
 labels.csv: frame,time,face,x0,y0,...,x67,y67 (the labelled 68 points moved with the image; a face outside the frame
 has no row).
 
-  make_sequences.py OUT [--frames 60] [--seed 3]
+  make_sequences.py OUT [--frames 60] [--seed 3] [--pairs 1]
 
 Sequences: still (a face that does not move, sensor noise sigma 4 in every frame), shift (side to side, 60 px per
 second), zoom (0.7 -> 1.3 of its size), turn (rolled 0 -> 45 degrees), leave (moves out to the right and comes back),
 cross (two faces passing each other). Faces are 300-W test crops (by default the first two with one face) pasted on a
-face-free photo from Debian's opencv-doc. Needs Pillow (Debian: python3-pil; run with /usr/bin/python3).
+face-free photo from Debian's opencv-doc; --pairs N makes the six sequences for each of the first N pairs of one-face
+crops (folders still_0, still_1, ...: the same motions on more faces, for figures less tied to one face). Needs Pillow (Debian: python3-pil; run with /usr/bin/python3).
 Data: $DATA (default ../../shared/data/ibug_300w beside this repository); backgrounds: $FACE_FREE.
 """
 import argparse, math, os, random, xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ from PIL import Image, ImageChops
 
 here = os.path.dirname(os.path.abspath(__file__))
 ap = argparse.ArgumentParser()
-ap.add_argument("out"); ap.add_argument("--frames", type=int, default=60); ap.add_argument("--seed", type=int, default=3)
+ap.add_argument("out"); ap.add_argument("--frames", type=int, default=60); ap.add_argument("--seed", type=int, default=3); ap.add_argument("--pairs", type=int, default=1)
 a = ap.parse_args()
 data = os.environ.get("DATA") or os.path.join(here, "..", "..", "shared", "data", "ibug_300w")
 bgdir = os.environ.get("FACE_FREE") or os.path.expanduser("~/.cache/keypointml/opencv-doc/usr/share/doc/opencv-doc/examples/data")
@@ -31,7 +32,7 @@ for im in ET.parse(os.path.join(data, "labels_ibug_300W_test.xml")).getroot().it
     if len(boxes) != 1: continue
     pts = [(float(q.get("x")), float(q.get("y"))) for q in sorted(boxes[0].findall("part"), key=lambda q: int(q.get("name")))]
     faces.append((Image.open(os.path.join(data, im.get("file"))).convert("RGB"), pts))
-    if len(faces) == 2: break
+    if len(faces) == 2 * a.pairs: break
 
 def place(face, scale, angle, cx, cy):
     """The face crop scaled, rolled by angle degrees (clockwise on screen) about its points' centre, that centre at (cx, cy)."""
@@ -65,11 +66,13 @@ def sequence(name, layout):
     with open(os.path.join(folder, "labels.csv"), "w") as fh:
         fh.write("frame,time,face," + ",".join(f"x{k},y{k}" for k in range(68)) + "\n" + "\n".join(rows) + "\n")
 
-A, B = faces[0], faces[1]
-sequence("still", lambda f, t: [(A, 1.0, 0, 320, 240)])
-sequence("shift", lambda f, t: [(A, 1.0, 0, 320 + 60 * math.sin(2 * math.pi * t / 2), 240)])
-sequence("zoom", lambda f, t: [(A, 0.7 + 0.6 * f / (a.frames - 1), 0, 320, 240)])
-sequence("turn", lambda f, t: [(A, 1.0, 45 * f / (a.frames - 1), 320, 240)])
-sequence("leave", lambda f, t: [(A, 0.8, 0, 320 + 520 * math.sin(math.pi * f / (a.frames - 1)), 240)])
-sequence("cross", lambda f, t: [(A, 0.55, 0, 120 + 400 * f / (a.frames - 1), 240), (B, 0.55, 0, 520 - 400 * f / (a.frames - 1), 250)])
-print(f"6 sequences of {a.frames} frames -> {a.out}")
+for i in range(a.pairs):
+    A, B = faces[2 * i], faces[2 * i + 1]
+    tag = "" if a.pairs == 1 else f"_{i}"
+    sequence(f"still{tag}", lambda f, t: [(A, 1.0, 0, 320, 240)])
+    sequence(f"shift{tag}", lambda f, t: [(A, 1.0, 0, 320 + 60 * math.sin(2 * math.pi * t / 2), 240)])
+    sequence(f"zoom{tag}", lambda f, t: [(A, 0.7 + 0.6 * f / (a.frames - 1), 0, 320, 240)])
+    sequence(f"turn{tag}", lambda f, t: [(A, 1.0, 45 * f / (a.frames - 1), 320, 240)])
+    sequence(f"leave{tag}", lambda f, t: [(A, 0.8, 0, 320 + 520 * math.sin(math.pi * f / (a.frames - 1)), 240)])
+    sequence(f"cross{tag}", lambda f, t: [(A, 0.55, 0, 120 + 400 * f / (a.frames - 1), 240), (B, 0.55, 0, 520 - 400 * f / (a.frames - 1), 250)])
+print(f"{6 * a.pairs} sequences of {a.frames} frames -> {a.out}")

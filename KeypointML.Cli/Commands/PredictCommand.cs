@@ -25,7 +25,7 @@ public sealed class PredictCommand : ICliCommand
             Description = "Predictions CSV: header image,x0,y0,x1,y1,...; one row per face; image as the dataset names it (path relative to the XML/CSV/folder); 0-based pixels of the original image.",
             Required = true,
         };
-        var overlays = new Option<string?>("--overlays") { Description = "Folder for pictures of the predictions (red) and, where labelled, the truth (green); one PNG per image." };
+        var overlays = new Option<string?>("--overlays") { Description = "Folder for pictures of the predictions (red) and, where labelled, the truth (green); one PNG per image (with --track: one per frame, frame_000000.png, ..., with each face's id and crop)." };
         var limit = ModelOptions.Limit();
         var refine = ModelOptions.Refine();
         var flip = ModelOptions.Flip();
@@ -42,18 +42,19 @@ public sealed class PredictCommand : ICliCommand
         var chunkSize = new Option<int>("--chunk-size") { Description = "Faces per chunk written to OUT.parts/ (what a stopped run keeps).", DefaultValueFactory = _ => 500 };
         var maxChunks = new Option<int?>("--max-chunks") { Description = "Write at most this many new chunks, then stop without assembling the CSV (a time-boxed job); continue later with --resume." };
         var strict = new Option<bool>("--strict") { Description = "Exit with code 3 when any face could not be scored (after writing the others)." };
-        var track = new Option<bool>("--track") { Description = "--data is a folder of consecutive frames (name order): follow the faces through them (FaceTracker: crops from the last frame's points, the detector every --detect-every frames or when a face is lost, identities, One Euro smoothing); one row per face per frame: frame,time,face,x0,y0,...,found." };
-        var fps = new Option<double>("--fps") { Description = "With --track: frames per second (the rows' time and the smoothing's clock).", DefaultValueFactory = _ => 30 };
+        var track = new Option<bool>("--track") { Description = "--data is a folder of consecutive frames (name order) or a video file (decoded by ffmpeg, which must be installed): follow the faces through them (FaceTracker: crops from the last frame's points, the detector every --detect-every frames or when a face is lost, identities, One Euro smoothing); one row per face per frame: frame,time,face,x0,y0,...,found." };
+        var fps = new Option<double>("--fps") { Description = "With --track on a folder: frames per second (the rows' time and the smoothing's clock; a video file has its own).", DefaultValueFactory = _ => 30 };
         var detectEvery = new Option<int?>("--detect-every") { Description = "With --track: run the detector every N frames (default 10; 1 = every frame)." };
         var minCutoff = new Option<float?>("--min-cutoff") { Description = "With --track: the One Euro filter's cutoff at rest, Hz (lower = steadier still faces, more lag)." };
         var beta = new Option<float?>("--beta") { Description = "With --track: the One Euro filter's beta, per inter-ocular distance per second (higher = less lag in motion, more jitter)." };
+        var motion = new Option<float?>("--motion-prediction") { Description = "With --track: how far each face's next crop moves on by its last velocity (0 = where it was, 1 = where it would be at the same speed; default 0.5)." };
         var noSmoothing = new Option<bool>("--no-smoothing") { Description = "With --track: the raw points, no One Euro filter." };
         var wholeImage = new Option<bool>("--whole-image") { Description = "On a folder of photos with a model trained on face boxes: score each whole photo as one face instead of finding the faces." };
         var chips = new Option<string?>("--chips") { Description = "With --faces: a folder for every face's aligned chip (112 x 112 PNG, the ArcFace five-point template; 68-point models)." };
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, motion, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -61,8 +62,7 @@ public sealed class PredictCommand : ICliCommand
             if (Directory.Exists(csv)) throw new ArgumentException($"--out {csv} is a folder; give the CSV file to write.");
             if (parse.GetValue(track))
             {
-                var frames = FrameTracking.Frames(parse.GetValue(data)!);
-                if (frames.Count == 0) throw new ArgumentException($"--data {parse.GetValue(data)}: no frames (.jpg, .jpeg, .png, .bmp).");
+                var frames = Tooling.Video.FrameSources.Open(parse.GetValue(data)!, parse.GetValue(fps));
                 var defaults = new KeypointML.Tracking.FaceTrackerOptions();
                 var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook) };
                 var options = defaults with
@@ -70,9 +70,10 @@ public sealed class PredictCommand : ICliCommand
                     DetectEvery = parse.GetValue(detectEvery) ?? defaults.DetectEvery,
                     MinCutoff = parse.GetValue(noSmoothing) ? float.PositiveInfinity : parse.GetValue(minCutoff) ?? defaults.MinCutoff,
                     Beta = parse.GetValue(beta) ?? defaults.Beta,
+                    MotionPrediction = parse.GetValue(motion) ?? defaults.MotionPrediction,
                 };
-                var summary = ConsoleProgress.Run("tracking", frames.Count, tick => FrameTracking.Run(ModelsFolder.ResolveModel(parse.GetValue(model)!),
-                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), frames, parse.GetValue(fps), csv, engineOptions, options, parse.GetValue(threads), i => tick(i)));
+                var summary = ConsoleProgress.Run("tracking", frames.ExpectedFrames, tick => FrameTracking.Run(ModelsFolder.ResolveModel(parse.GetValue(model)!),
+                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), frames, csv, engineOptions, options, parse.GetValue(threads), i => tick(Math.Min(i, frames.ExpectedFrames)), parse.GetValue(overlays)));
                 foreach (var problem in summary.Problems) CliApp.Error.WriteLine($"warning: {problem}");
                 CliApp.Out.WriteLine(FormattableString.Invariant(
                     $"{summary.Rows} face rows in {summary.Frames} frames -> {csv}; detector on {summary.DetectorRuns} frames; {summary.MsPerFrame:F1} ms per frame{(summary.Skipped > 0 ? $" ({summary.Skipped} frame(s) skipped, see the warnings)" : "")}"));

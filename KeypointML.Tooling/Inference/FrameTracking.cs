@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Text;
 using KeypointML.Detection;
 using KeypointML.Engine;
-using KeypointML.Imaging;
 using KeypointML.Models;
 using KeypointML.Tooling.Files;
+using KeypointML.Tooling.Plots;
+using KeypointML.Tooling.Video;
 using KeypointML.Tracking;
 
 namespace KeypointML.Tooling.Inference;
@@ -14,24 +15,15 @@ namespace KeypointML.Tooling.Inference;
 public sealed record TrackingSummary(int Frames, int Skipped, int DetectorRuns, int Rows, double MsPerFrame, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// <c>keypointml predict --track</c>: a folder of frames in name order through one <see cref="FaceTracker"/>, one CSV row
-/// per face per frame (frame index, time, face id, points). A frame that cannot be read is reported with its index and
-/// skipped; the stream goes on (its time still passes).
+/// <c>keypointml predict --track</c>: the frames of a folder (name order) or a video file through one
+/// <see cref="FaceTracker"/>, one CSV row per face per frame (frame index, time, face id, points), and with an overlay
+/// folder a picture per frame. A frame that cannot be read is reported with its index and skipped; the stream goes on.
 /// </summary>
 public static class FrameTracking
 {
-    /// <summary>The frame files of a folder (.jpg, .jpeg, .png, .bmp), in ordinal name order.</summary>
-    public static List<string> Frames(string folder)
+    public static TrackingSummary Run(string modelPath, string detectorPath, IFrameSource frames, string csv,
+        FaceEngineOptions engineOptions, FaceTrackerOptions options, int? threads = null, Action<int>? progress = null, string? overlays = null)
     {
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder of frames.");
-        return [.. Directory.EnumerateFiles(folder).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".bmp")
-            .Order(StringComparer.Ordinal)];
-    }
-
-    public static TrackingSummary Run(string modelPath, string detectorPath, IReadOnlyList<string> frames, double fps, string csv,
-        FaceEngineOptions engineOptions, FaceTrackerOptions options, int? threads = null, Action<int>? progress = null)
-    {
-        if (!(fps > 0)) throw new ArgumentException($"--fps must be positive; got {fps}.");
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectors.Open(detectorPath, sessions);
         using var landmarks = KeypointModel.Open(modelPath, sessions);
@@ -42,35 +34,26 @@ public static class FrameTracking
         for (int i = 0; i < k; i++) text.Append(",x").Append(i.ToString(ic)).Append(",y").Append(i.ToString(ic));
         text.Append(",found\n");
         var problems = new List<string>();
-        int rows = 0;
+        int rows = 0, read = 0;
         double ms = 0;
-        for (int f = 0; f < frames.Count; f++)
+        if (overlays is not null) Directory.CreateDirectory(overlays);
+        frames.Read((index, time, pixels) =>
         {
-            double time = f / fps;
-            DecodedPixels pixels;
-            try { pixels = ImageFileReader.ReadPixels(frames[f], static (_, _) => 1); }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
+            long start = Stopwatch.GetTimestamp();
+            var faces = tracker.Track(pixels, time);
+            ms += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            read++;
+            foreach (var face in faces)
             {
-                problems.Add($"frame {f} ({Path.GetFileName(frames[f])}): {e.Message}; skipped");
-                continue;
+                text.Append(index.ToString(ic)).Append(',').Append(time.ToString("0.####", ic)).Append(',').Append(face.Id.ToString(ic));
+                foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(ic));
+                text.Append(',').Append(face.Found ? '1' : '0').Append('\n');
+                rows++;
             }
-            using (pixels)
-            {
-                long start = Stopwatch.GetTimestamp();
-                var faces = tracker.Track(pixels.Image, time);
-                ms += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                foreach (var face in faces)
-                {
-                    text.Append(f.ToString(ic)).Append(',').Append(time.ToString("0.####", ic)).Append(',').Append(face.Id.ToString(ic));
-                    foreach (var v in face.Keypoints) text.Append(',').Append(v.ToString(ic));
-                    text.Append(',').Append(face.Found ? '1' : '0').Append('\n');
-                    rows++;
-                }
-            }
-            progress?.Invoke(f + 1);
-        }
+            if (overlays is not null) TrackOverlays.Write(Path.Combine(overlays, TrackOverlays.FileName(index)), pixels, faces);
+            progress?.Invoke(index + 1);
+        }, (index, problem) => problems.Add($"frame {index}: {problem}; skipped"));
         AtomicFile.WriteAllText(csv, text.ToString());
-        int read = frames.Count - problems.Count;
         return new TrackingSummary(read, problems.Count, tracker.DetectorRuns, rows, read == 0 ? 0 : ms / read, problems);
     }
 }

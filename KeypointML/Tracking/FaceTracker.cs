@@ -51,12 +51,12 @@ public sealed class FaceTracker
         // Follow: each face's crop from its last points, all faces in one batch.
         if (_tracks.Count > 0)
         {
-            var regions = _tracks.Select(t => _engine.Level(FaceRegion.FromLandmarks(t.Raw, _engine.Options.LandmarkBoxMap))).ToList();
+            var regions = _tracks.Select(t => t.NextRegion(_engine, time)).ToList();
             var points = _engine.Points(source, regions);
             for (int i = _tracks.Count - 1; i >= 0; i--)
             {
                 if (!Usable(points[i], frame)) { _tracks.RemoveAt(i); lost = true; continue; }
-                _tracks[i].Update(points[i], found: false);
+                _tracks[i].Update(points[i], time);
             }
         }
         // Detect: on schedule, when nothing is followed, or when a face was lost.
@@ -69,7 +69,7 @@ public sealed class FaceTracker
             {
                 var points = _engine.PointsOfDetections(source, detected);
                 foreach (var p in points)
-                    if (Usable(p, frame)) _tracks.Add(new FollowedFace(_nextId++, p, Options));
+                    if (Usable(p, frame)) _tracks.Add(new FollowedFace(_nextId++, p, time, Options));
             }
         }
         // Two followed faces that became one (one crop drifted onto the other face): the better-held one stays.
@@ -86,18 +86,24 @@ public sealed class FaceTracker
         p.Keypoints.All(float.IsFinite) && FaceEngine.MeanConfidence(p) >= Options.MinConfidence
         && KeypointBoxes.Of(p.Keypoints) is var b && b[0] + b[2] > 0 && b[1] + b[3] > 0 && b[0] < frame.Width && b[1] < frame.Height;
 
-    // One followed face: its last raw points and a One Euro filter per coordinate (beta per inter-ocular distance).
+    // One followed face: its last raw points, how fast they moved, and a One Euro filter per coordinate (beta per
+    // inter-ocular distance).
     private sealed class FollowedFace
     {
         private readonly OneEuroFilter[]? _filters;   // null: smoothing off (MinCutoff infinite)
+        private readonly float _motionPrediction;
         private RegionPoints _last;
+        private double _lastTime;
+        private (float X, float Y) _velocity;         // of the points' crop centre, pixels per second
         private bool _found;
 
-        public FollowedFace(int id, RegionPoints points, FaceTrackerOptions options)
+        public FollowedFace(int id, RegionPoints points, double time, FaceTrackerOptions options)
         {
             Id = id;
             _last = points;
+            _lastTime = time;
             _found = true;
+            _motionPrediction = options.MotionPrediction;
             float iod = Math.Max(1f, InterOcular(points.Keypoints));
             if (!float.IsPositiveInfinity(options.MinCutoff))
                 _filters = [.. points.Keypoints.Select(_ => new OneEuroFilter(options.MinCutoff, options.Beta / iod))];
@@ -108,10 +114,30 @@ public sealed class FaceTracker
         public float[] Box => KeypointBoxes.Of(_last.Keypoints);
         public float Confidence => FaceEngine.MeanConfidence(_last);
 
-        public void Update(RegionPoints points, bool found)
+        // The crop for the frame at `time`: the 300-W box of the last points, levelled, moved on by the face's last velocity
+        // (a fast face would otherwise be cropped where it was, off centre by a frame's movement).
+        public FaceRegion NextRegion(FaceEngine engine, double time)
         {
+            var region = engine.Level(FaceRegion.FromLandmarks(_last.Keypoints, engine.Options.LandmarkBoxMap));
+            float ahead = _motionPrediction * (float)(time - _lastTime);
+            return region with { CenterX = region.CenterX + _velocity.X * ahead, CenterY = region.CenterY + _velocity.Y * ahead };
+        }
+
+        public void Update(RegionPoints points, double time)
+        {
+            var (x0, y0) = Centre(_last.Keypoints);
+            var (x1, y1) = Centre(points.Keypoints);
+            float dt = (float)(time - _lastTime);
+            _velocity = dt > 0 ? ((x1 - x0) / dt, (y1 - y0) / dt) : default;
             _last = points;
-            _found = found;
+            _lastTime = time;
+            _found = false;
+        }
+
+        private static (float X, float Y) Centre(float[] p)
+        {
+            var b = KeypointBoxes.Of(p);
+            return (b[0] + b[2] / 2, b[1] + b[3] / 2);
         }
 
         public TrackedFace Smoothed(double time)

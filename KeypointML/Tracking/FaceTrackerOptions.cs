@@ -16,6 +16,10 @@ public sealed record FaceTrackerOptions
     /// <summary>How fast smoothing lets go with speed (One Euro beta, per inter-ocular distance per second): higher = less
     /// lag on moving faces, more jitter.</summary>
     public float Beta { get; init; } = 50f;
+    /// <summary>How far each face's next crop is moved on by the face's last velocity (0 = cropped where the face was in
+    /// the last frame, as MediaPipe does; 1 = where it would be at the same speed). Higher keeps fast faces centred in
+    /// their crops; on a still face it only follows the points' own frame-to-frame noise.</summary>
+    public float MotionPrediction { get; init; } = 0.5f;
     /// <summary>A detection overlapping a followed face's box by more than this (IoU) is that face, not a new one.</summary>
     public float SameFaceOverlap { get; init; } = 0.3f;
 
@@ -24,6 +28,7 @@ public sealed record FaceTrackerOptions
         if (DetectEvery < 1) throw new ArgumentOutOfRangeException(nameof(DetectEvery), DetectEvery, "Detect at least every frame (1) or less often.");
         if (!(MinConfidence is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(MinConfidence), MinConfidence, "A confidence is in [0, 1].");
         if (!(MinCutoff > 0)) throw new ArgumentOutOfRangeException(nameof(MinCutoff), MinCutoff, "The cutoff must be positive.");
+        if (!(MotionPrediction is >= 0 and <= 2)) throw new ArgumentOutOfRangeException(nameof(MotionPrediction), MotionPrediction, "Motion prediction is a fraction of the last velocity, 0 to 2.");
         if (!(Beta >= 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must not be negative.");
     }
 }

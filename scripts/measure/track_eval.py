@@ -63,9 +63,17 @@ def evaluate(folder, name):
 
 root = sys.argv[1]
 print("sequence | run | NME_io per frame | jitter (% IOD per frame) | identity swaps, changes")
+groups = {}
 for name in sorted(os.listdir(root)):
     folder = os.path.join(root, name)
     if not os.path.isdir(folder): continue
     for run, (nme, jit, swaps) in evaluate(folder, name).items():
         ids = "" if swaps is None else "%d, %d" % swaps
         print(f"{name} | {run} | {nme:.2f}% | {jit:.3f} | {ids}")
+        groups.setdefault((name.split("_")[0], run), []).append((nme, jit, swaps))
+# Sequences of several faces (make_sequences.py --pairs N): the mean per motion, swaps and changes summed.
+if any(len(v) > 1 for v in groups.values()):
+    print("\nmotion (faces) | run | mean NME_io per frame | mean jitter | identity swaps, changes")
+    for (motion, run), v in groups.items():
+        ids = "" if v[0][2] is None else "%d, %d" % (sum(x[2][0] for x in v), sum(x[2][1] for x in v))
+        print(f"{motion} ({len(v)}) | {run} | {statistics.mean(x[0] for x in v):.2f}% | {statistics.mean(x[1] for x in v):.3f} | {ids}")
