@@ -119,4 +119,9 @@ public static class KeypointCatalog
     /// <c>Mouth</c> (aspect ratios): head pose and eye and mouth openness, after <c>DetectKeypoints</c>; see
     /// <see cref="FaceAnalyzingEstimator"/> and docs/face-analysis.md.</summary>
     public static FaceAnalyzingEstimator AnalyzeFaces(this TransformsCatalog catalog) => new(catalog);
+
+    /// <summary>68 predicted points and the <c>Image</c> column (ML.NET's <c>LoadImages</c>) -> <c>Chip</c>: the face aligned
+    /// to the ArcFace 112 x 112 template, an image column for <c>ExtractPixels</c> and a recognition model; see
+    /// <see cref="FaceChipExtractingEstimator"/> and docs/face-analysis.md.</summary>
+    public static FaceChipExtractingEstimator ExtractFaceChips(this TransformsCatalog catalog) => new(catalog);
 }
