@@ -26,7 +26,7 @@ for r in csv.DictReader(open(sys.argv[2])):
     d=statistics.mean(math.dist(a,b) for a,b in zip(five,T))
     key=r['image']
     if key not in chips or d<chips[key][0]: chips[key]=(d,five)
-warp=[];tmpl=[]
+warp=[];tmpl=[];points=[]
 for r in csv.DictReader(open(sys.argv[1])):
     name=r['image'].replace('/','__').rsplit('.',1)[0]+f"__{r['face']}.png"
     if name not in chips: continue
@@ -35,4 +35,5 @@ for r in csv.DictReader(open(sys.argv[1])):
     f=fit(five,T)
     warp.append(statistics.mean(math.dist(f(*p),q) for p,q in zip(five,chips[name][1])))
     tmpl.append(chips[name][0])
-print(f"{len(warp)} chips: re-measured five points vs where the fitted similarity puts them: median {statistics.median(warp):.2f} px; vs the template: median {statistics.median(tmpl):.2f} px")
+    points.extend(math.dist(a,b) for a,b in zip(chips[name][1],T))
+print(f"{len(warp)} chips: re-measured five points vs where the fitted similarity puts them: median {statistics.median(warp):.2f} px; vs the template: median {statistics.median(tmpl):.2f} px (of each chip's mean over its five points), median {statistics.median(points):.2f} px over all {len(points)} points")
