@@ -63,13 +63,20 @@ public sealed class FaceTracker
         if (lost || _tracks.Count == 0 || _frame % Options.DetectEvery == 0)
         {
             DetectorRuns++;
-            var detected = _engine.Detector.Detect(frame, _engine.Options.Detection)
-                .Where(d => _tracks.TrueForAll(t => KeypointBoxes.Iou(d.Box, t.Box) <= Options.SameFaceOverlap)).ToList();
+            var detected = _engine.Detector.Detect(frame, _engine.Options.Detection);
             if (detected.Count > 0)
             {
                 var points = _engine.PointsOfDetections(source, detected);
-                foreach (var p in points)
-                    if (Usable(p, frame)) _tracks.Add(new FollowedFace(_nextId++, p, time, Options));
+                for (int d = 0; d < detected.Count; d++)
+                {
+                    if (!Usable(points[d], frame)) continue;
+                    // A detection on a followed face is that face: its points replace the followed ones when the model is
+                    // surer of them (a crop that drifted, e.g. onto the frame's edge as the face left and came back, is
+                    // put right without a new identity); the others are new faces.
+                    var same = _tracks.Where(t => KeypointBoxes.Iou(detected[d].Box, t.Box) > Options.SameFaceOverlap).MaxBy(t => KeypointBoxes.Iou(detected[d].Box, t.Box));
+                    if (same is null) _tracks.Add(new FollowedFace(_nextId++, points[d], time, Options));
+                    else if (FaceEngine.MeanConfidence(points[d]) > same.Confidence) same.Update(points[d], time);
+                }
             }
         }
         // Two followed faces that became one (one crop drifted onto the other face): the better-held one stays.
