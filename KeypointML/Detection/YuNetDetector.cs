@@ -115,6 +115,8 @@ public sealed class YuNetDetector : IFaceDetector
             if (f.Score >= threshold) faces.Add(c);
             // The first search's box (the enlarged search confirms the face; its box was no better on the dev photos).
             else if (SecondLook(image, c) is { } confirmed && confirmed.Score >= threshold) faces.Add(c with { Face = f with { Score = confirmed.Score } });
+            // A rolled head scores lower than the same head upright: searched again levelled by its own eye line.
+            else if (LevelledLook(image, c) is { } level && level >= threshold) faces.Add(c with { Face = f with { Score = level } });
         }
         return Suppress(faces, options.NmsOverlap).Take(options.MaxFaces).Select(c => c.Face).ToList();
     }
@@ -163,6 +165,39 @@ public sealed class YuNetDetector : IFaceDetector
         return found.Where(f => KeypointBoxes.Iou(f.Face.Box, c.Box) >= 0.5f).Select(f => f.Face).MaxBy(f => f.Score);
     }
 
+    /// <summary>A candidate whose five points roll at least this many degrees gets its second look levelled.</summary>
+    public const float LevelledLookRoll = 15f;
+
+    // The candidate's square (SecondLookContext times its size, SecondLookFace pixels across its face at least) turned by
+    // the roll of its own points so that the head is level, searched again: the best score of a face found at the square's
+    // centre (within a quarter of the face's size) and of about the candidate's size, or null when the head is nearly
+    // upright (the plain second look has seen it) or nothing is found there.
+    private float? LevelledLook(ImagePixels image, Candidate candidate)
+    {
+        var c = candidate.Face;
+        float roll = DetectionRegions.RollOf(c);
+        if (!(MathF.Abs(roll) >= LevelledLookRoll * MathF.PI / 180)) return null;
+        // The upright face's size: the candidate's box holds the turned face.
+        float turned = MathF.Abs(MathF.Cos(roll)) + MathF.Abs(MathF.Sin(roll));
+        float face = MathF.Max(c.Width, c.Height) / turned;
+        float zoom = MathF.Max(1f, SecondLookFace / face);
+        int size = (int)MathF.Ceiling(face * SecondLookContext * zoom);
+        if (size < 16 || size > 4096) return null;
+        int padded = (size + Alignment - 1) / Alignment * Alignment;
+        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, padded, padded]);
+        DetectorInput.LevelledBgrPlanes(image, c.Left + c.Width / 2 - 0.5f, c.Top + c.Height / 2 - 0.5f, face * SecondLookContext, roll, size, padded,
+            value.GetTensorMutableDataAsSpan<float>());
+        float? best = null;
+        float expected = face * zoom, centre = size / 2f;
+        foreach (var f in Decode(value, padded, padded, 0f, MathF.PI, static (u, v) => (u, v), 0))
+        {
+            float fx = f.Face.Left + f.Face.Width / 2, fy = f.Face.Top + f.Face.Height / 2, fs = MathF.Max(f.Face.Width, f.Face.Height);
+            if (MathF.Abs(fx - centre) > expected / 4 || MathF.Abs(fy - centre) > expected / 4 || fs < expected / 1.5f || fs > expected * 1.5f) continue;
+            if (best is null || f.Face.Score > best) best = f.Face.Score;
+        }
+        return best;
+    }
+
     // Every candidate above the threshold in the part `source` of the image searched at `scale`, turned clockwise by
     // `turns` quarter turns, in image pixels.
     private List<Candidate> Search(ImagePixels image, PixelRect source, float scale, float threshold, int turns, float maxRoll = MathF.PI)
@@ -184,8 +219,6 @@ public sealed class YuNetDetector : IFaceDetector
             }
             finally { ArrayPool<float>.Shared.Return(upright); }
         }
-        using var runOptions = new RunOptions();
-        using var results = _session.Run(runOptions, ["input"], [value], _outputNames);
         // Turned input (edge coordinates) -> upright resized image -> image pixel centres.
         float sx = (float)source.Width / w, sy = (float)source.Height / h, ox = source.X - 0.5f, oy = source.Y - 0.5f;
         (float X, float Y) ToImage(float u, float v)
@@ -199,6 +232,16 @@ public sealed class YuNetDetector : IFaceDetector
             };
             return (x * sx + ox, y * sy + oy);
         }
+        return Decode(value, pw, ph, threshold, maxRoll, ToImage, turns);
+    }
+
+    // One network run on the planes in `value` (pw x ph) and its decoding: every candidate above the threshold (and, with
+    // maxRoll < pi, seen within maxRoll of upright), its box and points taken by `toImage` from the input's edge
+    // coordinates to the image's.
+    private List<Candidate> Decode(OrtValue value, int pw, int ph, float threshold, float maxRoll, Func<float, float, (float X, float Y)> toImage, int turns)
+    {
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, ["input"], [value], _outputNames);
         var found = new List<Candidate>();
         for (int level = 0; level < Strides.Length; level++)
         {
@@ -222,9 +265,9 @@ public sealed class YuNetDetector : IFaceDetector
                     // sees turned by more than MaxRollInSearch has points that cannot be trusted (eyes swapped, say).
                     if (maxRoll < MathF.PI && MathF.Abs(DetectionRegions.RollOf(points)) > maxRoll) continue;
                     for (int k = 0; k < PointCount; k++)
-                        (points[2 * k], points[2 * k + 1]) = ToImage(points[2 * k], points[2 * k + 1]);
-                    var (ax, ay) = ToImage(cx - bw / 2, cy - bh / 2);
-                    var (bx, by) = ToImage(cx + bw / 2, cy + bh / 2);
+                        (points[2 * k], points[2 * k + 1]) = toImage(points[2 * k], points[2 * k + 1]);
+                    var (ax, ay) = toImage(cx - bw / 2, cy - bh / 2);
+                    var (bx, by) = toImage(cx + bw / 2, cy + bh / 2);
                     // Box corners are edges: back to KeypointML's box (first pixel's centre, size).
                     float left = MathF.Min(ax, bx), top = MathF.Min(ay, by);
                     found.Add(new Candidate(new DetectedFace(left, top, MathF.Abs(bx - ax), MathF.Abs(by - ay), score, points), turns));

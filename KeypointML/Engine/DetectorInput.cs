@@ -34,6 +34,52 @@ internal static class DetectorInput
         }
     }
 
+    /// <summary>Writes the square of side <paramref name="side"/> image pixels centred on (<paramref name="centerX"/>,
+    /// <paramref name="centerY"/>) and turned by <paramref name="roll"/> radians (a face's roll: the square's axes are the
+    /// face's, so the face comes out level), sampled bilinearly to <paramref name="size"/> x <paramref name="size"/> at the
+    /// top left of zeroed B, G, R planes of <paramref name="padded"/> x <paramref name="padded"/>; outside the image is 0.</summary>
+    /// <remarks>Bilinear without averaging: the detector's second look only enlarges (its square is never shrunk).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LevelledBgrPlanes(ImagePixels image, float centerX, float centerY, float side, float roll, int size, int padded, Span<float> planes)
+    {
+        int plane = padded * padded;
+        if (size > padded || planes.Length != 3 * plane) throw new ArgumentException($"{planes.Length} values do not make 3 planes of {padded} x {padded} holding {size} x {size}.", nameof(planes));
+        planes.Clear();
+        var (ro, go, bo) = image.Format.ChannelOffsets();
+        int bpp = image.BytesPerPixel;
+        float step = side / size, cos = MathF.Cos(roll), sin = MathF.Sin(roll);
+        for (int v = 0; v < size; v++)
+            for (int u = 0; u < size; u++)
+            {
+                // Output pixel centre -> offset in the face's frame -> image (pixel centres at whole numbers).
+                float du = (u + 0.5f - size / 2f) * step, dv = (v + 0.5f - size / 2f) * step;
+                float x = centerX + cos * du - sin * dv, y = centerY + sin * du + cos * dv;
+                int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
+                float fx = x - x0, fy = y - y0, b = 0, g = 0, r = 0;
+                for (int dy = 0; dy <= 1; dy++)
+                {
+                    int yy = y0 + dy;
+                    if ((uint)yy >= (uint)image.Height) continue;
+                    var row = image.Row(yy);
+                    float wy = dy == 0 ? 1 - fy : fy;
+                    for (int dx = 0; dx <= 1; dx++)
+                    {
+                        int xx = x0 + dx;
+                        if ((uint)xx >= (uint)image.Width) continue;
+                        float w = wy * (dx == 0 ? 1 - fx : fx);
+                        int p = xx * bpp;
+                        b += w * row[p + bo];
+                        g += w * row[p + go];
+                        r += w * row[p + ro];
+                    }
+                }
+                int o = v * padded + u;
+                planes[o] = b;
+                planes[plane + o] = g;
+                planes[2 * plane + o] = r;
+            }
+    }
+
     /// <summary>Writes the part <paramref name="source"/> of the image (inside it) resized to <paramref name="width"/> x
     /// <paramref name="height"/> at the top left of zeroed B, G, R planes (values 0..255, YuNet's input) of
     /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/>.</summary>
