@@ -33,13 +33,6 @@ public class AnalyzeFacesTests
             Assert.That(roll[i], Is.EqualTo(pose.Roll));
             Assert.That(mouth[i], Is.EqualTo(FaceOpenness.Of(points[i]).Mouth));
         }
-        using var folder = new TempFolder();
-        var zip = Path.Combine(folder.Path, "pipeline.zip");
-        ml.Model.Save(fitted, data.Schema, zip);
-        var loadContext = new MLContext(0);
-        loadContext.RegisterKeypointComponents();
-        var loaded = loadContext.Model.Load(zip, out _);
-        try { Assert.That(loaded.Transform(data).GetColumn<float>("Yaw").ToList(), Is.EqualTo(yaw).Within(1e-3)); }
-        finally { (loaded as IDisposable)?.Dispose(); }
+        Assert.That(LibraryPipeline.ColumnAfterSaveAndLoad<float>(ml, fitted, data, "Yaw"), Is.EqualTo(yaw).Within(1e-3));
     }
 }

@@ -35,14 +35,7 @@ public class ExtractFaceChipsTests
             Assert.That(chips[i].Pixels.ToArray(), Is.EqualTo(expected.Pixels), $"row {i}: the chip of FaceChips.Extract");
             Assert.That(pixels[i], Has.Length.EqualTo(3 * 112 * 112), "ExtractPixels reads the chip");
         }
-        using var folder = new TempFolder();
-        var zip = Path.Combine(folder.Path, "pipeline.zip");
-        ml.Model.Save(fitted, data.Schema, zip);
-        var loadContext = new MLContext(0);
-        loadContext.RegisterKeypointComponents();
-        var loaded = loadContext.Model.Load(zip, out _);
-        try { Assert.That(loaded.Transform(data).GetColumn<float[]>("ChipPixels").ToList(), Is.EqualTo(pixels)); }
-        finally { (loaded as IDisposable)?.Dispose(); }
+        Assert.That(LibraryPipeline.ColumnAfterSaveAndLoad<float[]>(ml, fitted, data, "ChipPixels"), Is.EqualTo(pixels));
     }
 
     [Test]

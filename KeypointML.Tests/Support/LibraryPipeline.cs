@@ -34,6 +34,20 @@ internal static class LibraryPipeline
         finally { (loaded as IDisposable)?.Dispose(); }
     }
 
+    /// <summary><paramref name="fitted"/> saved to a zip in a temporary folder, loaded by a fresh context with the KeypointML
+    /// components registered, and run on <paramref name="data"/>: column <paramref name="column"/> of the loaded pipeline.</summary>
+    public static List<T> ColumnAfterSaveAndLoad<T>(MLContext ml, ITransformer fitted, IDataView data, string column)
+    {
+        using var folder = new TempFolder();
+        var zip = Path.Combine(folder.Path, "pipeline.zip");
+        ml.Model.Save(fitted, data.Schema, zip);
+        var loadContext = new MLContext(0);
+        loadContext.RegisterKeypointComponents();
+        var loaded = loadContext.Model.Load(zip, out _);
+        try { return [.. loaded.Transform(data).GetColumn<T>(column)]; }
+        finally { (loaded as IDisposable)?.Dispose(); }
+    }
+
     /// <summary>The values of a float vector column, row by row.</summary>
     public static List<float[]> Column(IDataView data, string name) => KeypointDataViews.ReadFloatVectors(data, name);
 }
