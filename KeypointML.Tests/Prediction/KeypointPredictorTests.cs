@@ -3,11 +3,34 @@ using KeypointML.Prediction;
 using KeypointML.Tests.Data;
 using KeypointML.Transforms;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace KeypointML.Tests.Prediction;
 
 public class KeypointPredictorTests
 {
+    [TestCase("ibug68-fast", KeypointDatasets.IbugTest, true)]        // faces by their boxes, heatmap codec, shape prior
+    [TestCase("imm-face58", KeypointDatasets.ImmValidation, false)]   // whole images, decoded at a quarter (reduced decoding)
+    public void Each_face_gets_the_points_DetectKeypoints_gives_its_row_bit_for_bit(string model, string dataset, bool withBox)
+    {
+        if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
+        var ml = new MLContext(0);
+        var data = ml.Data.TakeRows(KeypointDatasets.Load(ml, dataset).Data, 6);
+        var options = new KeypointDetectionOptions { ModelPath = RepositoryFiles.Model(model), BoxColumnName = withBox ? KeypointColumns.Box : null };
+        using var fitted = ml.Transforms.DetectKeypoints(options).Fit(data);
+        var scored = fitted.Transform(data);
+        var expected = LibraryPipeline.Column(scored, KeypointColumns.Keypoints);
+        var paths = scored.GetColumn<string>(KeypointColumns.ImagePath).ToList();
+        var boxes = LibraryPipeline.Column(scored, KeypointColumns.Box);
+        using var predictor = new KeypointPredictor(ml, new KeypointDetectionOptions { ModelPath = RepositoryFiles.Model(model) });
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var p = predictor.Predict(paths[i], withBox ? boxes[i] : null);
+            Assert.That(p.Succeeded, Is.True, p.Error);
+            Assert.That(p.Keypoints, Is.EqualTo(expected[i]), $"row {i}");
+        }
+    }
+
     [Test]
     public void Eight_threads_give_the_points_of_one_thread_bit_for_bit()
     {

@@ -17,24 +17,40 @@ public sealed class FaceEngine
     private readonly IBatchScorer? _scorer;
     private readonly KeypointCodec? _codec;
     private readonly DetectionRegions _regions;
+    private readonly Preprocessing.FacePreprocessing? _preprocessing;
 
     /// <summary>An engine over a detector and (optionally) a landmark model; the caller keeps and disposes both.</summary>
     public FaceEngine(IFaceDetector detector, KeypointModel? landmarks, FaceEngineOptions? options = null)
+        : this(landmarks, detector ?? throw new ArgumentNullException(nameof(detector)), options)
     {
-        Detector = detector ?? throw new ArgumentNullException(nameof(detector));
+    }
+
+    /// <summary>An engine for faces whose regions are known (a dataset's boxes, a tracker's crops): <see cref="Points(ImagePixels, IReadOnlyList{FaceRegion})"/>
+    /// without a detector (<see cref="Run(ImagePixels)"/> needs one). The caller keeps and disposes the model.</summary>
+    public FaceEngine(KeypointModel landmarks, FaceEngineOptions? options = null)
+        : this(landmarks ?? throw new ArgumentNullException(nameof(landmarks)), null, options)
+    {
+    }
+
+    private FaceEngine(KeypointModel? landmarks, IFaceDetector? detector, FaceEngineOptions? options)
+    {
+        Detector = detector;
         Landmarks = landmarks;
         Options = options ?? new FaceEngineOptions();
         Options.Validate();
-        _regions = Options.Regions ?? FaceEngineDefaults.RegionsFor(detector);
+        _regions = Options.Regions ?? (detector is null ? FaceEngineDefaults.RegionsFor300WBoxes : FaceEngineDefaults.RegionsFor(detector));
         if (landmarks is not null)
         {
-            _codec = landmarks.Codec(Options.Refinement, Options.FlipAveraging);
+            if (Options.FlipAveraging && landmarks.MirrorMap is null)
+                throw new ArgumentException($"FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{landmarks.Name}' predicts {landmarks.Metadata.KeypointCount} points.", nameof(options));
+            _codec = landmarks.Codec(Options.Refinement, Options.FlipAveraging, Options.ApplyShapePrior);
             _scorer = Options.FlipAveraging ? new FlipScorer(landmarks) : landmarks;
+            _preprocessing = landmarks.Preprocessing with { Fill = Options.Fill };
         }
     }
 
-    /// <summary>The face detector.</summary>
-    public IFaceDetector Detector { get; }
+    /// <summary>The face detector (null for an engine of known regions).</summary>
+    public IFaceDetector? Detector { get; }
     /// <summary>The landmark model, or null (faces only).</summary>
     public KeypointModel? Landmarks { get; }
     /// <summary>The settings.</summary>
@@ -47,7 +63,8 @@ public sealed class FaceEngine
     internal IReadOnlyList<EngineFace> Run(ImagePixels image, StageClock? clock)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var detected = Detector.Detect(image, Options.Detection);
+        var detector = Detector ?? throw new InvalidOperationException("This engine has no face detector: it scores regions it is given (Points).");
+        var detected = detector.Detect(image, Options.Detection);
         clock?.Add(ref clock.Detect, start);
         EngineFace Face(int i, FaceRegion region, float[] keypoints, float[] confidence) =>
             new(i, detected[i].Score, detected[i].Box, detected[i].Keypoints, region, keypoints, confidence);
@@ -103,23 +120,28 @@ public sealed class FaceEngine
 
     internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {
+        if (Landmarks is null) throw new InvalidOperationException("This engine has no landmark model.");
+        var pre = _preprocessing!;
+        return Points(source, [.. regions.Select(r => RegionCrop.Of(r, pre))], regions, clock);
+    }
+
+    /// <summary>The landmark model's points for crops already made (a whole image for the whole-image models), one batch;
+    /// <paramref name="regions"/> only label the results.</summary>
+    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<RegionCrop> crops, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
+    {
         var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
         var scorer = _scorer!;
         var codec = _codec!;
-        if (regions.Count == 0) return [];
-        var pre = model.Preprocessing;
-        int n = regions.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = model.Metadata.KeypointCount;
+        if (crops.Count == 0) return [];
+        var pre = _preprocessing!;
+        int n = crops.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = model.Metadata.KeypointCount;
         var input = ArrayPool<float>.Shared.Rent(n * inLength);
         var output = ArrayPool<float>.Shared.Rent(n * outLength);
         try
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            var crops = new RegionCrop[n];
             for (int i = 0; i < n; i++)
-            {
-                crops[i] = RegionCrop.Of(regions[i], pre);
                 RegionSampler.Sample(source, crops[i], pre.Fill, pre.InputWidth, pre.InputHeight, input.AsSpan(i * inLength, inLength));
-            }
             start = clock?.Add(ref clock.Crop, start) ?? 0;
             scorer.Run(input, n, output);
             start = clock?.Add(ref clock.Landmarks, start) ?? 0;

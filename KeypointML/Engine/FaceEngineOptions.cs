@@ -18,6 +18,10 @@ public sealed record FaceEngineOptions
     /// <summary>1: the detector's region (faces whose points disagree with the crop's roll are cropped again around them);
     /// 2: every face cropped again around its first points (roll included).</summary>
     public int Passes { get; init; } = 1;
+    /// <summary>The grey level outside the image in a crop (DetectKeypoints' <c>Fill</c>).</summary>
+    public byte Fill { get; init; } = Transforms.KeypointDefaults.CropFill;
+    /// <summary>Apply the model's shape prior when it has one (DetectKeypoints' <c>ApplyShapePrior</c>).</summary>
+    public bool ApplyShapePrior { get; init; } = Transforms.KeypointDefaults.ApplyShapePrior;
     /// <summary>Points -> the 300-W box, for a second pass and for the tracker's next crop.</summary>
     public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
 
@@ -38,6 +42,9 @@ public static class FaceEngineDefaults
     public const float RollRecropDegrees = 10f;
     /// <summary>How many times at most a face is cropped again around its points.</summary>
     public const int RecropPasses = 2;
+
+    /// <summary>Regions given as 300-W boxes (an engine without a detector): the identity map.</summary>
+    public static DetectionRegions RegionsFor300WBoxes { get; } = new(FaceBoxMap.Identity, MinRollDegrees * MathF.PI / 180);
 
     /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
     public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch

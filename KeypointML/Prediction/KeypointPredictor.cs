@@ -1,6 +1,6 @@
+using KeypointML.Engine;
 using KeypointML.Models;
 using KeypointML.Transforms;
-using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -18,39 +18,46 @@ public sealed record KeypointPrediction(float[] Keypoints, float[] Confidence, s
 }
 
 /// <summary>
-/// Scores single faces from any number of threads at once: one fitted <c>DetectKeypoints</c> chain (one ONNX Runtime
-/// session, whose runs are thread-safe) and a pool of ML.NET <see cref="PredictionEngine{TSrc, TDst}"/>s over it
-/// (Microsoft.Extensions.ObjectPool), since one engine must not be shared between threads. Every call gives the points a
-/// single-threaded run gives, bit for bit.
+/// Scores single faces from any number of threads at once: a thin door onto <see cref="FaceEngine"/> (the image read and
+/// cropped as <c>DetectKeypoints</c> reads and crops it, one landmark run, the model's codec), so every call gives the
+/// points <c>DetectKeypoints</c> gives for the same row, bit for bit, and no ML.NET machinery runs per call. The engine's
+/// one ONNX Runtime session is thread-safe; each call's buffers are its own.
 /// </summary>
 /// <remarks>Bad input follows <see cref="KeypointDetectionOptions.OnBadRow"/>: marked (the default: <see
-/// cref="KeypointPrediction.Error"/>) or, under <see cref="BadRowPolicy.Fail"/>, a <see cref="KeypointRowException"/>.</remarks>
+/// cref="KeypointPrediction.Error"/>, with the message the pipeline marks the row with) or, under <see
+/// cref="BadRowPolicy.Fail"/>, a <see cref="KeypointRowException"/>.</remarks>
 public sealed class KeypointPredictor : IDisposable
 {
     private readonly KeypointModel _model;
     private readonly bool _ownsModel;
-    private readonly EnginePool _withBox, _wholeImage;
+    private readonly FaceEngine _engine;
+    private readonly bool _reducedDecoding, _fail, _hasConfidence;
 
-    /// <summary>Opens the model once (or shares <see cref="KeypointDetectionOptions.Model"/>) and fits the chains: one for
-    /// faces given by a box, one for whole images (the IMM models' input).</summary>
+    /// <summary>Opens the model once (or shares <see cref="KeypointDetectionOptions.Model"/>) with the session settings
+    /// <c>DetectKeypoints</c> would use (the context's device included), and the engine over it.</summary>
     public KeypointPredictor(MLContext ml, KeypointDetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(options);
         _ownsModel = options.Model is null;
-        // Opened here, once, with the session settings DetectKeypoints would use (the context's device included).
         _model = options.Model ?? KeypointModel.Open(options.ModelPath ?? throw new ArgumentException("give ModelPath or Model.", nameof(options)),
             ContextSettings.WithContextDevice(ml.Transforms, KeypointDetectionEstimator.ModelOptions(options)));
         try
         {
-            _withBox = new EnginePool(ml, Copy(options, _model, withBox: true));
-            _wholeImage = new EnginePool(ml, Copy(options, _model, withBox: false));
+            _engine = new FaceEngine(_model, new FaceEngineOptions
+            {
+                Refinement = options.Refinement, FlipAveraging = options.FlipAveraging, Fill = options.Fill, ApplyShapePrior = options.ApplyShapePrior,
+            });
         }
         catch
         {
             if (_ownsModel) _model.Dispose();
             throw;
         }
+        _reducedDecoding = options.ReducedDecoding;
+        _hasConfidence = _model.Codec().HasConfidence;
+        // A single face cannot be skipped: it is marked (or fails, when asked).
+        _fail = options.OnBadRow == BadRowPolicy.Fail;
     }
 
     /// <summary>The model and its metadata.</summary>
@@ -61,77 +68,28 @@ public sealed class KeypointPredictor : IDisposable
     public KeypointPrediction Predict(string imagePath, float[]? box = null)
     {
         ArgumentNullException.ThrowIfNull(imagePath);
-        return (box is null ? _wholeImage : _withBox).Predict(new FaceRow { ImagePath = imagePath, Box = box ?? [0, 0, 0, 0] });
+        var pre = _model.Preprocessing;
+        try
+        {
+            using var pixels = FaceTensorMapping.ReadForCrop(imagePath, box, pre, _reducedDecoding, out var geometry);
+            var crop = new RegionCrop(geometry, 0, 0, 0, 0);
+            var points = _engine.Points(pixels.Source, [crop], [FaceRegion.FromBox(box ?? geometry.ToVector())])[0];
+            return new KeypointPrediction(points.Keypoints, _hasConfidence ? points.Confidence : [], "");
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+        {
+            if (_fail) throw new KeypointRowException(0, imagePath, e.Message, e);
+            var nan = new float[2 * _model.Metadata.KeypointCount];
+            Array.Fill(nan, float.NaN);
+            var confidence = new float[_model.Metadata.KeypointCount];
+            Array.Fill(confidence, float.NaN);
+            return new KeypointPrediction(nan, _hasConfidence ? confidence : [], e.Message);
+        }
     }
 
-    /// <summary>Frees the chains and, when this predictor opened it, the model's session.</summary>
+    /// <summary>Frees the model's session when this predictor opened it.</summary>
     public void Dispose()
     {
-        _withBox.Dispose();
-        _wholeImage.Dispose();
         if (_ownsModel) _model.Dispose();
-    }
-
-    private static KeypointDetectionOptions Copy(KeypointDetectionOptions o, KeypointModel model, bool withBox) => new()
-    {
-        Model = model, ImagePathColumnName = nameof(FaceRow.ImagePath), BoxColumnName = withBox ? nameof(FaceRow.Box) : null,
-        KeypointsColumnName = nameof(PredictionRow.Keypoints), ConfidenceColumnName = nameof(PredictionRow.Confidence),
-        ErrorColumnName = nameof(PredictionRow.Error), Fill = o.Fill, Refinement = o.Refinement, FlipAveraging = o.FlipAveraging,
-        BatchSize = 1, ReducedDecoding = o.ReducedDecoding,
-        // A single face cannot be skipped: it is marked (or fails, when asked).
-        OnBadRow = o.OnBadRow == BadRowPolicy.Skip ? BadRowPolicy.Mark : o.OnBadRow,
-    };
-
-    // One fitted chain and the engines over it.
-    private sealed class EnginePool : IDisposable
-    {
-        private readonly KeypointDetectionTransformer _chain;
-        private readonly ObjectPool<PredictionEngine<FaceRow, PredictionRow>> _engines;
-        private readonly bool _hasConfidence;
-
-        public EnginePool(MLContext ml, KeypointDetectionOptions options)
-        {
-            var empty = ml.Data.LoadFromEnumerable(Array.Empty<FaceRow>());
-            _chain = ml.Transforms.DetectKeypoints(options).Fit(empty);
-            _hasConfidence = _chain.GetOutputSchema(empty.Schema).GetColumnOrNull(options.ConfidenceColumnName) is not null;
-            var chain = _chain;
-            _engines = new DefaultObjectPoolProvider { MaximumRetained = 2 * Environment.ProcessorCount }
-                .Create(new EnginePolicy(() => ml.Model.CreatePredictionEngine<FaceRow, PredictionRow>(chain)));
-        }
-
-        public KeypointPrediction Predict(FaceRow row)
-        {
-            var engine = _engines.Get();
-            try
-            {
-                var p = engine.Predict(row);
-                return new KeypointPrediction(p.Keypoints, _hasConfidence ? p.Confidence : [], p.Error);
-            }
-            finally
-            {
-                _engines.Return(engine);
-            }
-        }
-
-        public void Dispose() => _chain.Dispose();
-    }
-
-    private sealed class EnginePolicy(Func<PredictionEngine<FaceRow, PredictionRow>> create) : PooledObjectPolicy<PredictionEngine<FaceRow, PredictionRow>>
-    {
-        public override PredictionEngine<FaceRow, PredictionRow> Create() => create();
-        public override bool Return(PredictionEngine<FaceRow, PredictionRow> engine) => true;
-    }
-
-    private sealed class FaceRow
-    {
-        public string ImagePath { get; set; } = "";
-        [VectorType(4)] public float[] Box { get; set; } = [];
-    }
-
-    private sealed class PredictionRow
-    {
-        public float[] Keypoints { get; set; } = [];
-        public float[] Confidence { get; set; } = [];
-        public string Error { get; set; } = "";
     }
 }

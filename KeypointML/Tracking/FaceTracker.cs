@@ -32,6 +32,7 @@ public sealed class FaceTracker
     {
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         if (engine.Landmarks is null) throw new ArgumentException("A tracker follows faces by their points: the engine needs a landmark model.", nameof(engine));
+        if (engine.Detector is null) throw new ArgumentException("A tracker finds faces that enter: the engine needs a face detector.", nameof(engine));
         Options = options ?? new FaceTrackerOptions();
         Options.Validate();
     }
@@ -63,7 +64,7 @@ public sealed class FaceTracker
         if (lost || _tracks.Count == 0 || _frame % Options.DetectEvery == 0)
         {
             DetectorRuns++;
-            var detected = _engine.Detector.Detect(frame, _engine.Options.Detection);
+            var detected = _engine.Detector!.Detect(frame, _engine.Options.Detection);
             if (detected.Count > 0)
             {
                 var points = _engine.PointsOfDetections(source, detected);

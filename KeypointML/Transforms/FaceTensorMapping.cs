@@ -81,33 +81,40 @@ internal static class FaceTensorMapping
         }
     }
 
-    private static void Map(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, TensorRow output)
+    /// <summary>The image at <paramref name="path"/> decoded for the crop <paramref name="p"/> takes of <paramref name="box"/>
+    /// (null: the whole image), at a JPEG reduction that keeps the crop at least the model's input when
+    /// <paramref name="reducedDecoding"/>. A bad box throws InvalidOperationException and an unreadable image
+    /// InvalidDataException, each naming the component and the image (the messages rows are marked with).</summary>
+    internal static DecodedPixels ReadForCrop(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, out CropGeometry geometry)
     {
         if (box is not null && box.Length != 4)
             throw new InvalidOperationException($"{FaceBoxCropEstimator.Component}: a face box has {box.Length} values; expected 4 (left, top, width, height).");
-        CropGeometry geometry = default;
-        DecodedPixels pixels;
+        CropGeometry crop = default;
         try
         {
-            pixels = ImageFileReader.ReadPixels(path, (width, height) =>
+            var pixels = ImageFileReader.ReadPixels(path, (width, height) =>
             {
-                geometry = CropFor(box, p, path, width, height);
-                return reducedDecoding ? Reduction(geometry, p) : 1;
+                crop = CropFor(box, p, path, width, height);
+                return reducedDecoding ? Reduction(crop, p) : 1;
             });
+            geometry = crop;
+            return pixels;
         }
         catch (InvalidOperationException) { throw; }   // the box's reason, already naming the component and image
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException($"{ImageFileLoadingEstimator.Component}: image '{path}' could not be read: {e.Message}", e);
         }
-        using (pixels)
-        {
-            var tensor = new float[p.InputLength];
-            FaceTensorSampler.Sample(pixels.Source, geometry, p.Fill, p.InputWidth, p.InputHeight, tensor);
-            output.Pixels = tensor;
-            output.Geometry = geometry.ToVector();
-            output.Size = [pixels.FullWidth, pixels.FullHeight];
-        }
+    }
+
+    private static void Map(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, TensorRow output)
+    {
+        using var pixels = ReadForCrop(path, box, p, reducedDecoding, out var geometry);
+        var tensor = new float[p.InputLength];
+        FaceTensorSampler.Sample(pixels.Source, geometry, p.Fill, p.InputWidth, p.InputHeight, tensor);
+        output.Pixels = tensor;
+        output.Geometry = geometry.ToVector();
+        output.Size = [pixels.FullWidth, pixels.FullHeight];
     }
 
     private static CropGeometry CropFor(float[]? box, FacePreprocessing p, string path, int width, int height)
