@@ -108,7 +108,9 @@ public sealed class FaceEngine
     private bool RollDisagrees(RegionPoints p)
     {
         if (p.Keypoints.Length != 2 * 68 || !float.IsFinite(p.Keypoints[0])) return false;
-        float roll = FaceRegion.RollOfLandmarks(p.Keypoints);
+        // The roll the points' own crop would have: under MinRoll that crop is upright too, so a face rolled 10-20 degrees
+        // in an upright crop is not cropped again for nothing.
+        float roll = _regions.Level(p.Region with { Roll = FaceRegion.RollOfLandmarks(p.Keypoints) }).Roll;
         float difference = MathF.Abs(MathF.IEEERemainder(roll - p.Region.Roll, 2 * MathF.PI));
         return difference > FaceEngineDefaults.RollRecropDegrees * MathF.PI / 180;
     }
