@@ -73,6 +73,17 @@ public class FrameTrackingTests
         Assert.That(pictures, Is.EqualTo(Enumerable.Range(0, 8).Select(i => $"frame_{i:D6}.png")));
         using var first = SKBitmap.Decode(Path.Combine(overlays, pictures[0]));
         Assert.That((first.Width, first.Height), Is.EqualTo((640, 480)));
+
+        // A phone's portrait video: the same stream with the container's rotation; frames come out turned, 480 x 640.
+        var landscape = Path.Combine(folder.Path, "landscape.mp4");
+        var rotated = Path.Combine(folder.Path, "portrait.mp4");
+        Ffmpeg($"-v error -i {video} -c:v libx264 -pix_fmt yuv420p {landscape}");
+        Ffmpeg($"-v error -i {landscape} -c copy -metadata:s:v:0 rotate=90 {rotated}");
+        var portrait = new VideoFile(rotated);
+        Assert.That((portrait.Width, portrait.Height), Is.EqualTo((480, 640)));
+        var sizes = new List<(int, int)>();
+        portrait.Read((_, _, frame) => sizes.Add((frame.Width, frame.Height)), (i, problem) => Assert.Fail($"frame {i}: {problem}"));
+        Assert.That(sizes, Is.EqualTo(Enumerable.Repeat((480, 640), 8)));
     }
 
     [Test]
