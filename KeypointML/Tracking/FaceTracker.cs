@@ -136,8 +136,7 @@ public sealed class FaceTracker
             var (x0, y0) = Centre(_last.Keypoints);
             var (x1, y1) = Centre(points.Keypoints);
             float dt = (float)(time - _lastTime);
-            // dt = 0: the same frame again (a detection put the face right): the velocity of the frames before stands.
-            if (dt > 0) _velocity = ((x1 - x0) / dt, (y1 - y0) / dt);
+            _velocity = dt > 0 ? ((x1 - x0) / dt, (y1 - y0) / dt) : default;
             _last = points;
             _lastTime = time;
             _found = false;
