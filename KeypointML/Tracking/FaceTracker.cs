@@ -136,6 +136,8 @@ public sealed class FaceTracker
             var (x0, y0) = Centre(_last.Keypoints);
             var (x1, y1) = Centre(points.Keypoints);
             float dt = (float)(time - _lastTime);
+            // dt = 0: a detection put the face right in the same frame; its velocity starts again from zero (keeping the
+            // old one sent a crop after the other face where two faces cross: one identity swap on the test sequences).
             _velocity = dt > 0 ? ((x1 - x0) / dt, (y1 - y0) / dt) : default;
             _last = points;
             _lastTime = time;
