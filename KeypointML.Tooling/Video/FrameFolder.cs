@@ -22,8 +22,8 @@ public sealed class FrameFolder : IFrameSource
     public string Name { get; }
     public int ExpectedFrames => _files.Count;
 
-    /// <summary>The frame files of a folder, in ordinal name order.</summary>
-    public static List<string> Files(string folder) =>
+    // The frame files of a folder, in ordinal name order.
+    private static List<string> Files(string folder) =>
         [.. Directory.EnumerateFiles(folder).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".bmp")
             .Order(StringComparer.Ordinal)];
 

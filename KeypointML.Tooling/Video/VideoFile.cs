@@ -14,11 +14,8 @@ namespace KeypointML.Tooling.Video;
 /// native video code per OS, and reads whatever codecs the user's ffmpeg reads.</remarks>
 public sealed class VideoFile : IFrameSource
 {
-    private readonly string _path;
-
     public VideoFile(string path)
     {
-        _path = path;
         Name = path;
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such video file.", path);
         IMediaAnalysis probe;
@@ -51,14 +48,14 @@ public sealed class VideoFile : IFrameSource
         var warnings = new List<string>();
         try
         {
-            FFMpegArguments.FromFileInput(_path)
+            FFMpegArguments.FromFileInput(Name)
                 .OutputToPipe(sink, o => o.WithCustomArgument("-an -sn -vsync cfr"))
                 .NotifyOnStandardError(line => { if (warnings.Count < 20) warnings.Add(line); })
                 .ProcessSynchronously(throwOnError: true);
         }
         catch (Exception e) when (sink.HandlerFailure is null && e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{_path}: ffmpeg stopped after {sink.Frames} frame(s): {Reason(e)}", e);
+            throw new InvalidDataException($"{Name}: ffmpeg stopped after {sink.Frames} frame(s): {Reason(e)}", e);
         }
         // The tracker's own errors are the caller's, not ffmpeg's: rethrown as they were.
         if (sink.HandlerFailure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);

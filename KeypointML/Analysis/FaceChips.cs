@@ -97,32 +97,11 @@ public static class FaceChips
                     {
                         float cx = x - 0.5f + (sx + 0.5f) / samples, cy = y - 0.5f + (sy + 0.5f) / samples;
                         var (ix, iy) = toImage.Apply(cx, cy);
-                        Bilinear(image, ix, iy, sum);
+                        PixelSampling.AddBilinear(image, ix, iy, sum);
                     }
                 int o = (y * size + x) * bpp;
                 for (int c = 0; c < bpp; c++) pixels[o + c] = (byte)Math.Clamp(MathF.Round(sum[c] / (samples * samples)), 0, 255);
             }
         return new FaceChip(size, image.Format, pixels, toChip);
-    }
-
-    // Adds the bilinear sample at (x, y) (pixel centres at whole numbers) to sum, channel by channel; outside is 0.
-    private static void Bilinear(ImagePixels image, float x, float y, Span<float> sum)
-    {
-        int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y), bpp = image.BytesPerPixel;
-        float fx = x - x0, fy = y - y0;
-        for (int dy = 0; dy <= 1; dy++)
-        {
-            int yy = y0 + dy;
-            if (yy < 0 || yy >= image.Height) continue;
-            var row = image.Row(yy);
-            float wy = dy == 0 ? 1 - fy : fy;
-            for (int dx = 0; dx <= 1; dx++)
-            {
-                int xx = x0 + dx;
-                if (xx < 0 || xx >= image.Width) continue;
-                float w = wy * (dx == 0 ? 1 - fx : fx);
-                for (int c = 0; c < bpp; c++) sum[c] += w * row[xx * bpp + c];
-            }
-        }
     }
 }

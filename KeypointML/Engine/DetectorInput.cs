@@ -46,37 +46,20 @@ internal static class DetectorInput
         if (size > padded || planes.Length != 3 * plane) throw new ArgumentException($"{planes.Length} values do not make 3 planes of {padded} x {padded} holding {size} x {size}.", nameof(planes));
         planes.Clear();
         var (ro, go, bo) = image.Format.ChannelOffsets();
-        int bpp = image.BytesPerPixel;
         float step = side / size, cos = MathF.Cos(roll), sin = MathF.Sin(roll);
+        Span<float> sum = stackalloc float[4];
         for (int v = 0; v < size; v++)
             for (int u = 0; u < size; u++)
             {
                 // Output pixel centre -> offset in the face's frame -> image (pixel centres at whole numbers).
                 float du = (u + 0.5f - size / 2f) * step, dv = (v + 0.5f - size / 2f) * step;
                 float x = centerX + cos * du - sin * dv, y = centerY + sin * du + cos * dv;
-                int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
-                float fx = x - x0, fy = y - y0, b = 0, g = 0, r = 0;
-                for (int dy = 0; dy <= 1; dy++)
-                {
-                    int yy = y0 + dy;
-                    if ((uint)yy >= (uint)image.Height) continue;
-                    var row = image.Row(yy);
-                    float wy = dy == 0 ? 1 - fy : fy;
-                    for (int dx = 0; dx <= 1; dx++)
-                    {
-                        int xx = x0 + dx;
-                        if ((uint)xx >= (uint)image.Width) continue;
-                        float w = wy * (dx == 0 ? 1 - fx : fx);
-                        int p = xx * bpp;
-                        b += w * row[p + bo];
-                        g += w * row[p + go];
-                        r += w * row[p + ro];
-                    }
-                }
+                sum.Clear();
+                PixelSampling.AddBilinear(image, x, y, sum);
                 int o = v * padded + u;
-                planes[o] = b;
-                planes[plane + o] = g;
-                planes[2 * plane + o] = r;
+                planes[o] = sum[bo];
+                planes[plane + o] = sum[go];
+                planes[2 * plane + o] = sum[ro];
             }
     }
 

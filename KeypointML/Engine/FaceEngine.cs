@@ -41,8 +41,6 @@ public sealed class FaceEngine
         _regions = Options.Regions ?? (detector is null ? FaceEngineDefaults.RegionsFor300WBoxes : FaceEngineDefaults.RegionsFor(detector));
         if (landmarks is not null)
         {
-            if (Options.FlipAveraging && landmarks.MirrorMap is null)
-                throw new ArgumentException($"FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{landmarks.Name}' predicts {landmarks.Metadata.KeypointCount} points.", nameof(options));
             _codec = landmarks.Codec(Options.Refinement, Options.FlipAveraging, Options.ApplyShapePrior);
             _scorer = Options.FlipAveraging ? new FlipScorer(landmarks) : landmarks;
             _preprocessing = landmarks.Preprocessing with { Fill = Options.Fill };

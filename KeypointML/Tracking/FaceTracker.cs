@@ -74,8 +74,8 @@ public sealed class FaceTracker
                     // A detection on a followed face is that face: its points replace the followed ones when the model is
                     // surer of them (a crop that drifted, e.g. onto the frame's edge as the face left and came back, is
                     // put right without a new identity); the others are new faces.
-                    var same = _tracks.Where(t => KeypointBoxes.Iou(detected[d].Box, t.Box) > Options.SameFaceOverlap).MaxBy(t => KeypointBoxes.Iou(detected[d].Box, t.Box));
-                    if (same is null) _tracks.Add(new FollowedFace(_nextId++, points[d], time, Options));
+                    var same = _tracks.MaxBy(t => KeypointBoxes.Iou(detected[d].Box, t.Box));
+                    if (same is null || KeypointBoxes.Iou(detected[d].Box, same.Box) <= Options.SameFaceOverlap) _tracks.Add(new FollowedFace(_nextId++, points[d], time, Options));
                     else if (FaceEngine.MeanConfidence(points[d]) > same.Confidence) same.Update(points[d], time);
                 }
             }
