@@ -161,4 +161,38 @@ public class AugmentationTests
             Assert.That(changed.All(k => Math.Abs(ov[k] - fill) < 1e-6), Is.True, $"draw {n}: not one grey level");
         }
     }
+
+    [Test]
+    public void LowResolution_BlursTheSampleItShrinks_AndMovesNothing()
+    {
+        using var scope = NewDisposeScope();
+        // A one-pixel checkerboard: shrunk to a quarter and enlarged back it averages to grey; the dot's centre stays put.
+        var data = new float[H * W];
+        for (int j = 0; j < H; j++)
+            for (int i = 0; i < W; i++)
+                data[j * W + i] = (i + j) % 2 == 0 ? 0.5f : -0.5f;
+        var board = tensor(data).reshape(1, 1, H, W);
+        var dot = Dot(40, 30, sigma: 3);
+        var batch = cat([board, dot, dot], 0);
+        var result = KeypointAugmenter.ApplyLowResolution(batch, [0.25f, 0.25f, null]);
+        var blurred = result.narrow(0, 0, 1).data<float>().ToArray();
+        Assert.That(blurred.Select(Math.Abs).Max(), Is.LessThan(0.05), "the checkerboard survived");
+        Assert.That(result.narrow(0, 2, 1).data<float>().ToArray(), Is.EqualTo(dot.data<float>().ToArray()), "a sample without a factor changed");
+        var (cx, cy) = Centroid(result.narrow(0, 1, 1));
+        Assert.That(cx, Is.EqualTo(40).Within(0.3));
+        Assert.That(cy, Is.EqualTo(30).Within(0.3));
+        Assert.That(batch.narrow(0, 0, 1).data<float>().ToArray(), Is.EqualTo(data), "the input changed");
+
+        // Through the augmenter: the targets are those of the same draw without it, and every sample is blurred.
+        var targets = tensor(new[] { 40.5f / W, 30.5f / H }).reshape(1, 2);
+        var plain = new KeypointAugmenter(new AugmentationOptions { MaxRotationDegrees = 10, MaxShiftPixels = 5 });
+        var shrinking = new KeypointAugmenter(plain.Options with { LowResolutionProbability = 1 });
+        var (a, ta) = plain.Augment(board, targets, new SeededRandom(1));
+        var (s, ts) = shrinking.Augment(board, targets, new SeededRandom(1));
+        Assert.That(ts.data<float>().ToArray(), Is.EqualTo(ta.data<float>().ToArray()));
+        // The centre, which no draw fills with black: the checkerboard's contrast mostly gone.
+        var centre = (Tensor t) => t.narrow(2, 20, 20).narrow(3, 25, 30).abs().mean().item<float>();
+        TestContext.Out.WriteLine($"mean |value| at the centre: {centre(a):F3} without, {centre(s):F3} with low resolution");
+        Assert.That(centre(s), Is.LessThan(centre(a) * 0.5), "not blurred");
+    }
 }

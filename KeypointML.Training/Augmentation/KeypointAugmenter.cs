@@ -55,12 +55,29 @@ public sealed record AugmentationOptions
     /// <summary>Largest occluder side, a fraction of the image side.</summary>
     public float OcclusionMaxSize { get; init; } = 0.4f;
 
+    /// <summary>
+    /// Probability that a sample is seen at low resolution: shrunk (area averaging) to a side drawn log-uniformly from
+    /// [<see cref="LowResolutionMinSide"/>, <see cref="LowResolutionMaxSide"/>] of its own, then enlarged back
+    /// (bilinear), as the engine enlarges the crop of a small face in a photo. The targets do not move (with
+    /// align_corners = false a resize keeps normalized coordinates). Drawn after everything else, the occluder included.
+    /// 0 = off.
+    /// </summary>
+    public float LowResolutionProbability { get; init; }
+
+    /// <summary>Smallest side a low-resolution sample is shrunk to, a fraction of the input side (0.17 of a 256 crop = 44
+    /// px: a 300-W face with about 16 px between the outer eye corners).</summary>
+    public float LowResolutionMinSide { get; init; } = 0.17f;
+
+    /// <summary>Largest side a low-resolution sample is shrunk to, a fraction of the input side (0.6 of 256 = 154 px:
+    /// about 55 px between the outer eye corners).</summary>
+    public float LowResolutionMaxSide { get; init; } = 0.6f;
+
     /// <summary>How many times a rotation/shift is drawn again when it would push a visible keypoint out of the image.</summary>
     public int MaxTries { get; init; } = 10;
 
     public static AugmentationOptions None { get; } = new();
 
-    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && MaxScale <= 0 && FlipProbability <= 0 && OcclusionProbability <= 0;
+    public bool IsIdentity => Brightness <= 0 && MaxRotationDegrees <= 0 && MaxShiftPixels <= 0 && MaxScale <= 0 && FlipProbability <= 0 && OcclusionProbability <= 0 && LowResolutionProbability <= 0;
 }
 
 /// <summary>One sample's geometric transform: flip first (about the vertical centre line), then rotation and scale about
@@ -140,10 +157,12 @@ public sealed class KeypointAugmenter
         }
         // Drawn after every other draw of the batch, and only when asked for, so runs without occlusion draw what they drew before.
         var occluders = options.OcclusionProbability > 0 ? DrawOccluders(b, w, h, rng) : null;
+        var shrink = options.LowResolutionProbability > 0 ? DrawLowResolution(b, rng) : null;
         using var scope = NewDisposeScope();
         var bright = ApplyBrightness(images, brightness);
         var (imgs, tgts) = ApplyGeometry(bright, targets, transforms);
         if (occluders is not null) imgs = ApplyOcclusion(imgs, occluders);
+        if (shrink is not null) imgs = ApplyLowResolution(imgs, shrink);
         return (imgs.MoveToOuterDisposeScope(), tgts.MoveToOuterDisposeScope(), transforms);
     }
 
@@ -162,6 +181,39 @@ public sealed class KeypointAugmenter
             result[i] = new Occluder(x0, y0, x0 + ow, y0 + oh, (float)rng.Uniform(0, 255));
         }
         return result;
+    }
+
+    /// <summary>Each sample's low-resolution factor (the side it is shrunk to over its own), null = full resolution.</summary>
+    private float?[] DrawLowResolution(int batch, SeededRandom rng)
+    {
+        var result = new float?[batch];
+        double lo = Math.Log(options.LowResolutionMinSide), hi = Math.Log(options.LowResolutionMaxSide);
+        for (int i = 0; i < batch; i++)
+        {
+            if (rng.NextDouble() >= options.LowResolutionProbability) continue;
+            result[i] = (float)Math.Exp(rng.Uniform(lo, hi));
+        }
+        return result;
+    }
+
+    /// <summary>Shrinks each sample with a factor to that fraction of its size (area averaging, as a photo's pixels average
+    /// the face) and enlarges it back (bilinear, as the engine's crop sampler); a new tensor.</summary>
+    public static Tensor ApplyLowResolution(Tensor images, IReadOnlyList<float?> factors)
+    {
+        int b = (int)images.shape[0], h = (int)images.shape[2], w = (int)images.shape[3];
+        if (factors.Count != b) throw new ArgumentException($"{factors.Count} factors for a batch of {b}.");
+        if (factors.All(f => f is null)) return images.alias();
+        using var scope = NewDisposeScope();
+        var samples = new Tensor[b];
+        for (int i = 0; i < b; i++)
+        {
+            var one = images.narrow(0, i, 1);
+            if (factors[i] is not float f) { samples[i] = one; continue; }
+            long sh = Math.Max(2, (long)Math.Round(h * f)), sw = Math.Max(2, (long)Math.Round(w * f));
+            var small = F.interpolate(one, [sh, sw], mode: InterpolationMode.Area);
+            samples[i] = F.interpolate(small, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+        return cat(samples, 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>Paints each sample's occluder (a new tensor; the input is not changed).</summary>

@@ -37,15 +37,16 @@ public sealed class TrainCommand : ICliCommand
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up before the schedule (recipe's; 0 = none)." };
         var maxScale = new Option<float?>("--max-scale") { Description = "Scale augmentation: the face is scaled by a factor drawn from [1-s, 1+s] (the recipe's; 0 = off)." };
         var occlusion = new Option<float?>("--occlusion") { Description = "Occlusion augmentation: the probability that a training face gets one grey rectangle of 10-40% of the side painted over it (0 = off)." };
+        var lowRes = new Option<float?>("--low-res") { Description = "Low-resolution augmentation: the probability that a training face is shrunk to 17-60% of its side and enlarged back, as a small face in a photo is (0 = off)." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
         var teacher = new Option<string?>("--teacher") { Description = "Distillation (heatmap recipes): a heatmap model (path or shipped name, e.g. ibug68-heatmap) whose maps of the training faces, moved with the augmentation, are blended into the targets." };
         var teacherWeight = new Option<float?>("--teacher-weight") { Description = "The teacher's share of each target cell, in [0, 1] (default 0.5)." };
         var ambiguity = new Option<float?>("--ambiguity-weight") { Description = "ibug-heatmap-zeroone, ibug-fast: add this multiple of the STAR-style ambiguity loss (each map's error measured in the metric of its own spread; 0 = off)." };
-        var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from the best weights of this run folder (same recipe and sizes) instead of ImageNet; optimizer and schedule start afresh." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Fine-tune: start from the best weights of this run folder, or from a model file it shipped (.onnx, float32 or float16), of the same recipe and sizes, instead of ImageNet; optimizer and schedule start afresh." };
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, limit, teacher, teacherWeight, ambiguity, initFrom,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, lowRes, limit, teacher, teacherWeight, ambiguity, initFrom,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -60,6 +61,7 @@ public sealed class TrainCommand : ICliCommand
             if (parse.GetValue(inputSize) is int s && (s < 32 || s % 16 != 0)) throw new ArgumentException($"--input-size must be a multiple of 16 from 32 up; got {s}.");
             if (parse.GetValue(maxScale) is float ms && !(ms >= 0 && ms < 1)) throw new ArgumentException($"--max-scale must be in [0, 1); got {ms}.");
             if (parse.GetValue(occlusion) is float oc && !(oc >= 0 && oc <= 1)) throw new ArgumentException($"--occlusion must be in [0, 1]; got {oc}.");
+            if (parse.GetValue(lowRes) is float lr0 && !(lr0 >= 0 && lr0 <= 1)) throw new ArgumentException($"--low-res must be in [0, 1]; got {lr0}.");
             if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");
             var overrides = new RecipeOverrides
             {
@@ -73,6 +75,7 @@ public sealed class TrainCommand : ICliCommand
                 WarmupEpochs = parse.GetValue(warmup),
                 MaxScale = parse.GetValue(maxScale),
                 Occlusion = parse.GetValue(occlusion),
+                LowResolution = parse.GetValue(lowRes),
                 Teacher = parse.GetValue(teacher), TeacherWeight = parse.GetValue(teacherWeight),
                 AmbiguityWeight = parse.GetValue(ambiguity),
                 InitFrom = parse.GetValue(initFrom) is string from ? Path.GetFullPath(from) : null,

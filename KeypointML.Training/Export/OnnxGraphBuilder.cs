@@ -14,8 +14,13 @@ public sealed class OnnxGraphBuilder
 {
     private readonly GraphProto graph = new() { Name = "keypointml" };
     private readonly Dictionary<string, int> counters = new();
+    private readonly Dictionary<string, Tensor> sources = new();
 
     public GraphProto Graph => graph;
+
+    /// <summary>Each initializer made from a network tensor, by name: the same network built twice names its weights the
+    /// same way, which is how <see cref="OnnxWeights"/> finds an exported file's value for each parameter and buffer.</summary>
+    public IReadOnlyDictionary<string, Tensor> Sources => sources;
 
     private string Fresh(string kind)
     {
@@ -49,7 +54,9 @@ public sealed class OnnxGraphBuilder
         using var scope = NewDisposeScope();
         var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
         var values = c.data<float>().ToArray();
-        return Initializer(prefix, values, c.shape);
+        var name = Initializer(prefix, values, c.shape);
+        sources[name] = t;
+        return name;
     }
 
     /// <summary>Adds a float initializer with the given values and shape.</summary>

@@ -88,6 +88,7 @@ public static class RecipeRunner
             {
                 MaxScale = overrides.MaxScale ?? recipe.Augmentation.MaxScale,
                 OcclusionProbability = overrides.Occlusion ?? recipe.Augmentation.OcclusionProbability,
+                LowResolutionProbability = overrides.LowResolution ?? recipe.Augmentation.LowResolutionProbability,
             },
         };
         options.Validate();
@@ -154,8 +155,21 @@ public static class RecipeRunner
         {
             // Fine-tuning: the weights of a finished run, checked by the load itself (a different network or size fails
             // to load with the parameter it stops at); nothing else of that run (optimizer, schedule, history) carries over.
-            Trainer.LoadBest(model, initFrom);
-            log.WriteLine($"initialised from the best weights of {initFrom}");
+            if (initFrom.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            {
+                // A shipped model whose run folder is gone: its weights read back by name, then the network checked
+                // against the file on validation faces (float16 weights differ by their rounding only).
+                int copied = OnnxWeights.LoadInto(model, initFrom);
+                using var sample = val.Images.narrow(0, 0, Math.Min(8, val.Count));
+                float diff = OnnxExporter.MaxAbsDifference(model, initFrom, sample);
+                if (!(diff < 1e-3f)) throw new InvalidDataException($"{initFrom}: read back into {model.GetType().Name}, the network's outputs differ from the file's by up to {diff:G3}; not the network this recipe builds.");
+                log.WriteLine(FormattableString.Invariant($"initialised from {initFrom} ({copied} tensors; outputs within {diff:G3} of the file's on {sample.shape[0]} validation faces)"));
+            }
+            else
+            {
+                Trainer.LoadBest(model, initFrom);
+                log.WriteLine($"initialised from the best weights of {initFrom}");
+            }
         }
         else if (!resume)
         {

@@ -27,6 +27,7 @@ public sealed record TrainerOptions
         // Added only when used, so the fingerprints of runs made before scale augmentation existed stay valid.
         + (Augmentation.MaxScale > 0 ? FormattableString.Invariant($";scale={Augmentation.MaxScale:R}") : "")
         + (Augmentation.OcclusionProbability > 0 ? FormattableString.Invariant($";occlusion={Augmentation.OcclusionProbability:R},{Augmentation.OcclusionMinSize:R},{Augmentation.OcclusionMaxSize:R}") : "")
+        + (Augmentation.LowResolutionProbability > 0 ? FormattableString.Invariant($";lowres={Augmentation.LowResolutionProbability:R},{Augmentation.LowResolutionMinSide:R},{Augmentation.LowResolutionMaxSide:R}") : "")
         + (Objective.Fingerprint.Length > 0 ? ";" + Objective.Fingerprint : "")
         // Only non-default schedules enter the fingerprint, so checkpoints made before schedules existed still resume.
         + (Schedule == LearningRateSchedule.Constant ? "" : ";schedule=" + Schedule.ToString().ToLowerInvariant())

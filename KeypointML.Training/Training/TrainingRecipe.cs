@@ -39,6 +39,9 @@ public sealed record RecipeOverrides
     public float? MaxScale { get; init; }
     /// <summary>Occlusion (cutout) augmentation probability; null = the recipe's (none).</summary>
     public float? Occlusion { get; init; }
+
+    /// <summary>Low-resolution augmentation probability; null = the recipe's (none).</summary>
+    public float? LowResolution { get; init; }
     /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
     /// <summary>Distillation: a heatmap model (ONNX, probability maps) whose maps of the training faces join the targets.</summary>
