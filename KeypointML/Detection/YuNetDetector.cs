@@ -94,22 +94,11 @@ public sealed class YuNetDetector : IFaceDetector
         float threshold = options.ScoreThreshold ?? FaceDetectionDefaults.YuNetScoreThreshold;
         float look = Math.Min(threshold, options.SecondLookThreshold ?? FaceDetectionDefaults.SecondLookThreshold);
         float scale = WorkingScale(options);
-        var whole = new PixelRect(0, 0, image.Width, image.Height);
-        float maxRoll = options.TurnedFaces ? MaxRollInSearch * MathF.PI / 180 : MathF.PI;
-        var candidates = Search(image, whole, scale, look, 0, maxRoll);
-        // Faces larger than the network knows: a second, smaller search, only where the image can hold such a face.
-        if (Math.Min(image.Width, image.Height) * scale > LargestFace)
-            candidates.AddRange(Search(image, whole, scale * LargeFaceScale, look, 0, maxRoll));
-        // Heads turned past about 45 degrees: the image searched turned a quarter each way, at half the scale (so these
-        // passes cost about half the upright one and find turned faces from twice MinFaceSize). No upside-down search: in
-        // it YuNet takes many heads rolled 45-60 degrees for upright ones with swapped eyes, and such photos are rare.
-        if (options.TurnedFaces)
-            foreach (int turns in (ReadOnlySpan<int>)[1, 3])
-                candidates.AddRange(Search(image, whole, scale * TurnedScale, look, turns, maxRoll));
+        var candidates = SearchWhole(image, scale, look, threshold, options.ExtraSearches);
         var faces = new List<Candidate>();
         foreach (var kept in Suppress(candidates, options.NmsOverlap))
         {
-            var c = options.TurnedFaces ? kept with { Face = kept.Face with { RollHypotheses = RollHypotheses(kept, candidates, options.NmsOverlap) } } : kept;
+            var c = options.ExtraSearches != ExtraSearches.Never ? kept with { Face = kept.Face with { RollHypotheses = RollHypotheses(kept, candidates, options.NmsOverlap) } } : kept;
             var f = c.Face;
             if (!(MathF.Max(f.Width, f.Height) >= options.MinFaceSize)) continue;
             if (f.Score >= threshold) faces.Add(c);
@@ -125,8 +114,8 @@ public sealed class YuNetDetector : IFaceDetector
     /// searches overlap by 15 degrees each way).</summary>
     public const float MaxRollInSearch = 60f;
 
-    /// <summary>How much smaller the turned searches are than the upright one.</summary>
-    public const float TurnedScale = 0.5f;
+    /// <summary>How much smaller the extra searches, upright and turned, are than the first one.</summary>
+    public const float HalfScale = 0.5f;
 
     // The rolls the searches that found a face give it, best-scored first, one per search (its best-scored candidate
     // overlapping the face), rolls within HypothesisSpacing of an earlier one left out. YuNet's five points are pulled
@@ -183,8 +172,8 @@ public sealed class YuNetDetector : IFaceDetector
         float zoom = MathF.Max(1f, SecondLookFace / face);
         int size = (int)MathF.Ceiling(face * SecondLookContext * zoom);
         if (size < 16 || size > 4096) return null;
-        int padded = (size + Alignment - 1) / Alignment * Alignment;
-        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, padded, padded]);
+        int padded = Padded(size);
+        using var value = Input(padded, padded);
         DetectorInput.LevelledBgrPlanes(image, c.Left + c.Width / 2 - 0.5f, c.Top + c.Height / 2 - 0.5f, face * SecondLookContext, roll, size, padded,
             value.GetTensorMutableDataAsSpan<float>());
         float? best = null;
@@ -198,6 +187,96 @@ public sealed class YuNetDetector : IFaceDetector
         return best;
     }
 
+    // Every candidate above the threshold in the whole image: searched upright at `scale`, then, when `policy` asks for
+    // it, again at half the scale upright and turned a quarter each way, and at a quarter of the scale where the image can
+    // hold a face larger than the network knows. The smaller searches are resized from the first search's planes (the
+    // pixels converted once), the three at half scale from one half-size copy.
+    private List<Candidate> SearchWhole(ImagePixels image, float scale, float threshold, float keep, ExtraSearches policy)
+    {
+        var whole = new PixelRect(0, 0, image.Width, image.Height);
+        int w = Math.Max(1, (int)MathF.Round(image.Width * scale)), h = Math.Max(1, (int)MathF.Round(image.Height * scale));
+        int pw = Padded(w), ph = Padded(h);
+        using var first = Input(pw, ph);
+        var planes = first.GetTensorMutableDataAsSpan<float>();
+        DetectorInput.BgrPlanes(image, whole, w, h, pw, ph, planes);
+        var found = Decode(first, pw, ph, threshold, MathF.PI, ToImage(whole, w, h, 0), 0);
+        if (!NeedsExtraSearches(Suppress(found, FaceDetectionDefaults.NmsOverlap), policy, keep)) return found;
+
+        // With turned searches, a face is left to the search that sees it closest to upright: one a search sees turned by
+        // more than MaxRollInSearch has points that cannot be trusted (eyes swapped, say).
+        float maxRoll = MaxRollInSearch * MathF.PI / 180;
+        found.RemoveAll(c => MathF.Abs(DetectionRegions.RollOf(c.Face)) > maxRoll);
+        var firstSearch = found.ToList();
+        // Faces larger than the network knows: a smaller search, only where the image can hold such a face.
+        if (Math.Min(image.Width, image.Height) * scale > LargestFace)
+        {
+            int lw = Math.Max(1, (int)MathF.Round(image.Width * scale * LargeFaceScale)), lh = Math.Max(1, (int)MathF.Round(image.Height * scale * LargeFaceScale));
+            using var large = Input(Padded(lw), Padded(lh));
+            DetectorInput.Resize(planes, w, h, pw, pw * ph, lw, lh, Padded(lw), Padded(lh), large.GetTensorMutableDataAsSpan<float>());
+            found.AddRange(Decode(large, Padded(lw), Padded(lh), threshold, maxRoll, ToImage(whole, lw, lh, 0), 0));
+        }
+        // At half the scale: upright (YuNet scores some faces of 40-160 px higher there than at full size), and turned a
+        // quarter each way for heads rolled past about 45 degrees; turned faces are found from twice MinFaceSize. No
+        // upside-down search: in it YuNet takes many heads rolled 45-60 degrees for upright ones with swapped eyes, and
+        // such photos are rare.
+        int hw = Math.Max(1, (int)MathF.Round(image.Width * scale * HalfScale)), hh = Math.Max(1, (int)MathF.Round(image.Height * scale * HalfScale));
+        var half = ArrayPool<float>.Shared.Rent(3 * hw * hh);
+        try
+        {
+            DetectorInput.Resize(planes, w, h, pw, pw * ph, hw, hh, hw, hh, half.AsSpan(0, 3 * hw * hh));
+            foreach (int turns in (ReadOnlySpan<int>)[0, 1, 3])
+            {
+                bool sideways = turns % 2 == 1;
+                int tpw = Padded(sideways ? hh : hw), tph = Padded(sideways ? hw : hh);
+                using var value = Input(tpw, tph);
+                DetectorInput.Turn(half.AsSpan(0, 3 * hw * hh), hw, hh, turns, tpw, tph, value.GetTensorMutableDataAsSpan<float>());
+                var seen = Decode(value, tpw, tph, threshold, maxRoll, ToImage(whole, hw, hh, turns), turns);
+                // Upright at half scale only adds faces the first search was not sure of: its box of a face the first
+                // search found can be larger and scored higher, and then took two neighbouring faces for one (training faces).
+                if (turns == 0) seen.RemoveAll(c => firstSearch.Exists(f => f.Face.Score >= keep && KeypointBoxes.Iou(f.Face.Box, c.Face.Box) > FaceDetectionDefaults.NmsOverlap));
+                found.AddRange(seen);
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(half); }
+        return found;
+    }
+
+    // Whether the extra searches run: always, never, or when the upright one leaves doubt: no face at the threshold faces
+    // are kept from, a candidate scored under SureScore (a face the second look would otherwise decide alone, or a head
+    // lying on its side, which YuNet takes for an upright one at 0.80-0.89), or a head rolled ExtraSearchRoll degrees or
+    // more. Candidates are counted once per face (after suppression).
+    private static bool NeedsExtraSearches(List<Candidate> upright, ExtraSearches policy, float keep) => policy switch
+    {
+        ExtraSearches.Never => false,
+        ExtraSearches.Always => true,
+        _ => !upright.Exists(c => c.Face.Score >= keep)
+             || upright.Exists(c => c.Face.Score < MathF.Max(keep, FaceDetectionDefaults.SureScore))
+             || upright.Exists(c => MathF.Abs(DetectionRegions.RollOf(c.Face)) >= FaceDetectionDefaults.ExtraSearchRoll * MathF.PI / 180),
+    };
+
+    private static int Padded(int size) => (size + Alignment - 1) / Alignment * Alignment;
+
+    private static OrtValue Input(int paddedWidth, int paddedHeight) =>
+        OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, paddedHeight, paddedWidth]);
+
+    // The network's input coordinates (edges at whole numbers) of the part `source` of the image resized to w x h and
+    // turned clockwise by `turns` quarter turns -> the image's pixel centres.
+    private static Func<float, float, (float X, float Y)> ToImage(PixelRect source, int w, int h, int turns)
+    {
+        float sx = (float)source.Width / w, sy = (float)source.Height / h, ox = source.X - 0.5f, oy = source.Y - 0.5f;
+        return (u, v) =>
+        {
+            var (x, y) = turns switch
+            {
+                1 => (v, h - u),
+                2 => (w - u, h - v),
+                3 => (w - v, u),
+                _ => (u, v),
+            };
+            return (x * sx + ox, y * sy + oy);
+        };
+    }
+
     // Every candidate above the threshold in the part `source` of the image searched at `scale`, turned clockwise by
     // `turns` quarter turns, in image pixels.
     private List<Candidate> Search(ImagePixels image, PixelRect source, float scale, float threshold, int turns, float maxRoll = MathF.PI)
@@ -205,8 +284,8 @@ public sealed class YuNetDetector : IFaceDetector
         int w = Math.Max(1, (int)MathF.Round(source.Width * scale)), h = Math.Max(1, (int)MathF.Round(source.Height * scale));
         bool sideways = turns % 2 == 1;
         int tw = sideways ? h : w, th = sideways ? w : h;   // the turned image's size
-        int pw = (tw + Alignment - 1) / Alignment * Alignment, ph = (th + Alignment - 1) / Alignment * Alignment;
-        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, ph, pw]);
+        int pw = Padded(tw), ph = Padded(th);
+        using var value = Input(pw, ph);
         var planes = value.GetTensorMutableDataAsSpan<float>();
         if (turns == 0) DetectorInput.BgrPlanes(image, source, w, h, pw, ph, planes);
         else
@@ -219,20 +298,7 @@ public sealed class YuNetDetector : IFaceDetector
             }
             finally { ArrayPool<float>.Shared.Return(upright); }
         }
-        // Turned input (edge coordinates) -> upright resized image -> image pixel centres.
-        float sx = (float)source.Width / w, sy = (float)source.Height / h, ox = source.X - 0.5f, oy = source.Y - 0.5f;
-        (float X, float Y) ToImage(float u, float v)
-        {
-            var (x, y) = turns switch
-            {
-                1 => (v, h - u),
-                2 => (w - u, h - v),
-                3 => (w - v, u),
-                _ => (u, v),
-            };
-            return (x * sx + ox, y * sy + oy);
-        }
-        return Decode(value, pw, ph, threshold, maxRoll, ToImage, turns);
+        return Decode(value, pw, ph, threshold, maxRoll, ToImage(source, w, h, turns), turns);
     }
 
     // One network run on the planes in `value` (pw x ph) and its decoding: every candidate above the threshold (and, with

@@ -80,17 +80,7 @@ internal static class DetectorInput
         int bpp = image.BytesPerPixel;
         if (width == source.Width && height == source.Height)
         {
-            for (int y = 0; y < height; y++)
-            {
-                var row = image.Row(source.Y + y);
-                int o = y * paddedWidth;
-                for (int x = 0, p = source.X * bpp; x < width; x++, p += bpp, o++)
-                {
-                    planes[o] = row[p + bo];
-                    planes[plane + o] = row[p + go];
-                    planes[2 * plane + o] = row[p + ro];
-                }
-            }
+            CopyPlanes(image, source, bpp, (ro, go, bo), paddedWidth, plane, planes);
             return;
         }
         var columns = FilterTaps.Of(source.X, source.Width, width);
@@ -138,6 +128,72 @@ internal static class DetectorInput
             }
         }
         finally { ArrayPool<float>.Shared.Return(horizontal); }
+    }
+
+    // The part `source` of the image as B, G, R planes at its own size (the detector's first search at full scale, the
+    // common case): one pass over the pixels without bounds checks (a third of the checked loop's time at 640 x 480).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void CopyPlanes(ImagePixels image, PixelRect source, int bpp, (int R, int G, int B) offsets, int paddedWidth, int plane, Span<float> planes)
+    {
+        fixed (float* output = planes)
+            for (int y = 0; y < source.Height; y++)
+            {
+                var row = image.Row(source.Y + y).Slice(source.X * bpp, source.Width * bpp);
+                fixed (byte* pixels = row)
+                {
+                    float* b = output + y * paddedWidth, g = b + plane, r = g + plane;
+                    byte* p = pixels;
+                    for (int x = 0; x < source.Width; x++, p += bpp)
+                    {
+                        b[x] = p[offsets.B];
+                        g[x] = p[offsets.G];
+                        r[x] = p[offsets.R];
+                    }
+                }
+            }
+    }
+
+    /// <summary>Resizes three planes of <paramref name="width"/> x <paramref name="height"/> (rows <paramref name="stride"/>
+    /// values apart, planes <paramref name="planeStride"/> apart: a padded detector input can be read as it is) to
+    /// <paramref name="outWidth"/> x <paramref name="outHeight"/>, written at the top left of zeroed planes of
+    /// <paramref name="paddedWidth"/> x <paramref name="paddedHeight"/>, with the library's one filter.</summary>
+    /// <remarks>The detector's smaller searches are made from its first search's planes, not from the image again (the
+    /// pixels are converted once). Rows first: each output row is a weighted sum of whole source rows (contiguous, vector
+    /// arithmetic), and only the output rows are then filtered across, which on a quarter-size copy of a 640 x 480 photo
+    /// costs a fifth of filtering every source row across first (the order of the sums differs from
+    /// <see cref="BgrPlanes"/>' by float rounding only).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Resize(ReadOnlySpan<float> planes, int width, int height, int stride, int planeStride,
+        int outWidth, int outHeight, int paddedWidth, int paddedHeight, Span<float> output)
+    {
+        if (outWidth > paddedWidth || outHeight > paddedHeight) throw new ArgumentException("The resized planes do not fit the output.");
+        int outPlane = paddedWidth * paddedHeight;
+        if (output.Length != 3 * outPlane) throw new ArgumentException($"{output.Length} values do not make 3 planes of {paddedWidth} x {paddedHeight}.", nameof(output));
+        if (planes.Length < 2 * planeStride + (height - 1) * stride + width) throw new ArgumentException("The source planes are smaller than their size.", nameof(planes));
+        output.Clear();
+        var columns = FilterTaps.Of(0, width, outWidth);
+        var rows = FilterTaps.Of(0, height, outHeight);
+        // One output row before it is filtered across, plus the padded taps' reads past its end (weight 0).
+        var line = ArrayPool<float>.Shared.Rent(width + columns.PaddedCount);
+        try
+        {
+            var acc = line.AsSpan(0, width);
+            line.AsSpan(width, columns.PaddedCount).Clear();
+            for (int ch = 0; ch < 3; ch++)
+            {
+                var source = planes.Slice(ch * planeStride);
+                var target = output.Slice(ch * outPlane, outPlane);
+                for (int y = 0; y < outHeight; y++)
+                {
+                    var (first, count, offset) = rows.Tap(y);
+                    acc.Clear();
+                    for (int k = 0; k < count; k++)
+                        FilterKernels.MultiplyAdd(source.Slice((first + k) * stride, width), rows.Weights[offset + k], acc);
+                    FilterKernels.Filter(columns, line, 0, target.Slice(y * paddedWidth, outWidth));
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(line); }
     }
 }
 
