@@ -59,6 +59,39 @@ public class YuNetDetectorTests
     }
 }
 
+/// <summary>The extra searches (half scale upright and turned, quarter scale) run when the first search leaves doubt.</summary>
+public class ExtraSearchesTests
+{
+    private static IReadOnlyList<DetectedFace> Detect(YuNetDetector detector, ImagePixels image, ExtraSearches policy) =>
+        detector.Detect(image, new FaceDetectionOptions { ExtraSearches = policy });
+
+    // Never gives no roll hypotheses (only extra searches have more than one to give); the faces themselves are compared.
+    private static object Faces(IReadOnlyList<DetectedFace> faces) => faces.Select(f => (f.Box, f.Score, f.Keypoints)).ToList();
+
+    [Test]
+    public void A_photo_the_first_search_is_sure_of_gets_no_extra_search_and_a_turned_one_gets_them()
+    {
+        if (KeypointDataPaths.TryFindRoot() is null) Assert.Ignore("No keypoint data found (set KEYPOINTML_DATA).");
+        using var detector = YuNetDetector.Open(RepositoryFiles.Model("yunet"));
+        using var pixels = ImageFileReader.ReadPixels(DataFixtures.ImmJpg("02-1m"), static (_, _) => 1);
+        var sure = Detect(detector, pixels.Image, ExtraSearches.Never);
+        Assert.That(sure.Single().Score, Is.GreaterThanOrEqualTo(FaceDetectionDefaults.SureScore), "the upright photo's face, found sure and upright");
+        Assert.That(Faces(Detect(detector, pixels.Image, ExtraSearches.WhenUnsure)), Is.EqualTo(Faces(sure)), "upright and sure: the first search alone");
+
+        // The same photo turned a quarter clockwise: YuNet upright takes the head for an upright one scored under 0.9,
+        // or misses it; the extra searches run and give the quarter-turned roll.
+        int w = pixels.Width, h = pixels.Height;
+        var src = pixels.Span;
+        var turned = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) src.Slice((y * w + x) * 4, 4).CopyTo(turned.AsSpan((x * h + (h - 1 - y)) * 4));
+        var image = new ImagePixels(turned, h, w, PixelFormat.Bgra32);
+        var unsure = Detect(detector, image, ExtraSearches.WhenUnsure);
+        Assert.That(Faces(unsure), Is.EqualTo(Faces(Detect(detector, image, ExtraSearches.Always))), "in doubt: every search");
+        Assert.That(unsure.Single().RollHypotheses.Select(r => r * 180 / MathF.PI), Has.Some.EqualTo(90).Within(20));
+    }
+}
+
 /// <summary>The shipped <c>models/yunet.onnx</c> is the published file with metadata added: it must detect exactly as the
 /// published one does.</summary>
 public class ShippedYuNetTests

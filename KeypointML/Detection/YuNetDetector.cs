@@ -10,8 +10,9 @@ namespace KeypointML.Detection;
 /// YuNet (W. Wu, H. Peng, S. Yu, 2023; OpenCV Zoo), a face detector trained on WIDER FACE for ordinary photos: faces from
 /// about 10 to 300 pixels, each with a box, a score and five points (the subject's right eye, left eye, nose tip, right
 /// and left mouth corners). The image is scaled by <see cref="FaceDetectionOptions.MinFaceSize"/> (<see cref="WorkingScale"/>)
-/// and searched whole (the graph takes any size that is a multiple of 32), then again at a smaller scale for faces too
-/// large for the network, when the image is large enough to hold one. Thread-safe.
+/// and searched whole (the graph takes any size that is a multiple of 32); when that search leaves doubt
+/// (<see cref="ExtraSearches"/>), again at half the scale, upright and turned a quarter each way, and at a quarter of it
+/// for faces too large for the network. Thread-safe.
 /// </summary>
 /// <remarks>Decoding follows OpenCV's <c>FaceDetectorYN</c>: per grid cell of strides 8, 16 and 32, score =
 /// sqrt(cls x obj), box centre ((col + b0) S, (row + b1) S), size (exp(b2) S, exp(b3) S), point k at
@@ -30,10 +31,10 @@ public sealed class YuNetDetector : IFaceDetector
     /// <summary>Smallest face, in pixels of the network's input, that YuNet finds reliably (its authors: about 10 px;
     /// chosen on the WIDER FACE dev photos, models/yunet.md).</summary>
     public const float SmallestFace = 10f;
-    /// <summary>Largest face, in pixels of the network's input, it was trained on (about 300 px): an image larger than this
-    /// at its working scale is searched a second time, smaller, for faces that fill it.</summary>
+    /// <summary>Largest face, in pixels of the network's input, it was trained on (about 300 px): among the extra searches,
+    /// an image larger than this at its working scale is searched smaller for faces that fill it.</summary>
     public const float LargestFace = 300f;
-    /// <summary>How much smaller the second, large-face search is.</summary>
+    /// <summary>How much smaller the large-face search is than the first.</summary>
     public const float LargeFaceScale = 0.25f;
 
     private YuNetDetector(string path, InferenceSession session, SessionOptions? ownedOptions, string device)
