@@ -29,10 +29,11 @@ public sealed class BenchCommand : ICliCommand
         var soak = new Option<int?>("--soak") { Description = "With --model: this many scorings from --callers threads through one thread-safe KeypointPredictor; prints faces/s and the resident memory after a warm-up, halfway and at the end." };
         var photos = new Option<string?>("--photos") { Description = "A folder of photos (searched recursively: .jpg, .jpeg, .png): ms per photo and per face of each stage of the photo path (decode, detect, crop, landmarks, decode output) with --model (default ibug68-fast) and --detector (default yunet); --threads 1 and taskset -c 0 for a one-core figure; --json for one line." };
         var minFace = DetectFacesCommand.MinFace();
+        var extra = DetectFacesCommand.ExtraSearchesOption();
         var callers = new Option<int>("--callers") { Description = "Threads calling the predictor in --soak.", DefaultValueFactory = _ => 8 };
         var command = new Command("bench", "Speed on this machine: faces/s and ms/face through the ML.NET pipeline (PredictionEngine and Transform) on real images, and ML.NET scoring vs ONNX Runtime directly.")
         {
-            model, data, images, batch, repeats, stages, threads, json, detector, soak, callers, photos, minFace,
+            model, data, images, batch, repeats, stages, threads, json, detector, soak, callers, photos, minFace, extra,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -47,7 +48,11 @@ public sealed class BenchCommand : ICliCommand
                 var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                     .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Order(StringComparer.Ordinal).Take(n).ToList();
                 if (files.Count == 0) throw new ArgumentException($"--photos {folder}: no .jpg, .jpeg or .png files.");
-                var detection = new KeypointML.Detection.FaceDetectionOptions { MinFaceSize = parse.GetValue(minFace) ?? KeypointML.Detection.FaceDetectionDefaults.MinFaceSize };
+                var detection = new KeypointML.Detection.FaceDetectionOptions
+                {
+                    MinFaceSize = parse.GetValue(minFace) ?? KeypointML.Detection.FaceDetectionDefaults.MinFaceSize,
+                    ExtraSearches = DetectFacesCommand.ExtraSearchesValue(parse, extra),
+                };
                 var times = PhotoBenchmark.Run(modelPath ?? ModelsFolder.ResolveModel("ibug68-fast"), ModelsFolder.ResolveModel(parse.GetValue(detector) ?? KeypointML.Detection.FaceLandmarker.DefaultDetector),
                     files, parse.GetValue(threads), detection);
                 output.WriteLine(parse.GetValue(json) ? times.ToJson() : times.ToString());

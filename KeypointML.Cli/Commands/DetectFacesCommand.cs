@@ -21,12 +21,13 @@ public sealed class DetectFacesCommand : ICliCommand
         var threshold = Threshold();
         var minFace = MinFace();
         var secondLook = SecondLook();
+        var extra = ExtraSearchesOption();
         var fit = new Option<bool>("--fit-box-map") { Description = "On labelled data with face boxes: fit the map from detector boxes to the dataset's boxes, and from the labelled points' bounding box to the dataset's boxes (medians; run it on training data only)." };
         var limit = ModelOptions.Limit();
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads of the detector's session (default: ONNX Runtime's)." };
         var command = new Command("detect-faces", "Find the faces in every image of a dataset or folder and write their boxes; on labelled data report the recall.")
         {
-            data, detector, output, threshold, minFace, secondLook, fit, limit, threads,
+            data, detector, output, threshold, minFace, secondLook, extra, fit, limit, threads,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -39,7 +40,7 @@ public sealed class DetectFacesCommand : ICliCommand
             if (parse.GetValue(threads) is < 1) throw new ArgumentException($"--threads must be at least 1; got {parse.GetValue(threads)}.");
             using var model = FaceDetectors.Open(ModelsFolder.ResolveModel(parse.GetValue(detector)!),
                 new KeypointML.Models.KeypointModelOptions { IntraOpNumThreads = parse.GetValue(threads), InterOpNumThreads = parse.GetValue(threads) });
-            var finder = new FaceLandmarker(model) { Detection = Detection(parse, threshold, minFace, secondLook) };
+            var finder = new FaceLandmarker(model) { Detection = Detection(parse, threshold, minFace, secondLook, extra) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var faces = ConsoleProgress.Run("detecting", 1, _ => finder.Find(paths));
             double ms = sw.Elapsed.TotalMilliseconds / Math.Max(1, paths.Count);
@@ -70,11 +71,30 @@ public sealed class DetectFacesCommand : ICliCommand
         Description = string.Create(CultureInfo.InvariantCulture, $"yunet: candidates scored from this up get a second, enlarged search (default {FaceDetectionDefaults.SecondLookThreshold}; 1 = none)."),
     };
 
-    public static FaceDetectionOptions Detection(ParseResult parse, Option<float?> threshold, Option<float?> minFace, Option<float?> secondLook) => new()
+    public static Option<string?> ExtraSearchesOption()
+    {
+        var option = new Option<string?>("--extra-searches")
+        {
+            Description = "yunet: when to search again at half the scale (upright and turned a quarter each way) and at a quarter of it (faces larger than ~300 px): when-unsure (the default: no face found, a face scored under 0.9, or a head rolled 30 degrees or more), always, or never (the upright search alone).",
+        };
+        option.AcceptOnlyFromAmong("when-unsure", "always", "never");
+        return option;
+    }
+
+    public static FaceDetectionOptions Detection(ParseResult parse, Option<float?> threshold, Option<float?> minFace, Option<float?> secondLook, Option<string?> extra) => new()
     {
         ScoreThreshold = parse.GetValue(threshold),
         MinFaceSize = parse.GetValue(minFace) ?? FaceDetectionDefaults.MinFaceSize,
         SecondLookThreshold = parse.GetValue(secondLook),
+        ExtraSearches = ExtraSearchesValue(parse, extra),
+    };
+
+    public static ExtraSearches ExtraSearchesValue(ParseResult parse, Option<string?> extra) => parse.GetValue(extra) switch
+    {
+        "always" => ExtraSearches.Always,
+        "never" => ExtraSearches.Never,
+        "when-unsure" => ExtraSearches.WhenUnsure,
+        _ => FaceDetectionDefaults.ExtraSearches,
     };
 
     public static Option<float?> Threshold() => new("--threshold")

@@ -36,6 +36,7 @@ public sealed class PredictCommand : ICliCommand
         var threshold = DetectFacesCommand.Threshold();
         var minFace = DetectFacesCommand.MinFace();
         var secondLook = DetectFacesCommand.SecondLook();
+        var extra = DetectFacesCommand.ExtraSearchesOption();
         var threads = new Option<int?>("--threads") { Description = "With --faces: ONNX Runtime threads per session (intra- and inter-op; default: ONNX Runtime's)." };
         var resume = new Option<bool>("--resume") { Description = "Continue a stopped run with the same arguments: chunks already written (OUT.parts/) are kept, the rest are scored; the CSV is assembled at the end." };
         var shard = new Option<string?>("--shard") { Description = "i/n: score only the i-th (0-based) of n contiguous blocks of the faces, for a scheduler that runs n copies (a Kubernetes indexed job, a Slurm array, a CI matrix); the n CSVs concatenated in order (headers dropped) are the whole run's." };
@@ -54,7 +55,7 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, motion, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, motion, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, extra, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -64,7 +65,7 @@ public sealed class PredictCommand : ICliCommand
             {
                 var frames = Tooling.Video.FrameSources.Open(parse.GetValue(data)!, parse.GetValue(fps));
                 var defaults = new KeypointML.Tracking.FaceTrackerOptions();
-                var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook) };
+                var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra) };
                 var options = defaults with
                 {
                     DetectEvery = parse.GetValue(detectEvery) ?? defaults.DetectEvery,
@@ -88,7 +89,7 @@ public sealed class PredictCommand : ICliCommand
                 detect = true;
             }
             if (detect)
-                return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook),
+                return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip), parse.GetValue(chips));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
             var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior));
