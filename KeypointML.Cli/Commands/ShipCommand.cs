@@ -20,7 +20,7 @@ public sealed class ShipCommand : ICliCommand
         var calibrate = new Option<string?>("--calibrate") { Description = "Measure the model's mean error on these labelled faces (the ones it was trained on: ibug-fit for the 68-point recipes) and record it, so the decoders subtract it (the bias flip augmentation leaves; docs/mlnet-components.md)." };
         var calibration = new Option<CalibrationKind>("--calibration")
         {
-            Description = "With --calibrate: per-point (one mean error per point, the default) or mean (one for all points, as models shipped before session 9).",
+            Description = "With --calibrate: per-point (one mean error per point, the default) or mean (one for all points, as the first calibrated models did).",
             DefaultValueFactory = _ => CalibrationKind.PerPoint,
             CustomParser = result => result.Tokens[0].Value == "mean" ? CalibrationKind.Mean : CalibrationKind.PerPoint,
         };

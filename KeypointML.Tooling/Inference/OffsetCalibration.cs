@@ -8,7 +8,7 @@ namespace KeypointML.Tooling.Inference;
 /// <summary>How <c>keypointml ship --calibrate</c> measures a model's bias.</summary>
 public enum CalibrationKind
 {
-    /// <summary>One mean error (x, y) for every point: what models shipped before session 9 carry.</summary>
+    /// <summary>One mean error (x, y) for every point: what the first calibrated models carry.</summary>
     Mean,
     /// <summary>One mean error per point (the default: better on the held-out faces, docs/mlnet-components.md).</summary>
     PerPoint,

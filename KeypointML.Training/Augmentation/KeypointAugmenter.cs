@@ -241,7 +241,7 @@ public sealed class KeypointAugmenter
         var f = tensor(fill).reshape(b, 1, h, w).to(images.dtype);
         // where() takes no Scalar: the arithmetic form (images - images * m + f, the same values) passed an implicit alpha
         // Scalar to the native add, which the GC could finalize during the call; a run died of it after 38 epochs
-        // ("Expected false to be true ... toFloat at Scalar.h", session 8).
+        // ("Expected false to be true ... toFloat at Scalar.h"; CHANGELOG).
         return where(m, f, images).MoveToOuterDisposeScope();
     }
 

@@ -296,7 +296,7 @@ public static class RecipeRunner
     /// <summary>
     /// The recipe's training and validation faces. A held-out split always uses <see cref="TrainingRecipe.HoldOutSeed"/>,
     /// whatever <c>--seed</c> says: the seed varies the initialisation and the augmentation of a run, and if it moved the
-    /// split too a second seed would train on most of the faces every model is selected on (session 10's seed-2 run held
+    /// split too a second seed would train on most of the faces every model is selected on (an earlier seed-2 run held
     /// out 2.50% on ibug-val that way, nearly all of it from faces it had trained on).
     /// </summary>
     public static (List<KeypointSample> Train, List<KeypointSample> Validation) TrainAndValidationRows(MLContext ml, TrainingRecipe recipe)

@@ -39,7 +39,7 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int Best
 /// A step whose loss or gradient is not finite is skipped (no optimizer step, left out of the epoch's mean loss) and
 /// reported to <see cref="ITrainingProgress.StepSkipped"/>, as mixed-precision loss scalers do; an epoch that skips every
 /// step has diverged and stops the run. Why: on some CPUs libtorch's convolution backward pass now and then returns
-/// non-finite input gradients for layers of few channels (session 15, an AMD EPYC machine: 8-channel 3x3 convolutions,
+/// non-finite input gradients for layers of few channels (seen on an AMD EPYC machine: 8-channel 3x3 convolutions,
 /// about 1 call in 100-200; none seen at 16 channels or more), and one such step turns every weight into NaN.
 /// </remarks>
 public sealed class Trainer

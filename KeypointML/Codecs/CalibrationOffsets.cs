@@ -4,8 +4,8 @@ namespace KeypointML.Codecs;
 
 /// <summary>
 /// A model's calibration: its mean error (prediction minus label, normalized crop coordinates) on its own training
-/// faces, which <see cref="OffsetCorrectedCodec"/> subtracts. Either one (x, y) for every point, as models shipped before
-/// session 9 carry (<c>keypointml.offset</c>), or one (x, y) per point (<c>keypointml.point_offsets</c>), which
+/// faces, which <see cref="OffsetCorrectedCodec"/> subtracts. Either one (x, y) for every point, as the first calibrated
+/// models carry (<c>keypointml.offset</c>), or one (x, y) per point (<c>keypointml.point_offsets</c>), which
 /// <c>keypointml ship --calibrate</c> records now. Immutable, compared by value.
 /// </summary>
 /// <remarks>Per point because the bias differs from point to point (on ibug68-heatmap's training faces: 0.46% of the

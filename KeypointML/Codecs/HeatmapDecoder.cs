@@ -17,7 +17,7 @@ internal static class HeatmapDecoder
     /// </summary>
     // Compiled fully optimized at once, like the sampler's and the grey conversion's loops: under tiered compilation this
     // ran unoptimized for the first hundreds of faces, 0.30 ms instead of 0.04 for 68 maps of 40x40 (keypointml bench
-    // --stages, one core; session 8).
+    // --stages, one core).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<float> heatmaps, int keypoints, int height, int width, HeatmapRefinement refinement,
         Span<float> normalized, Span<float> confidence)
@@ -89,7 +89,7 @@ internal static class HeatmapDecoder
     /// <summary>The first cell holding the map's largest value and that value; (-1, -inf) when no cell exceeds -inf (all
     /// NaN or -inf). NaN cells are passed over, as a scalar <c>if (v &gt; peak)</c> scan passes over them.</summary>
     /// <remarks>Two vector passes, the maximum then its first cell, instead of one scalar scan: on 68 maps of 44x44 the scan
-    /// was most of the 0.17 ms decode (keypointml bench --stages, one core; session 10).</remarks>
+    /// was most of the 0.17 ms decode (keypointml bench --stages, one core).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (int Cell, float Peak) ArgMax(ReadOnlySpan<float> map)
     {
@@ -130,7 +130,7 @@ internal static class HeatmapDecoder
     // row, the last column unused), each from a patch of the map with R more cells on every side, the map's edge cells
     // repeated beyond it. Every value sums its taps in the same order as a full-map smoothing, with separate multiplies
     // and adds, so the values are the same (HeatmapDecoderTests checks against a full-map reference). With vectors the
-    // decode of 68 maps of 40x40 takes 0.16 ms instead of 0.53 (keypointml bench --stages, one core; session 8).
+    // decode of 68 maps of 40x40 takes 0.16 ms instead of 0.53 (keypointml bench --stages, one core).
     private const int DarkReach = DarkRadius + 1;
     private const int DarkColumns = 2 * DarkReach + 2;   // 16: the window's 15 columns, padded to two vectors of 8
     private const int DarkPatchWidth = DarkColumns + 2 * DarkRadius;
