@@ -95,7 +95,7 @@ public sealed class YuNetDetector : IFaceDetector
         float threshold = options.ScoreThreshold ?? FaceDetectionDefaults.YuNetScoreThreshold;
         float look = Math.Min(threshold, options.SecondLookThreshold ?? FaceDetectionDefaults.SecondLookThreshold);
         float scale = WorkingScale(options);
-        var candidates = SearchWhole(image, scale, look, threshold, options.ExtraSearches);
+        var candidates = SearchWhole(image, scale, look, threshold, options.ExtraSearches, options.NmsOverlap);
         var faces = new List<Candidate>();
         foreach (var kept in Suppress(candidates, options.NmsOverlap))
         {
@@ -192,7 +192,7 @@ public sealed class YuNetDetector : IFaceDetector
     // it, again at half the scale upright and turned a quarter each way, and at a quarter of the scale where the image can
     // hold a face larger than the network knows. The smaller searches are resized from the first search's planes (the
     // pixels converted once), the three at half scale from one half-size copy.
-    private List<Candidate> SearchWhole(ImagePixels image, float scale, float threshold, float keep, ExtraSearches policy)
+    private List<Candidate> SearchWhole(ImagePixels image, float scale, float threshold, float keep, ExtraSearches policy, float overlap)
     {
         var whole = new PixelRect(0, 0, image.Width, image.Height);
         int w = Math.Max(1, (int)MathF.Round(image.Width * scale)), h = Math.Max(1, (int)MathF.Round(image.Height * scale));
@@ -201,7 +201,7 @@ public sealed class YuNetDetector : IFaceDetector
         var planes = first.GetTensorMutableDataAsSpan<float>();
         DetectorInput.BgrPlanes(image, whole, w, h, pw, ph, planes);
         var found = Decode(first, pw, ph, threshold, MathF.PI, ToImage(whole, w, h, 0), 0);
-        if (!NeedsExtraSearches(Suppress(found, FaceDetectionDefaults.NmsOverlap), policy, keep)) return found;
+        if (!NeedsExtraSearches(Suppress(found, overlap), policy, keep)) return found;
 
         // With turned searches, a face is left to the search that sees it closest to upright: one a search sees turned by
         // more than MaxRollInSearch has points that cannot be trusted (eyes swapped, say).
@@ -233,8 +233,8 @@ public sealed class YuNetDetector : IFaceDetector
                 DetectorInput.Turn(half.AsSpan(0, 3 * hw * hh), hw, hh, turns, tpw, tph, value.GetTensorMutableDataAsSpan<float>());
                 var seen = Decode(value, tpw, tph, threshold, maxRoll, ToImage(whole, hw, hh, turns), turns);
                 // Upright at half scale only adds faces the first search was not sure of: its box of a face the first
-                // search found can be larger and scored higher, and then took two neighbouring faces for one (training faces).
-                if (turns == 0) seen.RemoveAll(c => firstSearch.Exists(f => f.Face.Score >= keep && KeypointBoxes.Iou(f.Face.Box, c.Face.Box) > FaceDetectionDefaults.NmsOverlap));
+                // search found can be larger and scored higher, and then took two neighbouring faces for one (a held-out training photo).
+                if (turns == 0) seen.RemoveAll(c => firstSearch.Exists(f => f.Face.Score >= keep && KeypointBoxes.Iou(f.Face.Box, c.Face.Box) > overlap));
                 found.AddRange(seen);
             }
         }
