@@ -7,8 +7,8 @@ namespace KeypointML.Tooling.Video;
 /// <summary>
 /// A video file decoded by ffmpeg (through FFMpegCore, which runs the ffmpeg and ffprobe programs the user installed) into
 /// BGR24 frames at the video's own constant frame rate: frame i is at i / fps seconds. The container's rotation is applied
-/// (a phone's portrait video comes out portrait). A frame ffmpeg cannot decode is concealed or dropped by ffmpeg itself
-/// (its warnings are passed on); a stream cut short ends at the last whole frame, reported as skipped.
+/// (a phone's portrait video comes out portrait). A frame ffmpeg cannot decode is concealed or dropped by ffmpeg itself;
+/// a stream cut short ends at the last whole frame, reported as skipped.
 /// </summary>
 /// <remarks>Why ffmpeg over a process and not a native binding (OpenCvSharp's VideoCapture): the tool then carries no
 /// native video code per OS, and reads whatever codecs the user's ffmpeg reads.</remarks>
@@ -45,12 +45,10 @@ public sealed class VideoFile : IFrameSource
     public void Read(FrameHandler frame, Action<int, string> skipped)
     {
         var sink = new RawFrameSink(Width, Height, Fps, frame, skipped);
-        var warnings = new List<string>();
         try
         {
             FFMpegArguments.FromFileInput(Name)
                 .OutputToPipe(sink, o => o.WithCustomArgument("-an -sn -vsync cfr"))
-                .NotifyOnStandardError(line => { if (warnings.Count < 20) warnings.Add(line); })
                 .ProcessSynchronously(throwOnError: true);
         }
         catch (Exception e) when (sink.HandlerFailure is null && e is not OutOfMemoryException)

@@ -84,7 +84,6 @@ public sealed class FaceChipExtractingEstimator : IEstimator<FaceChipExtractingT
     }
 }
 
-
 /// <summary>The fitted chip extraction; see <see cref="FaceChipExtractingEstimator"/>.</summary>
 public sealed class FaceChipExtractingTransformer : ComposedTransformer
 {
