@@ -7,8 +7,8 @@ using Microsoft.ML;
 
 namespace KeypointML.Tests.Engine;
 
-/// <summary>The ML.NET photo pipeline behind yunet (DetectFaces -> ExpandFaces with yunet's box map -> DetectKeypoints)
-/// gives the engine's points on upright faces.</summary>
+/// <summary>The ML.NET photo pipeline behind yunet (DetectFaces -> ExpandFaces -> DetectKeypoints, all at their defaults:
+/// ExpandFaces picks yunet's box map from its five points per face) gives the engine's points on upright faces.</summary>
 public class MlNetPhotoPipelineTests
 {
     private sealed class PathRow
@@ -26,7 +26,7 @@ public class MlNetPhotoPipelineTests
         var ml = new MLContext(0);
         var data = ml.Data.LoadFromEnumerable(photos.Select(p => new PathRow { ImagePath = p }));
         var faces = ml.Transforms.DetectFaces(new FaceDetectingOptions { Detector = detector }).Fit(data).Transform(data);
-        var perFace = ml.Transforms.ExpandFaces(new FaceExpandingOptions { BoxMap = FaceBoxMap.YuNetTo300W }).Fit(faces).Transform(faces);
+        var perFace = ml.Transforms.ExpandFaces().Fit(faces).Transform(faces);
         var scored = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions { Model = landmarks, BoxColumnName = KeypointColumns.Box }).Fit(perFace).Transform(perFace);
         var points = LibraryPipeline.Column(scored, KeypointColumns.Keypoints);
         var detectorPoints = LibraryPipeline.Column(scored, KeypointColumns.FaceKeypoints);

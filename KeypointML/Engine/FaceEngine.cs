@@ -126,34 +126,28 @@ public sealed class FaceEngine
     }
 
     /// <summary>The landmark model's points for crops already made (a whole image for the whole-image models), one batch;
-    /// <paramref name="regions"/> only label the results.</summary>
+    /// <paramref name="regions"/> only label the results. The three stages below, run for one image.</summary>
     internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<RegionCrop> crops, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {
         var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
         var scorer = _scorer!;
-        var codec = _codec!;
         if (crops.Count == 0) return [];
-        var pre = _preprocessing!;
         int n = crops.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = model.Metadata.KeypointCount;
         var input = ArrayPool<float>.Shared.Rent(n * inLength);
         var output = ArrayPool<float>.Shared.Rent(n * outLength);
         try
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (int i = 0; i < n; i++)
-                RegionSampler.Sample(source, crops[i], pre.Fill, pre.InputWidth, pre.InputHeight, input.AsSpan(i * inLength, inLength));
+            for (int i = 0; i < n; i++) Crop(source, crops[i], input.AsSpan(i * inLength, inLength));
             start = clock?.Add(ref clock.Crop, start) ?? 0;
             scorer.Run(input, n, output);
             start = clock?.Add(ref clock.Landmarks, start) ?? 0;
             var result = new RegionPoints[n];
-            Span<float> normalized = stackalloc float[2 * k];
             for (int i = 0; i < n; i++)
             {
                 var points = new float[2 * k];
                 var confidence = new float[k];
-                codec.Decode(output.AsSpan(i * outLength, outLength), normalized, confidence);
-                crops[i].ToImage(normalized, points);
-                if (!codec.HasConfidence) confidence.AsSpan().Fill(1f);
+                Decode(output.AsSpan(i * outLength, outLength), crops[i], points, confidence);
                 result[i] = new RegionPoints(regions[i], points, confidence);
             }
             clock?.Add(ref clock.DecodeOutput, start);
@@ -165,6 +159,38 @@ public sealed class FaceEngine
             ArrayPool<float>.Shared.Return(input);
             ArrayPool<float>.Shared.Return(output);
         }
+    }
+
+    // The landmark model's three stages, one definition each. Points above runs them for the faces of one image;
+    // DetectKeypoints runs them as ML.NET columns (crop -> tensor column, Scorer over a batch of rows' tensors, decode),
+    // so a pipeline's rows are scored in batches across images and its tensor and model-output columns stay inspectable.
+
+    /// <summary>The model's input tensor for one crop (<see cref="RegionSampler"/>: upright crops by the library's one
+    /// resampling filter; turned ones sampled upright, then turned).</summary>
+    internal void Crop(FaceTensorSampler.SourcePixels source, RegionCrop crop, Span<float> tensor)
+    {
+        var pre = Preprocessing;
+        RegionSampler.Sample(source, crop, pre.Fill, pre.InputWidth, pre.InputHeight, tensor);
+    }
+
+    /// <summary>The landmark model run: n tensors in, n outputs out (mirrored too, with flip averaging).</summary>
+    internal IBatchScorer Scorer => _scorer ?? throw new InvalidOperationException("This engine has no landmark model.");
+
+    /// <summary>How this engine decodes the model's output (the model's codec with the options' refinement, flip averaging
+    /// and shape prior).</summary>
+    public KeypointCodec Codec => _codec ?? throw new InvalidOperationException("This engine has no landmark model.");
+
+    /// <summary>The crop rule and tensor size of the landmark model, with the options' fill.</summary>
+    public Preprocessing.FacePreprocessing Preprocessing => _preprocessing ?? throw new InvalidOperationException("This engine has no landmark model.");
+
+    /// <summary>One face's model output -> its points in image pixels and per-point confidence (1 for coordinate models).</summary>
+    internal void Decode(ReadOnlySpan<float> output, RegionCrop crop, Span<float> points, Span<float> confidence)
+    {
+        var codec = Codec;
+        Span<float> normalized = stackalloc float[points.Length];
+        codec.Decode(output, normalized, confidence);
+        crop.ToImage(normalized, points);
+        if (!codec.HasConfidence) confidence.Fill(1f);
     }
 }
 

@@ -46,6 +46,15 @@ public static class FaceEngineDefaults
     /// <summary>Regions given as 300-W boxes (an engine without a detector): the identity map.</summary>
     public static DetectionRegions RegionsFor300WBoxes { get; } = new(FaceBoxMap.Identity, MinRollDegrees * MathF.PI / 180);
 
+    /// <summary>The fitted detector box -> 300-W box map for a detector that gives this many points per face (yunet 5,
+    /// blazeface-front 6), for rows of faces whose detector is known only by its points (<c>ExpandFaces</c>).</summary>
+    public static FaceBoxMap BoxMapFor(int pointsPerFace) => pointsPerFace switch
+    {
+        5 => FaceBoxMap.YuNetTo300W,
+        6 => FaceBoxMap.BlazeFaceFrontTo300W,
+        _ => throw new ArgumentException($"No fitted box map is known for a detector with {pointsPerFace} points per face (yunet gives 5, blazeface-front 6); give one.", nameof(pointsPerFace)),
+    };
+
     /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
     public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch
     {

@@ -70,6 +70,9 @@ public readonly record struct FaceRegion(float CenterX, float CenterY, float Wid
 /// </summary>
 public readonly record struct RegionCrop(CropGeometry Upright, float CenterX, float CenterY, float Side, float Roll)
 {
+    /// <summary>An axis-aligned crop (a dataset's box crop, a whole image).</summary>
+    public static RegionCrop UprightCrop(CropGeometry crop) => new(crop, 0, 0, 0, 0);
+
     /// <summary>Whether the crop is turned (otherwise <see cref="Upright"/> is the crop).</summary>
     public bool IsTurned => Roll != 0;
 

@@ -44,10 +44,7 @@ public sealed class KeypointPredictor : IDisposable
             ContextSettings.WithContextDevice(ml.Transforms, KeypointDetectionEstimator.ModelOptions(options)));
         try
         {
-            _engine = new FaceEngine(_model, new FaceEngineOptions
-            {
-                Refinement = options.Refinement, FlipAveraging = options.FlipAveraging, Fill = options.Fill, ApplyShapePrior = options.ApplyShapePrior,
-            });
+            _engine = new FaceEngine(_model, KeypointDetectionEstimator.EngineOptions(options));
         }
         catch
         {
@@ -72,7 +69,7 @@ public sealed class KeypointPredictor : IDisposable
         try
         {
             using var pixels = FaceTensorMapping.ReadForCrop(imagePath, box, pre, _reducedDecoding, out var geometry);
-            var crop = new RegionCrop(geometry, 0, 0, 0, 0);
+            var crop = RegionCrop.UprightCrop(geometry);
             var points = _engine.Points(pixels.Source, [crop], [FaceRegion.FromBox(box ?? geometry.ToVector())])[0];
             return new KeypointPrediction(points.Keypoints, _hasConfidence ? points.Confidence : [], "");
         }

@@ -55,7 +55,7 @@ public sealed record FacePreprocessing
     /// The ML.NET steps from an image path column and a box column to the input tensor column: load
     /// (<c>LoadKeypointImages</c>, which also writes the image size) -> crop (<c>CropToFaceBox</c>, which writes the crop
     /// geometry) -> grey, resize, normalize (<c>NormalizeGrayscale</c>). The image columns are left for the caller to drop.
-    /// These are the persistable steps; <see cref="FastSteps"/> computes the same columns in one.
+    /// These are the persistable steps; the engine's crop stage (<c>FaceTensorMapping</c>) computes the same columns in one.
     /// </summary>
     internal IReadOnlyList<IEstimator<ITransformer>> Steps(TransformsCatalog catalog, FacePreprocessingColumns columns) =>
     [
@@ -67,16 +67,6 @@ public sealed record FacePreprocessing
         }),
         new GrayscaleNormalizingEstimator(catalog, columns.Pixels, columns.CroppedImage, InputHeight, InputWidth),
     ];
-
-    /// <summary>
-    /// The same tensor, geometry and image size columns as <see cref="Steps"/> (no image columns) from one mapping that
-    /// decodes into a pooled buffer and samples the tensor in one pass (<see cref="Imaging.FaceTensorSampler"/>): equal
-    /// values, a fraction of the cost. Not persistable; a saved pipeline holds <see cref="Steps"/>. With
-    /// <paramref name="reducedDecoding"/>, JPEGs are decoded at 1/2, 1/4 or 1/8 scale when the crop stays at least the
-    /// model's input size (the values then change slightly).
-    /// </summary>
-    internal IEstimator<ITransformer> FastSteps(TransformsCatalog catalog, FacePreprocessingColumns columns, bool reducedDecoding = false) =>
-        FaceTensorMapping.Create(catalog, this, columns, reducedDecoding);
 }
 
 /// <summary>The columns <see cref="FacePreprocessing.Steps"/> reads and writes; <c>Box</c> null = the whole image is the crop.

@@ -32,7 +32,8 @@ public sealed class FaceDetectingOptions
 /// <summary>
 /// Image path -> every face in the image: count, boxes, scores and the detector's keypoints, as vectors on the image's
 /// row (one row per image; <c>ExpandFaces</c> turns them into one row per face). An image with no face gets count 0
-/// and empty vectors, not an error.
+/// and empty vectors, not an error. The faces are those <see cref="Engine.FaceEngine.Run(Engine.ImagePixels)"/> finds:
+/// this column runs the engine's detection stage on the image ML.NET's loader decoded.
 /// </summary>
 /// <remarks>Not saveable with <c>mlContext.Model.Save</c>: its mapping runs the detector's session, which a CustomMapping
 /// factory cannot carry (ML.NET persists only a contract name). Build it again from the detector file instead.</remarks>
@@ -81,23 +82,23 @@ public sealed class FaceDetectingEstimator : IEstimator<FaceDetectingTransformer
     public FaceDetectingTransformer Fit(IDataView input)
     {
         SchemaChecks.CheckText(input.Schema, _options.ImagePathColumnName, Component, "image file path");
-        var detector = _detector;
-        var detection = _options.Detection;
+        // The engine without a landmark model: its detection stage, as FaceLandmarker and the tools run it.
+        var engine = new Engine.FaceEngine(_detector, null, new Engine.FaceEngineOptions { Detection = _options.Detection });
         var o = _options;
         var chain = new InnerChain()
             .Then(new ImageFileLoadingEstimator(_catalog, ImageColumn, o.ImagePathColumnName, o.ImageSizeColumnName))
             .Then(_catalog.CustomMapping<ImageRow, FacesRow>((row, faces) =>
             {
                 var image = row.Image ?? throw new InvalidOperationException($"{Component}: a row has no image.");
-                IReadOnlyList<DetectedFace> found;
+                IReadOnlyList<Engine.EngineFace> found;
                 // The pixels are the MLImage's native memory: the image must stay alive while the detector reads them.
-                try { found = detector.Detect(new Engine.ImagePixels(image.Pixels, image.Width, image.Height, ImagePixelFormat(image)), detection); }
+                try { found = engine.Run(new Engine.ImagePixels(image.Pixels, image.Width, image.Height, ImagePixelFormat(image))); }
                 catch (ArgumentException e) { throw new InvalidDataException($"{Component}: image '{image.Tag}' cannot be searched for faces: {e.Message}", e); }
                 finally { GC.KeepAlive(image); }
                 faces.Count = found.Count;
-                faces.Boxes = found.SelectMany(f => f.Box).ToArray();
+                faces.Boxes = found.SelectMany(f => f.DetectorBox).ToArray();
                 faces.Scores = found.Select(f => f.Score).ToArray();
-                faces.Keypoints = found.SelectMany(f => f.Keypoints).ToArray();
+                faces.Keypoints = found.SelectMany(f => f.DetectorKeypoints).ToArray();
             }, contractName: null))
             .Then(_catalog.CopyColumns(o.FaceCountColumnName, FacesRow.CountColumn))
             .Then(_catalog.CopyColumns(o.FaceBoxesColumnName, FacesRow.BoxesColumn))

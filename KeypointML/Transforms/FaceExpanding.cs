@@ -7,8 +7,10 @@ namespace KeypointML.Transforms;
 /// <summary>Options of <see cref="KeypointCatalog.ExpandFaces(TransformsCatalog, FaceExpandingOptions)"/>.</summary>
 public sealed class FaceExpandingOptions
 {
-    /// <summary>How a detector box becomes the box a landmark model expects (the 68-point models: the 300-W boxes).</summary>
-    public FaceBoxMap BoxMap { get; set; } = FaceBoxMap.BlazeFaceFrontTo300W;
+    /// <summary>Detector box -> the 300-W box the 68-point models expect; null (the default) = the engine's fitted map
+    /// for the detector that wrote the faces, told by its points per face (<see cref="Engine.FaceEngineDefaults.BoxMapFor(int)"/>:
+    /// 5 for yunet, 6 for blazeface-front).</summary>
+    public FaceBoxMap? BoxMap { get; set; }
     /// <summary>Input: faces' boxes, float[4N].</summary>
     public string FaceBoxesColumnName { get; set; } = KeypointColumns.FaceBoxes;
     /// <summary>Input: faces' scores, float[N].</summary>
@@ -200,7 +202,7 @@ internal sealed class FaceRowsDataView : IDataView
                 1 => (ValueGetter<float>)((ref float v) => v = _s[_face]),
                 2 => Vector(() => _b.AsSpan(4 * _face, 4).ToArray()),
                 3 => Vector(() => _k.AsSpan(_perFace * _face, _perFace).ToArray()),
-                _ => Vector(() => _view._options.BoxMap.Apply(_b.AsSpan(4 * _face, 4))),
+                _ => Vector(() => (_view._options.BoxMap ?? Engine.FaceEngineDefaults.BoxMapFor(_perFace / 2)).Apply(_b.AsSpan(4 * _face, 4))),
             };
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"{FaceExpandingEstimator.Component}: column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
         }

@@ -7,22 +7,22 @@ using Microsoft.ML.Data;
 namespace KeypointML.Transforms;
 
 /// <summary>
-/// The fast form of <see cref="FacePreprocessing.Steps"/>: image path (and face box) -> model input tensor, crop geometry
-/// and image size in one mapping. The file is decoded into a pooled buffer and <see cref="FaceTensorSampler"/> makes the
-/// tensor from it, so no image column, copy or extra transformer stands between the file and the model; the values are
-/// those of LoadKeypointImages -> CropToFaceBox -> NormalizeGrayscale (without reduced decoding), and the
-/// errors are theirs.
+/// The crop stage of <see cref="Engine.FaceEngine"/> as an ML.NET column, the fast form of <see cref="FacePreprocessing.Steps"/>:
+/// image path (and face box) -> model input tensor, crop geometry and image size in one mapping. The file is decoded into a
+/// pooled buffer and the engine's <see cref="Engine.FaceEngine.Crop"/> makes the tensor from it, so no image column, copy
+/// or extra transformer stands between the file and the model; the values are those of LoadKeypointImages ->
+/// CropToFaceBox -> NormalizeGrayscale (without reduced decoding), and the errors are theirs.
 /// </summary>
 /// <remarks>Not persistable by itself (a CustomMapping made at run time, with its vector sizes): a chain that holds it
 /// saves the equivalent composable steps instead (see <see cref="KeypointDetectionTransformer"/>).</remarks>
 internal static class FaceTensorMapping
 {
-    /// <summary>The mapping for <paramref name="preprocessing"/> between <paramref name="columns"/>; with
+    /// <summary>The mapping for <paramref name="engine"/>'s landmark model between <paramref name="columns"/>; with
     /// <paramref name="reducedDecoding"/> JPEGs are decoded at the smallest 1/2, 1/4 or 1/8 scale that keeps the crop at
     /// least the model's input size.</summary>
-    public static IEstimator<ITransformer> Create(TransformsCatalog catalog, FacePreprocessing preprocessing, FacePreprocessingColumns columns, bool reducedDecoding)
+    public static IEstimator<ITransformer> Create(TransformsCatalog catalog, Engine.FaceEngine engine, FacePreprocessingColumns columns, bool reducedDecoding)
     {
-        var p = preprocessing;
+        var p = engine.Preprocessing;
         var outDefinition = SchemaDefinition.Create(typeof(TensorRow));
         Member(outDefinition, nameof(TensorRow.Pixels)).ColumnName = columns.Pixels;
         Member(outDefinition, nameof(TensorRow.Pixels)).ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, p.InputHeight, p.InputWidth);
@@ -37,14 +37,14 @@ internal static class FaceTensorMapping
         {
             var inDefinition = SchemaDefinition.Create(typeof(PathRow));
             Member(inDefinition, nameof(PathRow.Path)).ColumnName = columns.ImagePath;
-            return catalog.CustomMapping<PathRow, TensorRow>((row, output) => MapOrMark(row.Path, null, p, reducedDecoding, mark, output),
+            return catalog.CustomMapping<PathRow, TensorRow>((row, output) => MapOrMark(row.Path, null, engine, reducedDecoding, mark, output),
                 contractName: null, inDefinition, outDefinition);
         }
         var boxDefinition = SchemaDefinition.Create(typeof(PathBoxRow));
         Member(boxDefinition, nameof(PathBoxRow.Path)).ColumnName = columns.ImagePath;
         Member(boxDefinition, nameof(PathBoxRow.Box)).ColumnName = columns.Box;
         Member(boxDefinition, nameof(PathBoxRow.Box)).ColumnType = new VectorDataViewType(NumberDataViewType.Single, 4);
-        return catalog.CustomMapping<PathBoxRow, TensorRow>((row, output) => MapOrMark(row.Path, row.Box, p, reducedDecoding, mark, output),
+        return catalog.CustomMapping<PathBoxRow, TensorRow>((row, output) => MapOrMark(row.Path, row.Box, engine, reducedDecoding, mark, output),
             contractName: null, boxDefinition, outDefinition);
     }
 
@@ -57,23 +57,23 @@ internal static class FaceTensorMapping
 
     // A row that cannot be made into a tensor either throws (no error column) or is marked: the reason in the error column,
     // NaN tensor, geometry and size, which the scorer skips and the decoder turns into NaN points.
-    private static void MapOrMark(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, bool mark, TensorRow output)
+    private static void MapOrMark(string path, float[]? box, Engine.FaceEngine engine, bool reducedDecoding, bool mark, TensorRow output)
     {
         if (!mark)
         {
-            Map(path, box, p, reducedDecoding, output);
+            Map(path, box, engine, reducedDecoding, output);
             return;
         }
         try
         {
-            Map(path, box, p, reducedDecoding, output);
+            Map(path, box, engine, reducedDecoding, output);
             output.Error = "";
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
         {
             output.Error = e.Message;
             Causes.AddOrUpdate(output.Error, e);
-            var nan = new float[p.InputLength];
+            var nan = new float[engine.Preprocessing.InputLength];
             Array.Fill(nan, float.NaN);
             output.Pixels = nan;
             output.Geometry = [float.NaN, float.NaN, float.NaN, float.NaN];
@@ -107,11 +107,11 @@ internal static class FaceTensorMapping
         }
     }
 
-    private static void Map(string path, float[]? box, FacePreprocessing p, bool reducedDecoding, TensorRow output)
+    private static void Map(string path, float[]? box, Engine.FaceEngine engine, bool reducedDecoding, TensorRow output)
     {
-        using var pixels = ReadForCrop(path, box, p, reducedDecoding, out var geometry);
-        var tensor = new float[p.InputLength];
-        FaceTensorSampler.Sample(pixels.Source, geometry, p.Fill, p.InputWidth, p.InputHeight, tensor);
+        using var pixels = ReadForCrop(path, box, engine.Preprocessing, reducedDecoding, out var geometry);
+        var tensor = new float[engine.Preprocessing.InputLength];
+        engine.Crop(pixels.Source, Engine.RegionCrop.UprightCrop(geometry), tensor);
         output.Pixels = tensor;
         output.Geometry = geometry.ToVector();
         output.Size = [pixels.FullWidth, pixels.FullHeight];

@@ -1,5 +1,6 @@
 using KeypointML.Models;
 using KeypointML.Codecs;
+using KeypointML.Engine;
 using KeypointML.Preprocessing;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML;
@@ -69,10 +70,14 @@ public sealed class KeypointDetectionOptions
 }
 
 /// <summary>
-/// The whole chain for one model: the model's preprocessing (<see cref="FacePreprocessing"/>: load image -> crop to the
-/// face box, scale and square from the model metadata -> grey, resize, normalize) -> score -> decode with the model's
-/// codec to original image pixels. Intermediate images and tensors are dropped, so rows stay small and cursors stream.
-/// The model file is opened once, when the estimator is made.
+/// The whole chain for one model, run by a <see cref="FaceEngine"/> over it: the engine's three landmark stages as
+/// columns, so that a pipeline's rows are scored in batches across images: crop (the image decoded once into pooled
+/// pixels, the face box cropped by the model's rule from <see cref="FacePreprocessing"/>, grey, resized, normalized) ->
+/// the engine's model run over a batch of rows' tensors -> the engine's codec to original image pixels. The points are
+/// those <see cref="FaceEngine.Points(ImagePixels, IReadOnlyList{FaceRegion})"/> gives for the same box, bit for bit.
+/// Intermediate tensors are dropped, so rows stay small and cursors stream. The model file is opened once, when the
+/// estimator is made. A saved pipeline holds the same stages as ML.NET's own persistable transforms (image loading,
+/// the crop, ML.NET's OnnxTransformer, the decoder), which compute the same values.
 /// </summary>
 public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTransformer>
 {
@@ -81,6 +86,7 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
     private readonly TransformsCatalog _catalog;
     private readonly KeypointDetectionOptions _options;
     private readonly ModelLease _lease;
+    private readonly FaceEngine _engine;
 
     /// <summary>The model and its metadata.</summary>
     public KeypointModel Model => _lease.Model;
@@ -101,8 +107,18 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
         if (options.FlipAveraging && Model.MirrorMap is null)
             throw new ArgumentException(
                 $"{Component}: FlipAveraging needs the model's left/right point map, known for the 68-point scheme; '{Model.Name}' predicts {Model.Metadata.KeypointCount} points.", nameof(options));
-        Codec = Model.Codec(options.Refinement, options.FlipAveraging, options.ApplyShapePrior);
+        _engine = new FaceEngine(Model, EngineOptions(options));
+        Codec = _engine.Codec;
     }
+
+    /// <summary>The engine settings these options stand for (<see cref="Prediction.KeypointPredictor"/> uses them too).</summary>
+    internal static FaceEngineOptions EngineOptions(KeypointDetectionOptions o) => new()
+    {
+        Refinement = o.Refinement, FlipAveraging = o.FlipAveraging, Fill = o.Fill, ApplyShapePrior = o.ApplyShapePrior,
+    };
+
+    // The engine over a fitted transformer's model: the estimator's own, or one over the model a later Fit opened again.
+    private FaceEngine EngineFor(KeypointModel model) => ReferenceEquals(model, Model) ? _engine : new FaceEngine(model, EngineOptions(_options));
 
     internal static KeypointModelOptions ModelOptions(KeypointDetectionOptions o) => new()
     {
@@ -110,25 +126,25 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
         IntraOpNumThreads = o.IntraOpNumThreads, InterOpNumThreads = o.InterOpNumThreads,
     };
 
-    // fast: the one-mapping preprocessing (what Transform and PredictionEngine run); otherwise the persistable steps
-    // (what mlContext.Model.Save writes). Same columns and values.
-    private IEnumerable<IEstimator<ITransformer>> Steps(KeypointModel model, IEstimator<ITransformer> scoring, bool fast = true)
+    // fast: the engine's crop stage in one mapping (what Transform and PredictionEngine run); otherwise the persistable
+    // steps (what mlContext.Model.Save writes). Same columns and values.
+    private IEnumerable<IEstimator<ITransformer>> Steps(FaceEngine engine, bool fast = true)
     {
-        var preprocessing = model.Preprocessing with { Fill = _options.Fill };
+        var preprocessing = engine.Preprocessing;
         var columns = new FacePreprocessingColumns(_options.ImagePathColumnName,
             _options.BoxColumnName, ImageColumn, _options.ImageSizeColumnName, CroppedColumn, _options.GeometryColumnName, PixelsColumn,
             fast ? _options.ErrorColumnName : null);
-        if (fast) yield return preprocessing.FastSteps(_catalog, columns, _options.ReducedDecoding);
+        if (fast) yield return FaceTensorMapping.Create(_catalog, engine, columns, _options.ReducedDecoding);
         else
         {
             foreach (var step in preprocessing.Steps(_catalog, columns)) yield return step;
             // The composable steps throw on a bad row, so every row they serve is fine: the same Error column, always empty.
             yield return NoErrorColumn.Estimator(_catalog, _options.ErrorColumnName);
         }
-        yield return scoring;
+        yield return Scoring(engine);
         yield return new KeypointDecodingEstimator(_catalog, new KeypointDecodingOptions
         {
-            Codec = Codec, InputColumnName = _options.ModelOutputColumnName, GeometryColumnName = _options.GeometryColumnName,
+            Codec = engine.Codec, InputColumnName = _options.ModelOutputColumnName, GeometryColumnName = _options.GeometryColumnName,
             OutputColumnName = _options.KeypointsColumnName, ConfidenceColumnName = _options.ConfidenceColumnName,
         });
         if (_options.PixelsColumnName is { } kept) yield return _catalog.CopyColumns(kept, PixelsColumn);
@@ -136,24 +152,25 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
     }
 
     /// <summary>The persistable chain for a fitted transformer's Save, fitted on the same input.</summary>
-    internal ITransformer SaveableChain(KeypointModel model, IDataView input)
+    internal ITransformer SaveableChain(FaceEngine engine, IDataView input)
     {
         var chain = new InnerChain();
-        foreach (var step in Steps(model, Scoring(model), fast: false)) chain.Then(step);
+        foreach (var step in Steps(engine, fast: false)) chain.Then(step);
         return chain.Fit(input);
     }
 
-    private KeypointScoringEstimator Scoring(KeypointModel model) => new(_catalog, new KeypointScoringOptions
+    // The engine's model run over batches of rows (its scorer: the model, or the model and its mirror with flip averaging).
+    private KeypointScoringEstimator Scoring(FaceEngine engine) => new(_catalog, new KeypointScoringOptions
     {
-        Model = model, InputColumnName = PixelsColumn, OutputColumnName = _options.ModelOutputColumnName, BatchSize = _options.BatchSize,
-        FlipAveraging = _options.FlipAveraging,
+        Model = engine.Landmarks, InputColumnName = PixelsColumn, OutputColumnName = _options.ModelOutputColumnName, BatchSize = _options.BatchSize,
+        FlipAveraging = _options.FlipAveraging, Scorer = engine.Scorer,
     });
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var shape = inputSchema;
-        foreach (var step in Steps(Model, Scoring(Model))) shape = step.GetOutputSchema(shape);
+        foreach (var step in Steps(_engine)) shape = step.GetOutputSchema(shape);
         return shape;
     }
 
@@ -164,9 +181,10 @@ public sealed class KeypointDetectionEstimator : IEstimator<KeypointDetectionTra
         var (model, owned) = _lease.Take();
         try
         {
+            var engine = EngineFor(model);
             var chain = new InnerChain();
-            foreach (var step in Steps(model, Scoring(model))) chain.Then(step);
-            return new KeypointDetectionTransformer(chain.Fit(input), _options, model, owned, Codec, () => SaveableChain(model, input));
+            foreach (var step in Steps(engine)) chain.Then(step);
+            return new KeypointDetectionTransformer(chain.Fit(input), _options, model, owned, engine.Codec, () => SaveableChain(engine, input));
         }
         catch
         {

@@ -39,6 +39,10 @@ public sealed class KeypointScoringOptions
     /// </summary>
     public bool FlipAveraging { get; set; }
 
+    /// <summary>The model run to use instead of the model's own session (DetectKeypoints passes its engine's); it must
+    /// match <see cref="FlipAveraging"/>.</summary>
+    internal IBatchScorer? Scorer { get; set; }
+
     internal KeypointModelOptions ModelOptions => new()
     {
         SessionOptions = SessionOptions, GpuDeviceId = GpuDeviceId, FallbackToCpu = FallbackToCpu,
@@ -132,7 +136,7 @@ public sealed class KeypointScoringTransformer : ComposedTransformer
         var outDefinition = SchemaDefinition.Create(typeof(OutputRow));
         outDefinition[0].ColumnName = options.OutputColumnName;
         // Rows a preprocessing step marked bad (NaN tensors) are not run (see BadRowPolicy).
-        IBatchScorer scorer = new MissingRowScorer(options.FlipAveraging ? new FlipScorer(model) : model);
+        IBatchScorer scorer = new MissingRowScorer(options.Scorer ?? (options.FlipAveraging ? new FlipScorer(model) : model));
         int[] shape = [.. (options.FlipAveraging ? [2] : Array.Empty<int>()), .. model.Codec().OutputShape];
         outDefinition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, shape);
         int inputLength = model.InputLength, outputLength = scorer.OutputLength;
