@@ -7,8 +7,10 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace KeypointML.Detection;
 
 /// <summary>
-/// A face detector ONNX model (MediaPipe BlazeFace layout: one NHWC RGB input [1, S, S, 3] in [-1, 1], per anchor
-/// layer a score output [1, n, 1] and a regression output [1, n, 16]), opened once, thread-safe for detection.
+/// A BlazeFace ONNX model, opened once, thread-safe for detection: MediaPipe's layout (one NHWC RGB input [1, S, S, 3]
+/// in [-1, 1], per anchor layer a score output [1, n, 1] and a regression output [1, n, 16]) or a PyTorch export's (NCHW
+/// input [1, 3, S, S], one score and one regression output over all anchors, finer grid first). S = 128 is the front
+/// (short-range) model, S = 256 the back one.
 /// </summary>
 /// <remarks>
 /// The image is letterboxed into the square input (scaled to fit with <see cref="ImageResampler"/>, centred, black
@@ -21,6 +23,7 @@ public sealed class FaceDetectorModel : IFaceDetector
     private readonly SessionOptions? _ownedOptions;
     private readonly string _input;
     private readonly string[] _scoreOutputs, _regressionOutputs;
+    private readonly bool _channelsFirst;
 
     private FaceDetectorModel(string path, InferenceSession session, SessionOptions? ownedOptions)
     {
@@ -31,17 +34,23 @@ public sealed class FaceDetectorModel : IFaceDetector
             throw new InvalidDataException($"{path}: a face detector has one input; this graph has {session.InputMetadata.Count}.");
         var (input, meta) = session.InputMetadata.Single();
         var d = meta.Dimensions;
-        if (d.Length != 4 || d[1] != d[2] || d[1] <= 0 || d[3] != 3)
-            throw new InvalidDataException($"{path}: the detector input '{input}' is [{string.Join(", ", d)}]; expected [1, S, S, 3] (NHWC RGB).");
+        // MediaPipe's graphs (converted from TFLite) read NHWC; PyTorch exports of the same networks read NCHW.
+        bool channelsLast = d.Length == 4 && d[1] == d[2] && d[1] > 0 && d[3] == 3;
+        _channelsFirst = d.Length == 4 && d[2] == d[3] && d[2] > 0 && d[1] == 3;
+        if (!channelsLast && !_channelsFirst)
+            throw new InvalidDataException($"{path}: the detector input '{input}' is [{string.Join(", ", d)}]; expected [1, S, S, 3] (NHWC RGB, MediaPipe's layout) or [1, 3, S, S] (NCHW RGB, a PyTorch export).");
         _input = input;
-        InputSize = d[1];
-        // Outputs by shape: scores end in 1, regressions in 16; layers in decreasing anchor count (finer grid first).
+        InputSize = _channelsFirst ? d[2] : d[1];
+        // Outputs by shape: scores end in 1, regressions in 16; one output per anchor layer in decreasing anchor count (finer
+        // grid first, MediaPipe's graphs), or one output holding all anchors in that order (PyTorch exports).
         var outputs = session.OutputMetadata.Select(o => (o.Key, Dims: o.Value.Dimensions)).ToList();
         _scoreOutputs = outputs.Where(o => o.Dims.Length == 3 && o.Dims[2] == 1).OrderByDescending(o => o.Dims[1]).Select(o => o.Key).ToArray();
         _regressionOutputs = outputs.Where(o => o.Dims.Length == 3 && o.Dims[2] == AnchorBoxCodec.ValuesPerAnchor).OrderByDescending(o => o.Dims[1]).Select(o => o.Key).ToArray();
         Codec = AnchorBoxCodec.BlazeFace(InputSize);
         int scores = outputs.Where(o => _scoreOutputs.Contains(o.Key)).Sum(o => o.Dims[1]);
-        if (_scoreOutputs.Length != Codec.Layers.Count || _regressionOutputs.Length != Codec.Layers.Count || scores != Codec.AnchorCount)
+        bool layered = _scoreOutputs.Length == Codec.Layers.Count && _regressionOutputs.Length == Codec.Layers.Count;
+        bool concatenated = _scoreOutputs.Length == 1 && _regressionOutputs.Length == 1;
+        if (!(layered || concatenated) || scores != Codec.AnchorCount)
             throw new InvalidDataException($"{path}: expected BlazeFace's outputs ({Codec.Layers.Count} score and {Codec.Layers.Count} regression layers, {Codec.AnchorCount} anchors); the graph has {string.Join(", ", outputs.Select(o => $"{o.Key} [{string.Join(", ", o.Dims)}]"))}.");
     }
 
@@ -151,8 +160,13 @@ public sealed class FaceDetectorModel : IFaceDetector
     {
         // Copied into memory ONNX Runtime allocated: a tensor over managed memory (AsMemory) is not pinned for the run, and
         // a garbage collection moving the array mid-run crashed the process (segmentation fault after ~100 images).
-        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, InputSize, InputSize, 3]);
-        tensor.CopyTo(value.GetTensorMutableDataAsSpan<float>());
+        int s = InputSize;
+        using var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, _channelsFirst ? [1, 3, s, s] : [1, s, s, 3]);
+        var target = value.GetTensorMutableDataAsSpan<float>();
+        if (!_channelsFirst) tensor.CopyTo(target);
+        else
+            for (int i = 0; i < s * s; i++)
+                for (int c = 0; c < 3; c++) target[c * s * s + i] = tensor[i * 3 + c];
         var names = _scoreOutputs.Concat(_regressionOutputs).ToArray();
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, [_input], [value], names);
