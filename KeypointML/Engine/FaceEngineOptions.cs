@@ -55,6 +55,9 @@ public static class FaceEngineDefaults
         _ => throw new ArgumentException($"No fitted box map is known for a detector with {pointsPerFace} points per face (yunet gives 5, blazeface-front 6); give one.", nameof(pointsPerFace)),
     };
 
+    /// <summary>Whether <see cref="BoxMapFor(int)"/> knows a detector with this many points per face.</summary>
+    public static bool HasBoxMapFor(int pointsPerFace) => pointsPerFace is 5 or 6;
+
     /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
     public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch
     {
