@@ -195,6 +195,49 @@ public sealed class ReadmeExampleTests
         return ids;
     }
 
+    private const string PhotoPipelineSection = "## Photos in an ML.NET pipeline";
+
+    [Test]
+    public void The_readme_shows_the_code_of_the_photo_pipeline_example() => AssertReadmeBlockIsHere(PhotoPipelineSection, minimumLines: 6);
+
+    [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
+    public void The_photo_pipeline_example_gives_one_row_per_face_with_FaceLandmarkers_points()
+    {
+        var photos = new[] { "01-1m", "05-1m" }.Select(n => Path.Combine(KeypointDataPaths.Imm, n + ".jpg")).ToArray();
+        var (paths, points) = WithRepositoryModels(() => PhotoPipelineExample(photos));
+        Assert.That(paths, Is.EqualTo(photos), "one face per IMM photo, one row per face");
+        var expected = WithRepositoryModels(() =>
+        {
+            using var landmarker = FaceLandmarker.Open("ibug68-fast", "yunet");
+            return photos.Select(p => landmarker.Find(p).Single().Keypoints).ToList();
+        });
+        for (int i = 0; i < photos.Length; i++)
+            Assert.That(points[i], Is.EqualTo(expected[i]).Within(1e-4), photos[i]);
+    }
+
+    // The README's photo pipeline example, returning the rows it prints.
+    private static (List<string> Paths, List<float[]> Points) PhotoPipelineExample(string[] files)
+    {
+        var ml = new MLContext();
+        IDataView photos = ml.Data.LoadFromEnumerable(files.Select(f => new PhotoRow { ImagePath = f }));
+        IDataView faces = ml.Transforms.DetectFaces(new FaceDetectingOptions { DetectorPath = ShippedModels.Path("yunet") })
+            .Fit(photos).Transform(photos);                                // FaceCount, FaceBoxes, ... per photo
+        IDataView perFace = ml.Transforms.ExpandFaces().Fit(faces).Transform(faces);   // one row per face, Box = its 300-W box
+        IDataView scored = ml.Transforms.DetectKeypoints(new KeypointDetectionOptions
+        {
+            ModelPath = ShippedModels.Path("ibug68-fast"), BoxColumnName = KeypointColumns.Box,
+        }).Fit(perFace).Transform(perFace);
+        var paths = new List<string>();
+        var points = new List<float[]>();
+        foreach (var face in ml.Data.CreateEnumerable<ScoredFace>(scored, reuseRowObject: false))
+        {
+            Console.WriteLine($"{face.ImagePath} face {face.FaceIndex}: nose tip ({face.Keypoints[60]:F0}, {face.Keypoints[61]:F0})");
+            paths.Add(face.ImagePath);
+            points.Add(face.Keypoints);
+        }
+        return (paths, points);
+    }
+
     private static void AssertReadmeBlockIsHere(string section, int minimumLines)
     {
         string root = RepositoryFiles.Root();
@@ -259,4 +302,16 @@ public sealed class ReadmeExampleTests
         public float[] Keypoints { get; set; } = [];
     }
     // ... to here.
+
+    public class PhotoRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    public class ScoredFace
+    {
+        public string ImagePath { get; set; } = "";
+        public int FaceIndex { get; set; }
+        public float[] Keypoints { get; set; } = [];
+    }
 }
