@@ -195,7 +195,7 @@ public sealed class YuNetDetector : IFaceDetector
     private List<Candidate> SearchWhole(ImagePixels image, float scale, float threshold, float keep, ExtraSearches policy, float overlap)
     {
         var whole = new PixelRect(0, 0, image.Width, image.Height);
-        int w = Math.Max(1, (int)MathF.Round(image.Width * scale)), h = Math.Max(1, (int)MathF.Round(image.Height * scale));
+        var (w, h) = Scaled(image.Width, image.Height, scale);
         int pw = Padded(w), ph = Padded(h);
         using var first = Input(pw, ph);
         var planes = first.GetTensorMutableDataAsSpan<float>();
@@ -211,7 +211,7 @@ public sealed class YuNetDetector : IFaceDetector
         // Faces larger than the network knows: a smaller search, only where the image can hold such a face.
         if (Math.Min(image.Width, image.Height) * scale > LargestFace)
         {
-            int lw = Math.Max(1, (int)MathF.Round(image.Width * scale * LargeFaceScale)), lh = Math.Max(1, (int)MathF.Round(image.Height * scale * LargeFaceScale));
+            var (lw, lh) = Scaled(image.Width, image.Height, scale * LargeFaceScale);
             using var large = Input(Padded(lw), Padded(lh));
             DetectorInput.Resize(planes, w, h, pw, pw * ph, lw, lh, Padded(lw), Padded(lh), large.GetTensorMutableDataAsSpan<float>());
             found.AddRange(Decode(large, Padded(lw), Padded(lh), threshold, maxRoll, ToImage(whole, lw, lh, 0), 0));
@@ -220,7 +220,7 @@ public sealed class YuNetDetector : IFaceDetector
         // quarter each way for heads rolled past about 45 degrees; turned faces are found from twice MinFaceSize. No
         // upside-down search: in it YuNet takes many heads rolled 45-60 degrees for upright ones with swapped eyes, and
         // such photos are rare.
-        int hw = Math.Max(1, (int)MathF.Round(image.Width * scale * HalfScale)), hh = Math.Max(1, (int)MathF.Round(image.Height * scale * HalfScale));
+        var (hw, hh) = Scaled(image.Width, image.Height, scale * HalfScale);
         var half = ArrayPool<float>.Shared.Rent(3 * hw * hh);
         try
         {
@@ -257,6 +257,10 @@ public sealed class YuNetDetector : IFaceDetector
 
     private static int Padded(int size) => (size + Alignment - 1) / Alignment * Alignment;
 
+    // An image (or part) of width x height searched at `scale`: the network's input size before padding, at least 1 x 1.
+    private static (int Width, int Height) Scaled(int width, int height, float scale) =>
+        (Math.Max(1, (int)MathF.Round(width * scale)), Math.Max(1, (int)MathF.Round(height * scale)));
+
     private static OrtValue Input(int paddedWidth, int paddedHeight) =>
         OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, 3, paddedHeight, paddedWidth]);
 
@@ -282,7 +286,7 @@ public sealed class YuNetDetector : IFaceDetector
     // `turns` quarter turns, in image pixels.
     private List<Candidate> Search(ImagePixels image, PixelRect source, float scale, float threshold, int turns, float maxRoll = MathF.PI)
     {
-        int w = Math.Max(1, (int)MathF.Round(source.Width * scale)), h = Math.Max(1, (int)MathF.Round(source.Height * scale));
+        var (w, h) = Scaled(source.Width, source.Height, scale);
         bool sideways = turns % 2 == 1;
         int tw = sideways ? h : w, th = sideways ? w : h;   // the turned image's size
         int pw = Padded(tw), ph = Padded(th);

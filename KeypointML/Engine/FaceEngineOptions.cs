@@ -47,16 +47,14 @@ public static class FaceEngineDefaults
     public static DetectionRegions RegionsFor300WBoxes { get; } = new(FaceBoxMap.Identity, MinRollDegrees * MathF.PI / 180);
 
     /// <summary>The fitted detector box -> 300-W box map for a detector that gives this many points per face (yunet 5,
-    /// blazeface-front 6), for rows of faces whose detector is known only by its points (<c>ExpandFaces</c>).</summary>
-    public static FaceBoxMap BoxMapFor(int pointsPerFace) => pointsPerFace switch
+    /// blazeface-front 6), for rows of faces whose detector is known only by its points (<c>ExpandFaces</c>); null for a
+    /// detector with another count, whose map is not known.</summary>
+    public static FaceBoxMap? BoxMapFor(int pointsPerFace) => pointsPerFace switch
     {
         5 => FaceBoxMap.YuNetTo300W,
         6 => FaceBoxMap.BlazeFaceFrontTo300W,
-        _ => throw new ArgumentException($"No fitted box map is known for a detector with {pointsPerFace} points per face (yunet gives 5, blazeface-front 6); give one.", nameof(pointsPerFace)),
+        _ => null,
     };
-
-    /// <summary>Whether <see cref="BoxMapFor(int)"/> knows a detector with this many points per face.</summary>
-    public static bool HasBoxMapFor(int pointsPerFace) => pointsPerFace is 5 or 6;
 
     /// <summary>The fitted detection -> 300-W region map for a detector.</summary>
     public static DetectionRegions RegionsFor(IFaceDetector detector) => detector switch

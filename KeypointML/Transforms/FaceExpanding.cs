@@ -150,6 +150,7 @@ internal sealed class FaceRowsDataView : IDataView
         private VBuffer<float> _boxBuffer, _scoreBuffer, _keypointBuffer;
         private float[] _b = [], _s = [], _k = [];
         private int _face = -1, _count, _perFace;
+        private FaceBoxMap? _map;   // the current source row's: the options' map, or its detector's
         private long _position = -1;
 
         public Cursor(FaceRowsDataView view, DataViewRowCursor source, HashSet<int> active)
@@ -182,7 +183,8 @@ internal sealed class FaceRowsDataView : IDataView
                 _perFace = _count == 0 ? 0 : _k.Length / _count;
                 if (_b.Length != 4 * _count || _k.Length != _perFace * _count || _perFace % 2 != 0)
                     throw new InvalidDataException($"{FaceExpandingEstimator.Component}: source row {_source.Position} has {_count} scores, {_b.Length} box values and {_k.Length} keypoint values; expected 4 box values and the same even number of keypoint values per face.");
-                if (_count > 0 && _view._options.BoxMap is null && !FaceEngineDefaults.HasBoxMapFor(_perFace / 2))
+                _map = _view._options.BoxMap ?? FaceEngineDefaults.BoxMapFor(_perFace / 2);
+                if (_count > 0 && _map is null)
                     throw new InvalidDataException($"{FaceExpandingEstimator.Component}: source row {_source.Position} has {_perFace / 2} detector points per face; no fitted box map is known for such a detector (yunet gives 5, blazeface-front 6): set FaceExpandingOptions.BoxMap.");
                 _face = -1;
             }
@@ -205,7 +207,7 @@ internal sealed class FaceRowsDataView : IDataView
                 1 => (ValueGetter<float>)((ref float v) => v = _s[_face]),
                 2 => Vector(() => _b.AsSpan(4 * _face, 4).ToArray()),
                 3 => Vector(() => _k.AsSpan(_perFace * _face, _perFace).ToArray()),
-                _ => Vector(() => (_view._options.BoxMap ?? FaceEngineDefaults.BoxMapFor(_perFace / 2)).Apply(_b.AsSpan(4 * _face, 4))),
+                _ => Vector(() => _map!.Apply(_b.AsSpan(4 * _face, 4))),
             };
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"{FaceExpandingEstimator.Component}: column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
         }
