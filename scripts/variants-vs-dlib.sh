@@ -2,7 +2,9 @@
 # Test faces turned in the image plane and made small (../shared/peers/make_variants.py), end to end, KeypointML's
 # models and dlib's HOG + predictor side by side on the same files: the roll and small-face figures of the README and
 # docs/engine.md.
-#   scripts/variants-vs-dlib.sh OUT [MODEL ...]      (default model ibug68-heatmap)
+#   scripts/variants-vs-dlib.sh OUT [MODEL[:SMALL] ...]      (default model ibug68-heatmap)
+# MODEL:SMALL gives the small-face model too (predict --small-face-model SMALL; none = MODEL for every face); a bare
+# MODEL gets predict's default (ibug68-small for 68-point models).
 # VARIANTS (comma-separated, default "roll 0,roll 30,roll 60,roll 90,small 48,small 32,small 24,small 16") picks the
 # variants; each is made once under OUT. Prints per variant: found / expected, NME_io (%), FR@8 (%) for dlib and each
 # model (misses count as failures). Needs Debian's python3-pil (make_variants.py) and the opencv-doc photos.
@@ -27,8 +29,9 @@ for v in "${variants[@]}"; do
       --e2e "$d/dlib.csv" --image-root "$d" > "$d/dlib.json" 2> "$d/dlib.log" )
   line="$kind $value: dlib $(summary "$d/labels.xml" "$d/dlib.csv")"
   for m in "${models[@]}"; do
-    KEYPOINTML_MODELS="${KEYPOINTML_MODELS:-$repo/models}" "${cli[@]}" predict --faces --model "$m" --data "$d/labels.xml" --out "$d/$m.csv" >/dev/null
-    line="$line | $m $(summary "$d/labels.xml" "$d/$m.csv")"
+    small=(); [[ "$m" == *:* ]] && small=(--small-face-model "${m#*:}")
+    KEYPOINTML_MODELS="${KEYPOINTML_MODELS:-$repo/models}" "${cli[@]}" predict --faces --model "${m%%:*}" "${small[@]}" --data "$d/labels.xml" --out "$d/${m//[:\/]/_}.csv" >/dev/null
+    line="$line | $m $(summary "$d/labels.xml" "$d/${m//[:\/]/_}.csv")"
   done
   echo "$line"
 done

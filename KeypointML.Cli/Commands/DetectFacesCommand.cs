@@ -61,6 +61,18 @@ public sealed class DetectFacesCommand : ICliCommand
         DefaultValueFactory = _ => FaceLandmarker.DefaultDetector,
     };
 
+    public static Option<string> SmallFaceModel() => new("--small-face-model")
+    {
+        Description = "With a 68-point model: the model for faces whose 300-W box is narrower than --small-face-width pixels (a file or a name in the models folder; default ibug68-small when the folder has it; none = the landmark model for every face).",
+        DefaultValueFactory = _ => FaceLandmarker.DefaultSmallFaces,
+    };
+
+    public static Option<float> SmallFaceWidth() => new("--small-face-width")
+    {
+        Description = "Faces whose 300-W box is narrower than this many pixels (about 1.6 x the outer eye corners' distance) go to the small-face model.",
+        DefaultValueFactory = _ => Engine.FaceEngineDefaults.SmallFaceWidth,
+    };
+
     public static Option<float?> MinFace() => new("--min-face")
     {
         Description = string.Create(CultureInfo.InvariantCulture, $"Smallest face searched for, in pixels of the photo (default {FaceDetectionDefaults.MinFaceSize}); larger values search a smaller copy of the photo (faster)."),

@@ -37,6 +37,8 @@ public sealed class PredictCommand : ICliCommand
         var minFace = DetectFacesCommand.MinFace();
         var secondLook = DetectFacesCommand.SecondLook();
         var extra = DetectFacesCommand.ExtraSearchesOption();
+        var smallFaceModel = DetectFacesCommand.SmallFaceModel();
+        var smallFaceWidth = DetectFacesCommand.SmallFaceWidth();
         var threads = new Option<int?>("--threads") { Description = "With --faces: ONNX Runtime threads per session (intra- and inter-op; default: ONNX Runtime's)." };
         var resume = new Option<bool>("--resume") { Description = "Continue a stopped run with the same arguments: chunks already written (OUT.parts/) are kept, the rest are scored; the CSV is assembled at the end." };
         var shard = new Option<string?>("--shard") { Description = "i/n: score only the i-th (0-based) of n contiguous blocks of the faces, for a scheduler that runs n copies (a Kubernetes indexed job, a Slurm array, a CI matrix); the n CSVs concatenated in order (headers dropped) are the whole run's." };
@@ -55,7 +57,7 @@ public sealed class PredictCommand : ICliCommand
         var passes = new Option<int>("--passes") { Description = "With --faces: 1 = score the detector's mapped box; 2 = score again around the first pass's points.", DefaultValueFactory = _ => 1 };
         var command = new Command("predict", "Predict keypoints for every face of a dataset, an XML or box CSV (uses its boxes) or a folder of images (each whole image is the face; with --faces the detector finds them).")
         {
-            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, motion, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, extra, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
+            model, data, output, overlays, refine, flip, reduced, noShapePrior, limit, findFaces, track, fps, detectEvery, minCutoff, beta, motion, noSmoothing, wholeImage, detector, threshold, minFace, secondLook, extra, smallFaceModel, smallFaceWidth, chips, passes, threads, resume, shard, chunkSize, maxChunks, strict,
         };
         command.SetAction(parse => CliApp.Guard(() =>
         {
@@ -65,7 +67,8 @@ public sealed class PredictCommand : ICliCommand
             {
                 var frames = Tooling.Video.FrameSources.Open(parse.GetValue(data)!, parse.GetValue(fps));
                 var defaults = new KeypointML.Tracking.FaceTrackerOptions();
-                var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra) };
+                var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra), SmallFaceWidth = parse.GetValue(smallFaceWidth) };
+                var trackModel = ModelsFolder.ResolveModel(parse.GetValue(model)!);
                 var options = defaults with
                 {
                     DetectEvery = parse.GetValue(detectEvery) ?? defaults.DetectEvery,
@@ -73,8 +76,8 @@ public sealed class PredictCommand : ICliCommand
                     Beta = parse.GetValue(beta) ?? defaults.Beta,
                     MotionPrediction = parse.GetValue(motion) ?? defaults.MotionPrediction,
                 };
-                var summary = ConsoleProgress.Run("tracking", frames.ExpectedFrames, tick => FrameTracking.Run(ModelsFolder.ResolveModel(parse.GetValue(model)!),
-                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), frames, csv, engineOptions, options, parse.GetValue(threads), i => tick(Math.Min(i, frames.ExpectedFrames)), parse.GetValue(overlays)));
+                var summary = ConsoleProgress.Run("tracking", frames.ExpectedFrames, tick => FrameTracking.Run(trackModel,
+                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), ModelsFolder.ResolveSmallFaceModel(parse.GetValue(smallFaceModel)!, trackModel), frames, csv, engineOptions, options, parse.GetValue(threads), i => tick(Math.Min(i, frames.ExpectedFrames)), parse.GetValue(overlays)));
                 foreach (var problem in summary.Problems) CliApp.Error.WriteLine($"warning: {problem}");
                 CliApp.Out.WriteLine(FormattableString.Invariant(
                     $"{summary.Rows} face rows in {summary.Frames} frames -> {csv}; detector on {summary.DetectorRuns} frames; {summary.MsPerFrame:F1} ms per frame{(summary.Skipped > 0 ? $" ({summary.Skipped} frame(s) skipped, see the warnings)" : "")}"));
@@ -90,6 +93,7 @@ public sealed class PredictCommand : ICliCommand
             }
             if (detect)
                 return PredictFaces(parse.GetValue(model)!, parse.GetValue(data)!, csv, parse.GetValue(detector)!, DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra),
+                    (parse.GetValue(smallFaceModel)!, parse.GetValue(smallFaceWidth)),
                     parse.GetValue(refine), parse.GetValue(passes), parse.GetValue(limit), parse.GetValue(overlays), parse.GetValue(threads), parse.GetValue(flip), parse.GetValue(chips));
             var modelPath = ModelsFolder.ResolveModel(parse.GetValue(model)!);
             var choices = new ScoringChoices(parse.GetValue(refine), parse.GetValue(flip), parse.GetValue(reduced), !parse.GetValue(noShapePrior));
@@ -147,7 +151,7 @@ public sealed class PredictCommand : ICliCommand
     }
 
     // Photo in, faces out: every distinct image of the dataset (its boxes unused), one CSV row per face found.
-    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, FaceDetectionOptions detection, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip, string? chips)
+    private static int PredictFaces(string modelName, string spec, string csv, string detectorName, FaceDetectionOptions detection, (string Model, float Width) smallFaces, HeatmapRefinement? refinement, int passes, int? limit, string? overlays, int? threads, bool flip, string? chips)
     {
         if (passes is not (1 or 2)) throw new ArgumentException($"--passes must be 1 or 2; got {passes}.");
         var ml = new MLContext(seed: 0);
@@ -157,10 +161,12 @@ public sealed class PredictCommand : ICliCommand
         if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}.");
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectors.Open(ModelsFolder.ResolveModel(detectorName), sessions);
-        using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName), sessions);
-        var finder = new FaceLandmarker(detector, landmarks)
+        var modelPath = ModelsFolder.ResolveModel(modelName);
+        using var landmarks = KeypointModel.Open(modelPath, sessions);
+        using var small = ModelsFolder.ResolveSmallFaceModel(smallFaces.Model, modelPath) is string smallPath ? KeypointModel.Open(smallPath, sessions) : null;
+        var finder = new FaceLandmarker(detector, landmarks, small)
         {
-            Detection = detection, Refinement = refinement, Passes = passes, FlipAveraging = flip,
+            Detection = detection, Refinement = refinement, Passes = passes, FlipAveraging = flip, SmallFaceWidth = smallFaces.Width,
         };
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var found = ConsoleProgress.Run("finding faces", 1, _ => finder.Find(paths));

@@ -98,7 +98,7 @@ public class FrameTrackingTests
     }
 
     private static TrackingSummary Track(IFrameSource frames, string csv, string? overlays = null) =>
-        FrameTracking.Run(RepositoryFiles.Model("ibug68-fast"), RepositoryFiles.Model("yunet"), frames, csv,
+        FrameTracking.Run(RepositoryFiles.Model("ibug68-fast"), RepositoryFiles.Model("yunet"), null, frames, csv,
             new KeypointML.Engine.FaceEngineOptions(), new FaceTrackerOptions(), overlays: overlays);
 
     private static void Ffmpeg(string arguments)

@@ -43,4 +43,19 @@ public static class ModelsFolder
         }
         throw new FileNotFoundException($"{given}: model file not found.", given);
     }
+
+    /// <summary>
+    /// The small-face model for <paramref name="landmarkModelPath"/> (<c>--small-face-model</c>): none for "none", for a
+    /// landmark model that does not give 68 points, or for the default name when the models folder lacks it (as
+    /// <see cref="Detection.FaceLandmarker.Open"/> does); otherwise the named model, which must exist.
+    /// </summary>
+    public static string? ResolveSmallFaceModel(string given, string landmarkModelPath)
+    {
+        if (string.Equals(given, "none", StringComparison.OrdinalIgnoreCase)) return null;
+        int points = OnnxSessions.ReadSignature(landmarkModelPath, session => KeypointModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, landmarkModelPath)).KeypointCount;
+        if (points != 68) return null;
+        if (given == Engine.FaceEngineDefaults.SmallFaceModel && !File.Exists(given) &&
+            (TryFind() is not string folder || !File.Exists(Path.Combine(folder, given + ".onnx")))) return null;
+        return ResolveModel(given);
+    }
 }

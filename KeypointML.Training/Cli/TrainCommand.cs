@@ -38,6 +38,7 @@ public sealed class TrainCommand : ICliCommand
         var maxScale = new Option<float?>("--max-scale") { Description = "Scale augmentation: the face is scaled by a factor drawn from [1-s, 1+s] (the recipe's; 0 = off)." };
         var occlusion = new Option<float?>("--occlusion") { Description = "Occlusion augmentation: the probability that a training face gets one grey rectangle of 10-40% of the side painted over it (0 = off)." };
         var lowRes = new Option<float?>("--low-res") { Description = "Low-resolution augmentation: the probability that a training face is shrunk to 17-60% of its side and enlarged back, as a small face in a photo is (0 = off)." };
+        var validateLowRes = new Option<float?>("--validate-low-res") { Description = "A small-face model: validate (and choose the best epoch) on the validation faces shrunk to this fraction of their side and enlarged back, as --low-res does (e.g. 0.3: eyes about 24 px apart at 176 px); default: as they are." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training faces and N/4 validation and test faces (smoke tests)." };
         var teacher = new Option<string?>("--teacher") { Description = "Distillation (heatmap recipes): a heatmap model (path or shipped name, e.g. ibug68-heatmap) whose maps of the training faces, moved with the augmentation, are blended into the targets." };
         var teacherWeight = new Option<float?>("--teacher-weight") { Description = "The teacher's share of each target cell, in [0, 1] (default 0.5)." };
@@ -46,7 +47,7 @@ public sealed class TrainCommand : ICliCommand
 
         var cmd = new Command("train", "Train a model (recipes of the seed write-up), export it to ONNX and check the export.")
         {
-            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, lowRes, limit, teacher, teacherWeight, ambiguity, initFrom,
+            recipe, epochs, lr, wd, batch, seed, output, threads, resume, meanBias, pretrained, cropScale, inputSize, heatmapStride, sigma, loss, posWeight, schedule, warmup, maxScale, occlusion, lowRes, validateLowRes, limit, teacher, teacherWeight, ambiguity, initFrom,
         };
         cmd.SetAction(parse => CliApp.Guard(() =>
         {
@@ -62,6 +63,7 @@ public sealed class TrainCommand : ICliCommand
             if (parse.GetValue(maxScale) is float ms && !(ms >= 0 && ms < 1)) throw new ArgumentException($"--max-scale must be in [0, 1); got {ms}.");
             if (parse.GetValue(occlusion) is float oc && !(oc >= 0 && oc <= 1)) throw new ArgumentException($"--occlusion must be in [0, 1]; got {oc}.");
             if (parse.GetValue(lowRes) is float lr0 && !(lr0 >= 0 && lr0 <= 1)) throw new ArgumentException($"--low-res must be in [0, 1]; got {lr0}.");
+            if (parse.GetValue(validateLowRes) is float vl && !(vl > 0 && vl < 1)) throw new ArgumentException($"--validate-low-res must be in (0, 1); got {vl}.");
             if (parse.GetValue(cropScale) is float c && !(c > 0)) throw new ArgumentException($"--crop-scale must be positive; got {c}.");
             var overrides = new RecipeOverrides
             {
@@ -75,7 +77,7 @@ public sealed class TrainCommand : ICliCommand
                 WarmupEpochs = parse.GetValue(warmup),
                 MaxScale = parse.GetValue(maxScale),
                 Occlusion = parse.GetValue(occlusion),
-                LowResolution = parse.GetValue(lowRes),
+                LowResolution = parse.GetValue(lowRes), ValidateLowResolution = parse.GetValue(validateLowRes),
                 Teacher = parse.GetValue(teacher), TeacherWeight = parse.GetValue(teacherWeight),
                 AmbiguityWeight = parse.GetValue(ambiguity),
                 InitFrom = parse.GetValue(initFrom) is string from ? Path.GetFullPath(from) : null,

@@ -7,6 +7,7 @@ using KeypointML.Data;
 using KeypointML.Evaluation;
 using KeypointML.Models;
 using KeypointML.Preprocessing;
+using KeypointML.Training.Augmentation;
 using KeypointML.Training.Distillation;
 using KeypointML.Codecs;
 using KeypointML.Training.Export;
@@ -144,6 +145,13 @@ public static class RecipeRunner
         var preprocessing = new FacePreprocessing { InputHeight = model.InputHeight, InputWidth = model.InputWidth, CropScale = crop.Scale, CropSquare = crop.Square };
         var train = FaceTensorLoader.Load(ml, trainRows, preprocessing, learned);
         var val = FaceTensorLoader.Load(ml, valRows, preprocessing, learned);
+        if (overrides.ValidateLowResolution is float side)
+        {
+            var small = KeypointAugmenter.ApplyLowResolution(val.Images, [.. Enumerable.Repeat<float?>(side, (int)val.Images.shape[0])]);
+            // The unshrunk set is left to the collector: the new one may share its targets' storage.
+            val = new TensorDataset(small, val.Targets, val.Faces);
+            log.WriteLine(FormattableString.Invariant($"validation faces shrunk to {side:0.###} of their side and enlarged back (the best epoch is chosen for small faces)"));
+        }
         if (overrides.Teacher is string teacherPath)
         {
             if (heatmapObjective is null) throw new ArgumentException($"--teacher: recipe '{recipe.Name}' is not a heatmap recipe; distillation needs heatmaps.");

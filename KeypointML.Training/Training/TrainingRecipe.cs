@@ -42,6 +42,9 @@ public sealed record RecipeOverrides
 
     /// <summary>Low-resolution augmentation probability; null = the recipe's (none).</summary>
     public float? LowResolution { get; init; }
+    /// <summary>The validation faces shrunk to this fraction of their side and enlarged back, as the low-resolution
+    /// augmentation does, so that the best epoch is chosen for small faces (a small-face model); null = as they are.</summary>
+    public float? ValidateLowResolution { get; init; }
     /// <summary>Use only the first N training faces and the first N/4 validation and test faces (smoke tests).</summary>
     public int? Limit { get; init; }
     /// <summary>Distillation: a heatmap model (ONNX, probability maps) whose maps of the training faces join the targets.</summary>

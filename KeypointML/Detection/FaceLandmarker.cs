@@ -43,7 +43,8 @@ public sealed record FoundFace(string ImagePath, int FaceIndex, float Score, flo
 /// </summary>
 /// <remarks>
 /// <para>The simplest use: <c>using var landmarker = FaceLandmarker.Open();</c> (the shipped landmark model and the
-/// <c>yunet</c> detector, from their packages KeypointML.Models.NAME) then <c>landmarker.Detect("photo.jpg")</c>: typed
+/// <c>yunet</c> detector, from their packages KeypointML.Models.NAME, and <c>ibug68-small</c> for small faces when its
+/// package is referenced) then <c>landmarker.Detect("photo.jpg")</c>: typed
 /// <see cref="Face"/>s with a box, a score and named <see cref="Landmark"/>s. <see cref="Find(string)"/> gives the same faces
 /// as flat vectors, as the ML.NET columns hold them.</para>
 /// <para>Thread-safe: the engine holds only the models (whose ONNX Runtime sessions run concurrently) and immutable
@@ -57,14 +58,18 @@ public sealed class FaceLandmarker : IDisposable
 
     /// <param name="detector">The face detector (e.g. <c>FaceDetectors.Open(ShippedModels.Path("yunet"))</c>).</param>
     /// <param name="landmarks">The landmark model; null = faces only.</param>
-    public FaceLandmarker(IFaceDetector detector, KeypointModel? landmarks = null) : this(detector, landmarks, ownsModels: false)
+    /// <param name="smallFaceLandmarks">A model with the same points for faces narrower than <see cref="SmallFaceWidth"/>
+    /// (e.g. <c>ibug68-small</c>); null = the landmark model for every face.</param>
+    public FaceLandmarker(IFaceDetector detector, KeypointModel? landmarks = null, KeypointModel? smallFaceLandmarks = null)
+        : this(detector, landmarks, smallFaceLandmarks, ownsModels: false)
     {
     }
 
-    private FaceLandmarker(IFaceDetector detector, KeypointModel? landmarks, bool ownsModels)
+    private FaceLandmarker(IFaceDetector detector, KeypointModel? landmarks, KeypointModel? smallFaceLandmarks, bool ownsModels)
     {
         Detector = detector ?? throw new ArgumentNullException(nameof(detector));
         Landmarks = landmarks;
+        SmallFaceLandmarks = smallFaceLandmarks;
         _ownsModels = ownsModels;
         // Built on first use, after the init-only settings are in.
         _engine = new Lazy<FaceEngine>(() =>
@@ -74,7 +79,8 @@ public sealed class FaceLandmarker : IDisposable
             {
                 Detection = Detection, Refinement = Refinement, FlipAveraging = FlipAveraging, Passes = Passes, LandmarkBoxMap = LandmarkBoxMap,
                 Regions = regions with { BoxMap = BoxMap ?? regions.BoxMap, MinRoll = MinRollDegrees * MathF.PI / 180 },
-            });
+                SmallFaceWidth = SmallFaceWidth,
+            }, SmallFaceLandmarks);
         });
     }
 
@@ -83,16 +89,36 @@ public sealed class FaceLandmarker : IDisposable
     /// <summary>The default face detector of <see cref="Open"/>.</summary>
     public const string DefaultDetector = "yunet";
 
+    /// <summary>The small-face model of <see cref="Open"/> for 68-point landmark models.</summary>
+    public const string DefaultSmallFaces = FaceEngineDefaults.SmallFaceModel;
+
     /// <summary>Opens a landmark model and a face detector, each a shipped model's name (<see cref="ShippedModels"/>) or
     /// a file path; the landmarker owns them (dispose it).</summary>
-    public static FaceLandmarker Open(string landmarks = DefaultLandmarks, string detector = DefaultDetector, KeypointModelOptions? options = null)
+    /// <param name="landmarks">The landmark model.</param>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="options">ONNX Runtime settings of every model opened.</param>
+    /// <param name="smallFaces">The model for faces narrower than <see cref="SmallFaceWidth"/> when the landmark model gives
+    /// 68 points (null: none). The default, <c>ibug68-small</c>, is used when its package (or <c>KEYPOINTML_MODELS</c>)
+    /// provides it and left out otherwise; any other name that is not found is an error.</param>
+    public static FaceLandmarker Open(string landmarks = DefaultLandmarks, string detector = DefaultDetector, KeypointModelOptions? options = null, string? smallFaces = DefaultSmallFaces)
     {
         static string Resolve(string nameOrPath) => File.Exists(nameOrPath) ? nameOrPath : ShippedModels.Path(nameOrPath);
-        var faces = FaceDetectors.Open(Resolve(detector), options);
-        try { return new FaceLandmarker(faces, KeypointModel.Open(Resolve(landmarks), options), ownsModels: true); }
+        var opened = new List<IDisposable>();
+        try
+        {
+            var faces = FaceDetectors.Open(Resolve(detector), options);
+            opened.Add(faces);
+            var model = KeypointModel.Open(Resolve(landmarks), options);
+            opened.Add(model);
+            KeypointModel? small = null;
+            bool absentDefault = smallFaces == DefaultSmallFaces && !File.Exists(smallFaces) && !ShippedModels.Names.Contains(smallFaces);
+            if (smallFaces is not null && model.Metadata.KeypointCount == 68 && !absentDefault)
+                opened.Add(small = KeypointModel.Open(Resolve(smallFaces), options));
+            return new FaceLandmarker(faces, model, small, ownsModels: true);
+        }
         catch
         {
-            faces.Dispose();
+            foreach (var model in opened) model.Dispose();
             throw;
         }
     }
@@ -103,6 +129,7 @@ public sealed class FaceLandmarker : IDisposable
         if (!_ownsModels) return;
         Detector.Dispose();
         Landmarks?.Dispose();
+        SmallFaceLandmarks?.Dispose();
     }
 
     /// <summary>The engine every call runs.</summary>
@@ -149,6 +176,11 @@ public sealed class FaceLandmarker : IDisposable
     public IFaceDetector Detector { get; }
     /// <summary>The landmark model, or null.</summary>
     public KeypointModel? Landmarks { get; }
+    /// <summary>The landmark model of faces narrower than <see cref="SmallFaceWidth"/>, or null (the landmark model for all).</summary>
+    public KeypointModel? SmallFaceLandmarks { get; }
+    /// <summary>Faces whose 300-W box is narrower than this many pixels get <see cref="SmallFaceLandmarks"/> (about 1.6 times
+    /// the distance between the outer eye corners).</summary>
+    public float SmallFaceWidth { get; init; } = FaceEngineDefaults.SmallFaceWidth;
     /// <summary>Detection thresholds and the smallest face searched for.</summary>
     public FaceDetectionOptions Detection { get; init; } = new();
     /// <summary>Detector box -> the landmark model's box convention; null = the map fitted for the detector.</summary>

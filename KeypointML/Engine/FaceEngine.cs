@@ -14,36 +14,45 @@ namespace KeypointML.Engine;
 /// </summary>
 public sealed class FaceEngine
 {
-    private readonly IBatchScorer? _scorer;
-    private readonly KeypointCodec? _codec;
+    private readonly LandmarkStages? _landmarks;
+    private readonly LandmarkStages? _smallFaces;
     private readonly DetectionRegions _regions;
-    private readonly Preprocessing.FacePreprocessing? _preprocessing;
 
-    /// <summary>An engine over a detector and (optionally) a landmark model; the caller keeps and disposes both.</summary>
-    public FaceEngine(IFaceDetector detector, KeypointModel? landmarks, FaceEngineOptions? options = null)
-        : this(landmarks, detector ?? throw new ArgumentNullException(nameof(detector)), options)
+    /// <summary>An engine over a detector and (optionally) a landmark model; the caller keeps and disposes the models.</summary>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="landmarks">The landmark model; null = faces only.</param>
+    /// <param name="options">The settings; null = the defaults.</param>
+    /// <param name="smallFaceLandmarks">A landmark model with the same points for faces narrower than
+    /// <see cref="FaceEngineOptions.SmallFaceWidth"/> (e.g. <c>ibug68-small</c>, trained on faces made small); null = the
+    /// landmark model for every face.</param>
+    public FaceEngine(IFaceDetector detector, KeypointModel? landmarks, FaceEngineOptions? options = null, KeypointModel? smallFaceLandmarks = null)
+        : this(landmarks, detector ?? throw new ArgumentNullException(nameof(detector)), options, smallFaceLandmarks)
     {
     }
 
     /// <summary>An engine for faces whose regions are known (a dataset's boxes, a tracker's crops): <see cref="Points(ImagePixels, IReadOnlyList{FaceRegion})"/>
-    /// without a detector (<see cref="Run(ImagePixels)"/> needs one). The caller keeps and disposes the model.</summary>
-    public FaceEngine(KeypointModel landmarks, FaceEngineOptions? options = null)
-        : this(landmarks ?? throw new ArgumentNullException(nameof(landmarks)), null, options)
+    /// without a detector (<see cref="Run(ImagePixels)"/> needs one). The caller keeps and disposes the models.</summary>
+    public FaceEngine(KeypointModel landmarks, FaceEngineOptions? options = null, KeypointModel? smallFaceLandmarks = null)
+        : this(landmarks ?? throw new ArgumentNullException(nameof(landmarks)), null, options, smallFaceLandmarks)
     {
     }
 
-    private FaceEngine(KeypointModel? landmarks, IFaceDetector? detector, FaceEngineOptions? options)
+    private FaceEngine(KeypointModel? landmarks, IFaceDetector? detector, FaceEngineOptions? options, KeypointModel? smallFaceLandmarks)
     {
         Detector = detector;
         Landmarks = landmarks;
+        SmallFaceLandmarks = smallFaceLandmarks;
         Options = options ?? new FaceEngineOptions();
         Options.Validate();
         _regions = Options.Regions ?? (detector is null ? FaceEngineDefaults.RegionsFor300WBoxes : FaceEngineDefaults.RegionsFor(detector));
-        if (landmarks is not null)
+        if (landmarks is not null) _landmarks = new LandmarkStages(landmarks, Options);
+        if (smallFaceLandmarks is not null)
         {
-            _codec = landmarks.Codec(Options.Refinement, Options.FlipAveraging, Options.ApplyShapePrior);
-            _scorer = Options.FlipAveraging ? new FlipScorer(landmarks) : landmarks;
-            _preprocessing = landmarks.Preprocessing with { Fill = Options.Fill };
+            if (landmarks is null) throw new ArgumentException("A small-face model routes some faces away from the landmark model: give the landmark model too.", nameof(smallFaceLandmarks));
+            if (smallFaceLandmarks.Metadata.KeypointCount != landmarks.Metadata.KeypointCount)
+                throw new ArgumentException($"The small-face model gives {smallFaceLandmarks.Metadata.KeypointCount} points and the landmark model {landmarks.Metadata.KeypointCount}: " +
+                    "a face's points must not change their meaning with its size.", nameof(smallFaceLandmarks));
+            _smallFaces = new LandmarkStages(smallFaceLandmarks, Options);
         }
     }
 
@@ -51,6 +60,8 @@ public sealed class FaceEngine
     public IFaceDetector? Detector { get; }
     /// <summary>The landmark model, or null (faces only).</summary>
     public KeypointModel? Landmarks { get; }
+    /// <summary>The landmark model of faces narrower than <see cref="FaceEngineOptions.SmallFaceWidth"/>, or null.</summary>
+    public KeypointModel? SmallFaceLandmarks { get; }
     /// <summary>The settings.</summary>
     public FaceEngineOptions Options { get; }
 
@@ -120,25 +131,43 @@ public sealed class FaceEngine
 
     internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {
-        if (Landmarks is null) throw new InvalidOperationException("This engine has no landmark model.");
-        var pre = _preprocessing!;
-        return Points(source, [.. regions.Select(r => RegionCrop.Of(r, pre))], regions, clock);
+        var main = _landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
+        if (_smallFaces is not { } small || !regions.Any(IsSmall)) return Points(main, source, regions, clock);
+        // Small faces go to the small-face model, the others to the landmark model: two batches, results in region order.
+        var smallAt = Enumerable.Range(0, regions.Count).Where(i => IsSmall(regions[i])).ToArray();
+        var largeAt = Enumerable.Range(0, regions.Count).Where(i => !IsSmall(regions[i])).ToArray();
+        var result = new RegionPoints[regions.Count];
+        foreach (var (stages, at) in new[] { (small, smallAt), (main, largeAt) })
+        {
+            var points = Points(stages, source, [.. at.Select(i => regions[i])], clock);
+            for (int j = 0; j < at.Length; j++) result[at[j]] = points[j];
+        }
+        return result;
     }
+
+    /// <summary>Whether <paramref name="region"/> is scored by the small-face model (when there is one): narrower than
+    /// <see cref="FaceEngineOptions.SmallFaceWidth"/> in the face's own frame.</summary>
+    public bool IsSmall(FaceRegion region) => _smallFaces is not null && region.Width < Options.SmallFaceWidth;
+
+    private static RegionPoints[] Points(LandmarkStages stages, FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock) =>
+        Points(stages, source, [.. regions.Select(r => RegionCrop.Of(r, stages.Preprocessing))], regions, clock);
 
     /// <summary>The landmark model's points for crops already made (a whole image for the whole-image models), one batch;
     /// <paramref name="regions"/> only label the results. The three stages below, run for one image.</summary>
-    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<RegionCrop> crops, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
+    internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<RegionCrop> crops, IReadOnlyList<FaceRegion> regions, StageClock? clock = null) =>
+        Points(_landmarks ?? throw new InvalidOperationException("This engine has no landmark model."), source, crops, regions, clock);
+
+    private static RegionPoints[] Points(LandmarkStages stages, FaceTensorSampler.SourcePixels source, IReadOnlyList<RegionCrop> crops, IReadOnlyList<FaceRegion> regions, StageClock? clock)
     {
-        var model = Landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
-        var scorer = _scorer!;
+        var scorer = stages.Scorer;
         if (crops.Count == 0) return [];
-        int n = crops.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = model.Metadata.KeypointCount;
+        int n = crops.Count, inLength = scorer.InputLength, outLength = scorer.OutputLength, k = stages.Model.Metadata.KeypointCount;
         var input = ArrayPool<float>.Shared.Rent(n * inLength);
         var output = ArrayPool<float>.Shared.Rent(n * outLength);
         try
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (int i = 0; i < n; i++) Crop(source, crops[i], input.AsSpan(i * inLength, inLength));
+            for (int i = 0; i < n; i++) stages.Crop(source, crops[i], input.AsSpan(i * inLength, inLength));
             start = clock?.Add(ref clock.Crop, start) ?? 0;
             scorer.Run(input, n, output);
             start = clock?.Add(ref clock.Landmarks, start) ?? 0;
@@ -147,7 +176,7 @@ public sealed class FaceEngine
             {
                 var points = new float[2 * k];
                 var confidence = new float[k];
-                Decode(output.AsSpan(i * outLength, outLength), crops[i], points, confidence);
+                stages.Decode(output.AsSpan(i * outLength, outLength), crops[i], points, confidence);
                 result[i] = new RegionPoints(regions[i], points, confidence);
             }
             clock?.Add(ref clock.DecodeOutput, start);
@@ -161,36 +190,48 @@ public sealed class FaceEngine
         }
     }
 
-    // The landmark model's three stages, one definition each. Points above runs them for the faces of one image;
-    // DetectKeypoints runs them as ML.NET columns (crop -> tensor column, Scorer over a batch of rows' tensors, decode),
-    // so a pipeline's rows are scored in batches across images and its tensor and model-output columns stay inspectable.
+    // The landmark model's three stages, one definition each (LandmarkStages below). Points above runs them for the faces
+    // of one image; DetectKeypoints runs them as ML.NET columns (crop -> tensor column, Scorer over a batch of rows'
+    // tensors, decode), so a pipeline's rows are scored in batches across images and its tensor and model-output columns
+    // stay inspectable. The members below are the landmark model's (not the small-face model's).
 
     /// <summary>The model's input tensor for one crop (<see cref="RegionSampler"/>: upright crops by the library's one
     /// resampling filter; turned ones sampled upright, then turned).</summary>
-    internal void Crop(FaceTensorSampler.SourcePixels source, RegionCrop crop, Span<float> tensor)
-    {
-        var pre = Preprocessing;
-        RegionSampler.Sample(source, crop, pre.Fill, pre.InputWidth, pre.InputHeight, tensor);
-    }
+    internal void Crop(FaceTensorSampler.SourcePixels source, RegionCrop crop, Span<float> tensor) => Stages.Crop(source, crop, tensor);
 
     /// <summary>The landmark model run: n tensors in, n outputs out (mirrored too, with flip averaging).</summary>
-    internal IBatchScorer Scorer => _scorer ?? throw new InvalidOperationException("This engine has no landmark model.");
+    internal IBatchScorer Scorer => Stages.Scorer;
 
-    /// <summary>How this engine decodes the model's output (the model's codec with the options' refinement, flip averaging
-    /// and shape prior).</summary>
-    public KeypointCodec Codec => _codec ?? throw new InvalidOperationException("This engine has no landmark model.");
+    /// <summary>How this engine decodes the landmark model's output (the model's codec with the options' refinement, flip
+    /// averaging and shape prior).</summary>
+    public KeypointCodec Codec => Stages.Codec;
 
     /// <summary>The crop rule and tensor size of the landmark model, with the options' fill.</summary>
-    public Preprocessing.FacePreprocessing Preprocessing => _preprocessing ?? throw new InvalidOperationException("This engine has no landmark model.");
+    public Preprocessing.FacePreprocessing Preprocessing => Stages.Preprocessing;
 
     /// <summary>One face's model output -> its points in image pixels and per-point confidence (1 for coordinate models).</summary>
-    internal void Decode(ReadOnlySpan<float> output, RegionCrop crop, Span<float> points, Span<float> confidence)
+    internal void Decode(ReadOnlySpan<float> output, RegionCrop crop, Span<float> points, Span<float> confidence) => Stages.Decode(output, crop, points, confidence);
+
+    private LandmarkStages Stages => _landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
+
+    /// <summary>One landmark model's three stages with the engine's options: crop, scorer, decode.</summary>
+    private sealed class LandmarkStages(KeypointModel model, FaceEngineOptions options)
     {
-        var codec = Codec;
-        Span<float> normalized = stackalloc float[points.Length];
-        codec.Decode(output, normalized, confidence);
-        crop.ToImage(normalized, points);
-        if (!codec.HasConfidence) confidence.Fill(1f);
+        public KeypointModel Model { get; } = model;
+        public KeypointCodec Codec { get; } = model.Codec(options.Refinement, options.FlipAveraging, options.ApplyShapePrior);
+        public IBatchScorer Scorer { get; } = options.FlipAveraging ? new FlipScorer(model) : model;
+        public Preprocessing.FacePreprocessing Preprocessing { get; } = model.Preprocessing with { Fill = options.Fill };
+
+        public void Crop(FaceTensorSampler.SourcePixels source, RegionCrop crop, Span<float> tensor) =>
+            RegionSampler.Sample(source, crop, Preprocessing.Fill, Preprocessing.InputWidth, Preprocessing.InputHeight, tensor);
+
+        public void Decode(ReadOnlySpan<float> output, RegionCrop crop, Span<float> points, Span<float> confidence)
+        {
+            Span<float> normalized = stackalloc float[points.Length];
+            Codec.Decode(output, normalized, confidence);
+            crop.ToImage(normalized, points);
+            if (!Codec.HasConfidence) confidence.Fill(1f);
+        }
     }
 }
 

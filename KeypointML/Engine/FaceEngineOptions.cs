@@ -24,11 +24,16 @@ public sealed record FaceEngineOptions
     public bool ApplyShapePrior { get; init; } = Transforms.KeypointDefaults.ApplyShapePrior;
     /// <summary>Points -> the 300-W box, for a second pass and for the tracker's next crop.</summary>
     public FaceBoxMap LandmarkBoxMap { get; init; } = FaceBoxMap.LandmarksTo300W;
+    /// <summary>With a small-face model: faces whose 300-W box is narrower than this many pixels of the image (in the
+    /// face's own frame) get it instead of the landmark model. The 300-W box is about 1.6 times the distance between the
+    /// outer eye corners (the 337 test faces' median).</summary>
+    public float SmallFaceWidth { get; init; } = FaceEngineDefaults.SmallFaceWidth;
 
     internal void Validate()
     {
         Detection.Validate();
         if (Passes is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(Passes), Passes, "Passes is 1 or 2.");
+        if (!(SmallFaceWidth >= 0)) throw new ArgumentOutOfRangeException(nameof(SmallFaceWidth), SmallFaceWidth, "SmallFaceWidth is a width in pixels, 0 or more (0: no face is small).");
     }
 }
 
@@ -42,6 +47,13 @@ public static class FaceEngineDefaults
     public const float RollRecropDegrees = 10f;
     /// <summary>How many times at most a face is cropped again around its points.</summary>
     public const int RecropPasses = 2;
+
+    /// <summary>Faces narrower than this (pixels of the 300-W box) go to the small-face model when there is one: chosen on
+    /// the held-out faces made small (docs/engine.md).</summary>
+    public const float SmallFaceWidth = 44f;
+
+    /// <summary>The shipped small-face model (68 points), which <see cref="FaceLandmarker.Open"/> routes small faces to.</summary>
+    public const string SmallFaceModel = "ibug68-small";
 
     /// <summary>Regions given as 300-W boxes (an engine without a detector): the identity map.</summary>
     public static DetectionRegions RegionsFor300WBoxes { get; } = new(FaceBoxMap.Identity, MinRollDegrees * MathF.PI / 180);
