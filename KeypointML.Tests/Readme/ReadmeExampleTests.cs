@@ -82,7 +82,7 @@ public sealed class ReadmeExampleTests
     private static List<Face> PhotoExample()
     {
         var found = new List<Face>();
-        using var landmarker = FaceLandmarker.Open();   // ibug68-heatmap-int8 + yunet; thread-safe
+        using var landmarker = FaceLandmarker.Open();   // ibug68-heatmap-int8 + yunet (+ ibug68-small); thread-safe
         foreach (Face face in landmarker.Detect("photo.jpg"))   // or Detect(stream), Detect(bytes), Detect(pixels), DetectAsync(...)
         {
             Console.WriteLine($"face {face.Index} (score {face.Score:F2}): nose tip at ({face["nose_tip"].X:F0}, {face["nose_tip"].Y:F0}), {face.Landmarks.Count} named points");

@@ -111,6 +111,10 @@ public class UserMistakeTests
         AssertOneLineError(CliRun.Of("train", "ibug-heatmap-zeroone", "--low-res", "-0.1"), 1, "--low-res must be in [0, 1]; got -0.1");
 
     [Test]
+    public void ValidationResolutionOutsideZeroToOne() =>
+        AssertOneLineError(CliRun.Of("train", "ibug-fast", "--validate-low-res", "1.5"), 1, "--validate-low-res must be in (0, 1); got 1.5");
+
+    [Test]
     public void EnsembleOfACoordinateModel() =>
         AssertOneLineError(CliRun.Of("ensemble", "-m", _nose, "-m", _nose, "--out", Path.Combine(_folder.Path, "e.onnx")), 1, "outputs coordinates");
 

@@ -1,3 +1,4 @@
+using KeypointML.Training.Augmentation;
 using KeypointML.Preprocessing;
 using KeypointML.Data;
 using KeypointML.Models;
@@ -49,6 +50,22 @@ public class HeatmapRecipeTests
         Assert.That(((HeatmapObjective)tuned.Options.Objective).AmbiguityWeight, Is.EqualTo(1f));
         var result = tuned.Train(null);
         Assert.That(double.IsFinite(result.History[0].TrainLoss), Is.True);
+    }
+
+    [Test]
+    public void ValidateLowResolution_MeasuresTheValidationFacesMadeSmall_AsTheAugmentationMakesThem()
+    {
+        var overrides = new RecipeOverrides { Limit = 8, Epochs = 1, InputSize = 64, BatchSize = 4 };
+        using var sharp = RecipeRunner.Prepare("ibug-fast", overrides, Path.Combine(dir, "sharp"), resume: false, TextWriter.Null);
+        var log = new StringWriter();
+        using var small = RecipeRunner.Prepare("ibug-fast", overrides with { ValidateLowResolution = 0.3f }, Path.Combine(dir, "small"), resume: false, log);
+        Assert.That(log.ToString(), Does.Contain("validation faces shrunk to 0.3 of their side"));
+        int n = sharp.ValidationCount;
+        Assert.That(small.ValidationCount, Is.EqualTo(n).And.GreaterThan(0));
+        using var expected = KeypointAugmenter.ApplyLowResolution(sharp.Validation.Images, [.. Enumerable.Repeat<float?>(0.3f, n)]);
+        Assert.That(small.Validation.Images.data<float>().ToArray(), Is.EqualTo(expected.data<float>().ToArray()));
+        Assert.That(small.Validation.Images.data<float>().ToArray(), Is.Not.EqualTo(sharp.Validation.Images.data<float>().ToArray()));
+        Assert.That(small.Validation.Targets.data<float>().ToArray(), Is.EqualTo(sharp.Validation.Targets.data<float>().ToArray()), "the points stay");
     }
 
     [Test]

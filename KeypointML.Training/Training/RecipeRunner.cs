@@ -217,6 +217,8 @@ public static class RecipeRunner
         public KeypointNet Model => model;
         public int TrainCount => train.Count;
         public int ValidationCount => val.Count;
+        /// <summary>The validation faces as the trainer measures them (made small with <c>--validate-low-res</c>).</summary>
+        public TensorDataset Validation => val;
 
         public TrainingResult Train(ITrainingProgress? progress) => result = new Trainer(model, train, val, options, progress).Run(resume);
 
