@@ -68,7 +68,6 @@ public sealed class PredictCommand : ICliCommand
                 var frames = Tooling.Video.FrameSources.Open(parse.GetValue(data)!, parse.GetValue(fps));
                 var defaults = new KeypointML.Tracking.FaceTrackerOptions();
                 var engineOptions = new Engine.FaceEngineOptions { Detection = DetectFacesCommand.Detection(parse, threshold, minFace, secondLook, extra), SmallFaceWidth = parse.GetValue(smallFaceWidth) };
-                var trackModel = ModelsFolder.ResolveModel(parse.GetValue(model)!);
                 var options = defaults with
                 {
                     DetectEvery = parse.GetValue(detectEvery) ?? defaults.DetectEvery,
@@ -76,8 +75,8 @@ public sealed class PredictCommand : ICliCommand
                     Beta = parse.GetValue(beta) ?? defaults.Beta,
                     MotionPrediction = parse.GetValue(motion) ?? defaults.MotionPrediction,
                 };
-                var summary = ConsoleProgress.Run("tracking", frames.ExpectedFrames, tick => FrameTracking.Run(trackModel,
-                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), ModelsFolder.ResolveSmallFaceModel(parse.GetValue(smallFaceModel)!, trackModel), frames, csv, engineOptions, options, parse.GetValue(threads), i => tick(Math.Min(i, frames.ExpectedFrames)), parse.GetValue(overlays)));
+                var summary = ConsoleProgress.Run("tracking", frames.ExpectedFrames, tick => FrameTracking.Run(ModelsFolder.ResolveModel(parse.GetValue(model)!),
+                    ModelsFolder.ResolveModel(parse.GetValue(detector)!), parse.GetValue(smallFaceModel), frames, csv, engineOptions, options, parse.GetValue(threads), i => tick(Math.Min(i, frames.ExpectedFrames)), parse.GetValue(overlays)));
                 foreach (var problem in summary.Problems) CliApp.Error.WriteLine($"warning: {problem}");
                 CliApp.Out.WriteLine(FormattableString.Invariant(
                     $"{summary.Rows} face rows in {summary.Frames} frames -> {csv}; detector on {summary.DetectorRuns} frames; {summary.MsPerFrame:F1} ms per frame{(summary.Skipped > 0 ? $" ({summary.Skipped} frame(s) skipped, see the warnings)" : "")}"));
@@ -161,9 +160,8 @@ public sealed class PredictCommand : ICliCommand
         if (threads is < 1) throw new ArgumentException($"--threads must be at least 1; got {threads}.");
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectors.Open(ModelsFolder.ResolveModel(detectorName), sessions);
-        var modelPath = ModelsFolder.ResolveModel(modelName);
-        using var landmarks = KeypointModel.Open(modelPath, sessions);
-        using var small = ModelsFolder.ResolveSmallFaceModel(smallFaces.Model, modelPath) is string smallPath ? KeypointModel.Open(smallPath, sessions) : null;
+        using var landmarks = KeypointModel.Open(ModelsFolder.ResolveModel(modelName), sessions);
+        using var small = ModelsFolder.ResolveSmallFaceModel(smallFaces.Model, landmarks.Metadata.KeypointCount) is string smallPath ? KeypointModel.Open(smallPath, sessions) : null;
         var finder = new FaceLandmarker(detector, landmarks, small)
         {
             Detection = detection, Refinement = refinement, Passes = passes, FlipAveraging = flip, SmallFaceWidth = smallFaces.Width,

@@ -60,48 +60,35 @@ public class SmallFaceRoutingTests
     }
 
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
-    public void Open_routes_small_faces_of_68_point_models_to_the_shipped_small_face_model()
+    public void Open_routes_small_faces_of_68_point_models_to_the_shipped_small_face_model() => RepositoryFiles.WithRepositoryModels(() =>
     {
-        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
-        try
+        using (var landmarker = FaceLandmarker.Open())
         {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
-            using (var landmarker = FaceLandmarker.Open())
-            {
-                Assert.That(landmarker.SmallFaceLandmarks, Is.Not.Null);
-                Assert.That(landmarker.SmallFaceLandmarks!.Metadata.KeypointCount, Is.EqualTo(68));
-                Assert.That(landmarker.Engine.SmallFaceLandmarks, Is.SameAs(landmarker.SmallFaceLandmarks));
-                Assert.That(landmarker.Engine.Options.SmallFaceWidth, Is.EqualTo(FaceEngineDefaults.SmallFaceWidth));
-            }
-            using (var none = FaceLandmarker.Open(smallFaces: null))
-                Assert.That(none.SmallFaceLandmarks, Is.Null);
-            using (var imm = FaceLandmarker.Open("imm-face58"))
-                Assert.That(imm.SmallFaceLandmarks, Is.Null, "no small-face model of 58 points is shipped");
-            var e = Assert.Throws<FileNotFoundException>(() => FaceLandmarker.Open(smallFaces: "no-such-model"));
-            Assert.That(e!.Message, Does.Contain("no-such-model"));
+            Assert.That(landmarker.SmallFaceLandmarks, Is.Not.Null);
+            Assert.That(landmarker.SmallFaceLandmarks!.Metadata.KeypointCount, Is.EqualTo(68));
+            Assert.That(landmarker.Engine.SmallFaceLandmarks, Is.SameAs(landmarker.SmallFaceLandmarks));
+            Assert.That(landmarker.Engine.Options.SmallFaceWidth, Is.EqualTo(FaceEngineDefaults.SmallFaceWidth));
         }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
-        }
-    }
+        using (var none = FaceLandmarker.Open(smallFaces: null))
+            Assert.That(none.SmallFaceLandmarks, Is.Null);
+        using (var imm = FaceLandmarker.Open("imm-face58"))
+            Assert.That(imm.SmallFaceLandmarks, Is.Null, "no small-face model of 58 points is shipped");
+        var e = Assert.Throws<FileNotFoundException>(() => FaceLandmarker.Open(smallFaces: "no-such-model"));
+        Assert.That(e!.Message, Does.Contain("no-such-model"));
+        return 0;
+    });
 
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void Open_leaves_the_default_small_face_model_out_when_no_package_provides_it()
     {
-        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
         using var folder = new TempFolder();
-        try
+        foreach (var name in new[] { "ibug68-fast", "yunet" })
+            File.Copy(RepositoryFiles.Model(name), Path.Combine(folder.Path, name + ".onnx"));
+        var small = RepositoryFiles.WithModelsFolder(folder.Path, () =>
         {
-            foreach (var name in new[] { "ibug68-fast", "yunet" })
-                File.Copy(RepositoryFiles.Model(name), Path.Combine(folder.Path, name + ".onnx"));
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, folder.Path);
             using var landmarker = FaceLandmarker.Open("ibug68-fast");
-            Assert.That(landmarker.SmallFaceLandmarks, Is.Null);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
-        }
+            return landmarker.SmallFaceLandmarks;
+        });
+        Assert.That(small, Is.Null);
     }
 }

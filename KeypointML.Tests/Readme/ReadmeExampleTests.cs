@@ -99,7 +99,7 @@ public sealed class ReadmeExampleTests
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_pixels_example_finds_the_face_of_a_decoded_bitmap()
     {
-        var faces = WithRepositoryModels(() =>
+        var faces = RepositoryFiles.WithRepositoryModels(() =>
         {
             using var bitmap = SkiaSharp.SKBitmap.Decode(KeypointDatasets.Load(new MLContext(0), "imm-val").Rows.First().ImagePath);
             using var landmarker = FaceLandmarker.Open();
@@ -107,21 +107,6 @@ public sealed class ReadmeExampleTests
         });
         Assert.That(faces, Has.Count.EqualTo(1));
         Assert.That(faces[0].Landmarks, Has.Count.EqualTo(68));
-    }
-
-    // Runs body with KEYPOINTML_MODELS at this repository's models/, as the KeypointML.Models package gives an application.
-    private static T WithRepositoryModels<T>(Func<T> body)
-    {
-        string? before = Environment.GetEnvironmentVariable(ShippedModels.FolderVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, Path.Combine(RepositoryFiles.Root(), "models"));
-            return body();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShippedModels.FolderVariable, before);
-        }
     }
 
     // The README's pixels example: an SKBitmap's own memory, read in place.
@@ -141,7 +126,7 @@ public sealed class ReadmeExampleTests
     [Test, NonParallelizable] // sets KEYPOINTML_MODELS, process-wide
     public void The_analysis_example_gives_a_chip_a_pose_and_open_eyes()
     {
-        var (chip, pose, openness) = WithRepositoryModels(() => AnalysisExample(Path.Combine(KeypointDataPaths.Imm, "01-4m.jpg")));
+        var (chip, pose, openness) = RepositoryFiles.WithRepositoryModels(() => AnalysisExample(Path.Combine(KeypointDataPaths.Imm, "01-4m.jpg")));
         Assert.That(chip.Size, Is.EqualTo(112));
         Assert.That(chip.Pixels, Has.Length.EqualTo(112 * 112 * 4));
         Assert.That(pose.Yaw, Is.InRange(15f, 50f), "IMM type 4: the subject turned about 30 degrees to their left");
@@ -172,7 +157,7 @@ public sealed class ReadmeExampleTests
     public void The_tracking_example_follows_one_face_through_the_frames()
     {
         var photo = Path.Combine(KeypointDataPaths.Imm, "05-1m.jpg");
-        Assert.That(WithRepositoryModels(() => TrackingExample([photo, photo, photo, photo])), Is.EqualTo(new[] { 0, 0, 0, 0 }));
+        Assert.That(RepositoryFiles.WithRepositoryModels(() => TrackingExample([photo, photo, photo, photo])), Is.EqualTo(new[] { 0, 0, 0, 0 }));
     }
 
     // The README's tracking example, collecting the identities it prints.
@@ -204,9 +189,9 @@ public sealed class ReadmeExampleTests
     public void The_photo_pipeline_example_gives_one_row_per_face_with_FaceLandmarkers_points()
     {
         var photos = new[] { "01-1m", "05-1m" }.Select(n => Path.Combine(KeypointDataPaths.Imm, n + ".jpg")).ToArray();
-        var (paths, points) = WithRepositoryModels(() => PhotoPipelineExample(photos));
+        var (paths, points) = RepositoryFiles.WithRepositoryModels(() => PhotoPipelineExample(photos));
         Assert.That(paths, Is.EqualTo(photos), "one face per IMM photo, one row per face");
-        var expected = WithRepositoryModels(() =>
+        var expected = RepositoryFiles.WithRepositoryModels(() =>
         {
             using var landmarker = FaceLandmarker.Open("ibug68-fast", "yunet");
             return photos.Select(p => landmarker.Find(p).Single().Keypoints).ToList();

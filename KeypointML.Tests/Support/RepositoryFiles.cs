@@ -20,4 +20,23 @@ internal static class RepositoryFiles
 
     /// <summary>A shipped model file, models/NAME.onnx.</summary>
     public static string Model(string name) => Path.Combine(Root(), "models", name + ".onnx");
+
+    /// <summary>Runs <paramref name="body"/> with KEYPOINTML_MODELS at this repository's models/, as the KeypointML.Models
+    /// package gives an application. The variable is process-wide: callers are <c>NonParallelizable</c>.</summary>
+    public static T WithRepositoryModels<T>(Func<T> body) => WithModelsFolder(Path.Combine(Root(), "models"), body);
+
+    /// <summary>Runs <paramref name="body"/> with KEYPOINTML_MODELS at <paramref name="folder"/>, then restores it.</summary>
+    public static T WithModelsFolder<T>(string folder, Func<T> body)
+    {
+        string? before = Environment.GetEnvironmentVariable(KeypointML.Models.ShippedModels.FolderVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(KeypointML.Models.ShippedModels.FolderVariable, folder);
+            return body();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(KeypointML.Models.ShippedModels.FolderVariable, before);
+        }
+    }
 }

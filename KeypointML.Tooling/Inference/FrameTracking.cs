@@ -21,13 +21,14 @@ public sealed record TrackingSummary(int Frames, int Skipped, int DetectorRuns, 
 /// </summary>
 public static class FrameTracking
 {
-    public static TrackingSummary Run(string modelPath, string detectorPath, string? smallFaceModelPath, IFrameSource frames, string csv,
+    /// <param name="smallFaceModel">The <c>--small-face-model</c> value (<see cref="ModelsFolder.ResolveSmallFaceModel"/>; null = none).</param>
+    public static TrackingSummary Run(string modelPath, string detectorPath, string? smallFaceModel, IFrameSource frames, string csv,
         FaceEngineOptions engineOptions, FaceTrackerOptions options, int? threads = null, Action<int>? progress = null, string? overlays = null)
     {
         var sessions = new KeypointModelOptions { IntraOpNumThreads = threads, InterOpNumThreads = threads };
         using var detector = FaceDetectors.Open(detectorPath, sessions);
         using var landmarks = KeypointModel.Open(modelPath, sessions);
-        using var small = smallFaceModelPath is null ? null : KeypointModel.Open(smallFaceModelPath, sessions);
+        using var small = ModelsFolder.ResolveSmallFaceModel(smallFaceModel, landmarks.Metadata.KeypointCount) is string smallPath ? KeypointModel.Open(smallPath, sessions) : null;
         var tracker = new FaceTracker(new FaceEngine(detector, landmarks, engineOptions, small), options);
         var ic = CultureInfo.InvariantCulture;
         int k = landmarks.Metadata.KeypointCount;

@@ -45,17 +45,14 @@ public static class ModelsFolder
     }
 
     /// <summary>
-    /// The small-face model for <paramref name="landmarkModelPath"/> (<c>--small-face-model</c>): none for "none", for a
-    /// landmark model that does not give 68 points, or for the default name when the models folder lacks it (as
-    /// <see cref="Detection.FaceLandmarker.Open"/> does); otherwise the named model, which must exist.
+    /// The small-face model file for a landmark model of <paramref name="landmarkPoints"/> points (<c>--small-face-model</c>;
+    /// null or "none": none), by the library's rule (<see cref="Engine.FaceEngineDefaults.UsesSmallFaceModel"/>) with
+    /// this folder as the place the default is looked for; null when there is none.
     /// </summary>
-    public static string? ResolveSmallFaceModel(string given, string landmarkModelPath)
+    public static string? ResolveSmallFaceModel(string? given, int landmarkPoints)
     {
-        if (string.Equals(given, "none", StringComparison.OrdinalIgnoreCase)) return null;
-        int points = OnnxSessions.ReadSignature(landmarkModelPath, session => KeypointModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, landmarkModelPath)).KeypointCount;
-        if (points != 68) return null;
-        if (given == Engine.FaceEngineDefaults.SmallFaceModel && !File.Exists(given) &&
-            (TryFind() is not string folder || !File.Exists(Path.Combine(folder, given + ".onnx")))) return null;
-        return ResolveModel(given);
+        string? name = string.Equals(given, "none", StringComparison.OrdinalIgnoreCase) ? null : given;
+        return Engine.FaceEngineDefaults.UsesSmallFaceModel(name, landmarkPoints, n => TryFind() is string folder && File.Exists(Path.Combine(folder, n + ".onnx")))
+            ? ResolveModel(name!) : null;
     }
 }

@@ -111,9 +111,8 @@ public sealed class FaceLandmarker : IDisposable
             var model = KeypointModel.Open(Resolve(landmarks), options);
             opened.Add(model);
             KeypointModel? small = null;
-            bool absentDefault = smallFaces == DefaultSmallFaces && !File.Exists(smallFaces) && !ShippedModels.Names.Contains(smallFaces);
-            if (smallFaces is not null && model.Metadata.KeypointCount == 68 && !absentDefault)
-                opened.Add(small = KeypointModel.Open(Resolve(smallFaces), options));
+            if (FaceEngineDefaults.UsesSmallFaceModel(smallFaces, model.Metadata.KeypointCount, ShippedModels.Names.Contains))
+                opened.Add(small = KeypointModel.Open(Resolve(smallFaces!), options));
             return new FaceLandmarker(faces, model, small, ownsModels: true);
         }
         catch

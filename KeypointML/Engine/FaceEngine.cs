@@ -132,10 +132,11 @@ public sealed class FaceEngine
     internal RegionPoints[] Points(FaceTensorSampler.SourcePixels source, IReadOnlyList<FaceRegion> regions, StageClock? clock = null)
     {
         var main = _landmarks ?? throw new InvalidOperationException("This engine has no landmark model.");
-        if (_smallFaces is not { } small || !regions.Any(IsSmall)) return Points(main, source, regions, clock);
+        if (_smallFaces is not { } small) return Points(main, source, regions, clock);
         // Small faces go to the small-face model, the others to the landmark model: two batches, results in region order.
-        var smallAt = Enumerable.Range(0, regions.Count).Where(i => IsSmall(regions[i])).ToArray();
-        var largeAt = Enumerable.Range(0, regions.Count).Where(i => !IsSmall(regions[i])).ToArray();
+        var bySize = Enumerable.Range(0, regions.Count).ToLookup(i => IsSmall(regions[i]));
+        if (!bySize[true].Any()) return Points(main, source, regions, clock);
+        int[] smallAt = [.. bySize[true]], largeAt = [.. bySize[false]];
         var result = new RegionPoints[regions.Count];
         foreach (var (stages, at) in new[] { (small, smallAt), (main, largeAt) })
         {

@@ -55,6 +55,14 @@ public static class FaceEngineDefaults
     /// <summary>The shipped small-face model (68 points), which <see cref="FaceLandmarker.Open"/> routes small faces to.</summary>
     public const string SmallFaceModel = "ibug68-small";
 
+    /// <summary>Whether a landmark model of <paramref name="landmarkPoints"/> points gets the small-face model
+    /// <paramref name="name"/> (a name or a file; null = none): only a 68-point model, and the default
+    /// <see cref="SmallFaceModel"/> only where <paramref name="isAvailable"/> finds it (its package may not be referenced);
+    /// any other name always, so that a missing one is an error. One rule for the library and the tools, which look for
+    /// models in different folders.</summary>
+    public static bool UsesSmallFaceModel(string? name, int landmarkPoints, Func<string, bool> isAvailable) =>
+        name is not null && landmarkPoints == 68 && (name != SmallFaceModel || File.Exists(name) || isAvailable(name));
+
     /// <summary>Regions given as 300-W boxes (an engine without a detector): the identity map.</summary>
     public static DetectionRegions RegionsFor300WBoxes { get; } = new(FaceBoxMap.Identity, MinRollDegrees * MathF.PI / 180);
 
